@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration as milliseconds: a number of ms, or a string like "500ms", "30s", "5m", "2h", "7d". */
+export const duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value < 0) {
+      ctx.addIssue({ code: 'custom', message: 'must be a non-negative number of milliseconds' });
+      return z.NEVER;
+    }
+    return value;
+  }
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value.trim());
+  if (!match) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (use e.g. 500ms, 30s, 5m, 2h, 7d)` });
+    return z.NEVER;
+  }
+  return Math.round(Number(match[1]) * (UNIT_MS[match[2] as string] as number));
+});
+
+/** host:port with a port in 0..65535; IPv6 hosts in brackets. */
+export const listenAddress = z.string().transform((value, ctx) => {
+  const match = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(value);
+  const port = match ? Number(match[2]) : Number.NaN;
+  if (!match || port > 65535) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not HOST:PORT (e.g. 127.0.0.1:7420)` });
+    return z.NEVER;
+  }
+  return { host: (match[1] as string).replace(/^\[|\]$/g, ''), port };
+});
+
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

@@ -1,0 +1,58 @@
+import type pg from 'pg';
+import { HISTORY_TABLE } from '../migrate/runner.js';
+import type { AppliedMigration, MigrationDriver, MigrationTx } from '../types.js';
+
+/** Arbitrary but fixed: every aidos migrator contends for this transaction-scoped advisory lock. */
+const MIGRATION_LOCK_KEY = 7_420_001;
+
+/**
+ * Each step is one transaction that first takes pg_advisory_xact_lock, so concurrent daemons queue
+ * behind each other (none fails) and the lock is released by COMMIT/ROLLBACK even if a daemon dies.
+ * Transaction-scoped locks also work behind PgBouncer in transaction mode, unlike session locks.
+ */
+export class PostgresMigrationDriver implements MigrationDriver {
+  readonly dialect = 'postgres' as const;
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  async locked<T>(fn: (tx: MigrationTx) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    const tx: MigrationTx = {
+      exec: async (sql) => {
+        await client.query(sql);
+      },
+      applied: async () => {
+        const { rows } = await client.query(`SELECT * FROM ${HISTORY_TABLE} ORDER BY version`);
+        return rows.map(
+          (r): AppliedMigration => ({
+            version: Number(r.version),
+            name: String(r.name),
+            checksum: String(r.checksum),
+            applied_at: Number(r.applied_at),
+            duration_ms: Number(r.duration_ms),
+          }),
+        );
+      },
+      record: async (row) => {
+        await client.query(
+          `INSERT INTO ${HISTORY_TABLE} (version, name, checksum, applied_at, duration_ms) VALUES ($1, $2, $3, $4, $5)`,
+          [row.version, row.name, row.checksum, row.applied_at, row.duration_ms],
+        );
+      },
+    };
+    let failed = false;
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+      const result = await fn(tx);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      failed = true;
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release(failed);
+    }
+  }
+}

@@ -1,0 +1,290 @@
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { AidosError } from '../../errors.js';
+import { toHealthResult, toNode, toTask, toTaskEvent } from '../rows.js';
+import type {
+  HealthResultRow,
+  NewTask,
+  NodeRecord,
+  RunCompletion,
+  Store,
+  Task,
+  TaskEvent,
+  TaskQuery,
+  TaskState,
+} from '../types.js';
+import { PgListener } from './listener.js';
+import { PostgresMigrationDriver } from './migration-driver.js';
+import { NOTIFY_CHANNEL, SQL } from './sql.js';
+
+// bigint columns (fence, timeout_ms) fit in a double for any realistic value.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+/** Options for the shared cluster store. */
+export interface PostgresStoreOptions {
+  /** postgres:// URL. */
+  url: string;
+  /** Most connections this daemon opens. */
+  poolMax: number;
+  /** Close idle connections after this long. */
+  idleTimeoutMs: number;
+  /** Server-side limit per statement. */
+  statementTimeoutMs: number;
+  /** Give up connecting after this long. */
+  connectTimeoutMs: number;
+  /** Shown in pg_stat_activity.application_name. */
+  applicationName: string;
+  /** Called when an idle pooled connection errors (the server went away). */
+  onPoolError?: (error: Error) => void;
+}
+
+const EMPTY_COUNTS: Record<TaskState, number> = { queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, dead: 0 };
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparseable url)';
+  }
+}
+
+/** The cluster store: PostgreSQL through pg.Pool; its clock is the arbiter of leases. */
+export class PostgresStore implements Store {
+  readonly dialect = 'postgres' as const;
+  readonly description: string;
+  readonly migrations: PostgresMigrationDriver;
+  readonly pool: pg.Pool;
+  private readonly listener: PgListener;
+  private closed = false;
+
+  constructor(options: PostgresStoreOptions) {
+    this.description = redact(options.url);
+    const client: pg.ClientConfig = {
+      connectionString: options.url,
+      application_name: options.applicationName,
+      connectionTimeoutMillis: options.connectTimeoutMs,
+      statement_timeout: options.statementTimeoutMs,
+      keepAlive: true,
+    };
+    this.pool = new pg.Pool({ ...client, max: options.poolMax, idleTimeoutMillis: options.idleTimeoutMs });
+    // An idle client losing its server must not crash the daemon; the next query reconnects.
+    this.pool.on('error', (error) => options.onPoolError?.(error));
+    this.migrations = new PostgresMigrationDriver(this.pool);
+    this.listener = new PgListener({ client, channel: NOTIFY_CHANNEL });
+  }
+
+  private async query(sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+    try {
+      return (await this.pool.query(sql, params)).rows;
+    } catch (cause) {
+      const error = cause as Error & { code?: string };
+      if (error.code === '23505') throw new AidosError('conflict', error.message, { cause });
+      throw new AidosError('store', `PostgreSQL: ${error.message}`, { cause });
+    }
+  }
+
+  async ping(): Promise<number> {
+    const start = performance.now();
+    await this.query(SQL.ping);
+    return performance.now() - start;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.listener.close();
+    await this.pool.end();
+  }
+
+  onTaskQueued(listener: () => void): () => void {
+    return this.listener.on(listener);
+  }
+
+  async registerNode(node: Omit<NodeRecord, 'heartbeat_at' | 'status' | 'started_at'> & { started_at?: number }): Promise<void> {
+    await this.query(SQL.upsertNode, [
+      node.id,
+      node.address,
+      JSON.stringify(node.roles),
+      node.version,
+      node.started_at ?? null,
+      JSON.stringify(node.meta),
+    ]);
+  }
+
+  async heartbeatNode(id: string, status?: NodeRecord['status']): Promise<void> {
+    await this.query(SQL.heartbeatNode, [id, status ?? null]);
+  }
+
+  async listNodes(): Promise<NodeRecord[]> {
+    return (await this.query(SQL.listNodes)).map(toNode);
+  }
+
+  async submitTask(input: NewTask): Promise<{ task: Task; created: boolean }> {
+    const rows = await this.query(SQL.insertTask, [
+      input.id,
+      input.idempotency_key ?? null,
+      input.profile,
+      input.message,
+      input.priority,
+      input.max_attempts,
+      input.timeout_ms,
+      JSON.stringify(input.labels),
+      input.run_after ?? null,
+      input.node_id ?? null,
+    ]);
+    if (rows[0]) return { task: toTask(rows[0]), created: true };
+    const existing = await this.query(SQL.taskByKey, [input.idempotency_key ?? null]);
+    if (!existing[0]) throw new AidosError('conflict', `task id ${input.id} already exists`, { field: 'id' });
+    return { task: toTask(existing[0]), created: false };
+  }
+
+  async getTask(id: string): Promise<Task | undefined> {
+    const rows = await this.query(SQL.taskById, [id]);
+    return rows[0] ? toTask(rows[0]) : undefined;
+  }
+
+  async listTasks(query: TaskQuery): Promise<Task[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.states?.length) {
+      params.push(query.states);
+      where.push(`state = ANY($${params.length})`);
+    }
+    if (query.label) {
+      params.push(JSON.stringify({ [query.label.key]: query.label.value }));
+      where.push(`labels @> $${params.length}::jsonb`);
+    }
+    if (query.before_id) {
+      params.push(query.before_id);
+      where.push(`id < $${params.length}`);
+    }
+    params.push(query.limit);
+    const sql = `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`;
+    return (await this.query(sql, params)).map(toTask);
+  }
+
+  async countTasksByState(): Promise<Record<TaskState, number>> {
+    const counts = { ...EMPTY_COUNTS };
+    for (const row of await this.query(SQL.countByState)) counts[row.state as TaskState] = Number(row.n);
+    return counts;
+  }
+
+  async oldestQueuedAgeMs(): Promise<number> {
+    const rows = await this.query(SQL.oldestQueued);
+    return Math.max(0, Math.round(Number(rows[0]?.age ?? 0)));
+  }
+
+  async listTaskEvents(taskId: string): Promise<TaskEvent[]> {
+    return (await this.query(SQL.eventsOfTask, [taskId])).map(toTaskEvent);
+  }
+
+  async claimTasks(nodeId: string, limit: number, leaseMs: number, profiles?: string[]): Promise<Task[]> {
+    if (limit <= 0) return [];
+    return (await this.query(SQL.claim, [nodeId, limit, leaseMs, profiles ?? null])).map(toTask);
+  }
+
+  async renewLeases(nodeId: string, runs: { id: string; fence: number }[], leaseMs: number): Promise<string[]> {
+    if (runs.length === 0) return [];
+    const rows = await this.query(SQL.renew, [nodeId, leaseMs, runs.map((r) => r.id), runs.map((r) => r.fence)]);
+    return rows.map((r) => String(r.id));
+  }
+
+  async completeRun(c: RunCompletion): Promise<boolean> {
+    const detail = { ...c.detail, ...(c.error ? { error: c.error } : {}) };
+    const rows = await this.query(SQL.complete, [
+      c.id,
+      c.fence,
+      c.next,
+      c.retry_delay_ms ?? 0,
+      c.result === undefined ? null : JSON.stringify(c.result),
+      c.error ?? null,
+      c.event,
+      c.node_id,
+      JSON.stringify(detail),
+    ]);
+    if (rows.length === 0) {
+      await this.query(SQL.insertEvent, [
+        c.id,
+        'completion_refused',
+        c.node_id,
+        JSON.stringify({ stale_fence: c.fence, wanted: c.next }),
+      ]);
+      return false;
+    }
+    return true;
+  }
+
+  async appendTaskEvent(taskId: string, kind: string, nodeId: string | null, detail: Record<string, unknown> = {}): Promise<void> {
+    await this.query(SQL.insertEvent, [taskId, kind, nodeId, JSON.stringify(detail)]);
+  }
+
+  async requestCancel(id: string, nodeId: string | null, reason: string): Promise<Task | undefined> {
+    const cancelled = await this.query(SQL.cancelQueued, [id, reason]);
+    if (cancelled[0]) {
+      await this.appendTaskEvent(id, 'cancelled', nodeId, { reason });
+      return toTask(cancelled[0]);
+    }
+    const flagged = await this.query(SQL.flagCancel, [id]);
+    if (flagged[0]) {
+      await this.appendTaskEvent(id, 'cancel_requested', nodeId, { reason });
+      return toTask(flagged[0]);
+    }
+    return this.getTask(id);
+  }
+
+  async retryTask(id: string, nodeId: string | null): Promise<Task | undefined> {
+    const rows = await this.query(SQL.retry, [id]);
+    if (rows[0]) {
+      await this.appendTaskEvent(id, 'retried', nodeId, {});
+      return toTask(rows[0]);
+    }
+    return this.getTask(id);
+  }
+
+  async requeueNodeRuns(nodeId: string, reason: string): Promise<Task[]> {
+    return (await this.query(SQL.requeue, [nodeId, reason])).map(toTask);
+  }
+
+  async requeueExpiredLeases(reason: string): Promise<Task[]> {
+    return (await this.query(SQL.requeue, [null, reason])).map(toTask);
+  }
+
+  async pruneFinishedTasks(finishedBefore: number): Promise<number> {
+    const result = await this.pool.query(SQL.pruneTasks, [finishedBefore]).catch((cause: Error) => {
+      throw new AidosError('store', `PostgreSQL: ${cause.message}`, { cause });
+    });
+    return result.rowCount ?? 0;
+  }
+
+  async insertHealthResults(rows: HealthResultRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.query(SQL.insertHealth, [
+      rows.map((r) => r.node_id),
+      rows.map((r) => r.check_name),
+      rows.map((r) => r.status),
+      rows.map((r) => r.observed_value),
+      rows.map((r) => r.observed_unit),
+      rows.map((r) => r.output),
+      rows.map((r) => r.duration_ms),
+      rows.map((r) => r.at),
+    ]);
+  }
+
+  async listHealthResults(query: { node_id?: string; check_name?: string; limit: number }): Promise<HealthResultRow[]> {
+    const rows = await this.query(
+      `SELECT * FROM health_results WHERE ($1::text IS NULL OR node_id = $1) AND ($2::text IS NULL OR check_name = $2)
+       ORDER BY at DESC, id DESC LIMIT $3`,
+      [query.node_id ?? null, query.check_name ?? null, query.limit],
+    );
+    return rows.map(toHealthResult);
+  }
+
+  async pruneHealthResults(before: number): Promise<number> {
+    const result = await this.pool.query(SQL.pruneHealth, [before]).catch((cause: Error) => {
+      throw new AidosError('store', `PostgreSQL: ${cause.message}`, { cause });
+    });
+    return result.rowCount ?? 0;
+  }
+}

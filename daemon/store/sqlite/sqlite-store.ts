@@ -1,0 +1,352 @@
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import Database from 'better-sqlite3';
+import { AidosError } from '../../errors.js';
+import { toHealthResult, toNode, toTask, toTaskEvent } from '../rows.js';
+import type {
+  HealthResultRow,
+  NewTask,
+  NodeRecord,
+  RunCompletion,
+  Store,
+  Task,
+  TaskEvent,
+  TaskQuery,
+  TaskState,
+} from '../types.js';
+import { SqliteMigrationDriver } from './migration-driver.js';
+import { SQL } from './sql.js';
+
+type Row = Record<string, unknown>;
+
+/** Options for the embedded single-host store. */
+export interface SqliteStoreOptions {
+  /** Path of the database file (created with its folder). */
+  path: string;
+  /** How long a writer waits for the lock before failing. */
+  busyTimeoutMs: number;
+  /** Clock, injectable for tests. */
+  now?: () => number;
+}
+
+const EMPTY_COUNTS: Record<TaskState, number> = { queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, dead: 0 };
+
+/** The embedded store: one SQLite file in WAL mode, for a single host. */
+export class SqliteStore implements Store {
+  readonly dialect = 'sqlite' as const;
+  readonly description: string;
+  readonly migrations: SqliteMigrationDriver;
+  private readonly db: Database.Database;
+  private readonly now: () => number;
+  private readonly queued = new EventEmitter();
+  private closed = false;
+
+  constructor(options: SqliteStoreOptions) {
+    this.now = options.now ?? Date.now;
+    this.description = `sqlite:${options.path}`;
+    try {
+      mkdirSync(dirname(options.path), { recursive: true });
+      this.db = new Database(options.path, { timeout: options.busyTimeoutMs });
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = ON');
+      this.db.pragma(`busy_timeout = ${Math.round(options.busyTimeoutMs)}`);
+    } catch (cause) {
+      throw new AidosError('store', `cannot open SQLite database ${options.path}: ${(cause as Error).message}`, { cause });
+    }
+    this.migrations = new SqliteMigrationDriver(this.db);
+  }
+
+  /** The raw connection, for health checks that read pragmas. */
+  get database(): Database.Database {
+    return this.db;
+  }
+
+  private event(task: Task, kind: string, nodeId: string | null, detail: Record<string, unknown> = {}): void {
+    this.db.prepare(SQL.insertEvent).run({
+      task_id: task.id,
+      at: this.now(),
+      kind,
+      node_id: nodeId,
+      attempt: task.attempt,
+      fence: task.fence,
+      detail: JSON.stringify(detail),
+    });
+  }
+
+  private notifyQueued(): void {
+    this.queued.emit('queued');
+  }
+
+  async ping(): Promise<number> {
+    const start = performance.now();
+    this.db.prepare(SQL.ping).get();
+    return performance.now() - start;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.queued.removeAllListeners();
+    this.db.close();
+  }
+
+  onTaskQueued(listener: () => void): () => void {
+    this.queued.on('queued', listener);
+    return () => this.queued.off('queued', listener);
+  }
+
+  async registerNode(node: Omit<NodeRecord, 'heartbeat_at' | 'status' | 'started_at'> & { started_at?: number }): Promise<void> {
+    const now = this.now();
+    this.db.prepare(SQL.upsertNode).run({
+      id: node.id,
+      address: node.address,
+      roles: JSON.stringify(node.roles),
+      version: node.version,
+      started_at: node.started_at ?? now,
+      now,
+      meta: JSON.stringify(node.meta),
+    });
+  }
+
+  async heartbeatNode(id: string, status?: NodeRecord['status']): Promise<void> {
+    this.db.prepare(SQL.heartbeatNode).run({ id, now: this.now(), status: status ?? null });
+  }
+
+  async listNodes(): Promise<NodeRecord[]> {
+    return (this.db.prepare(SQL.listNodes).all() as Row[]).map(toNode);
+  }
+
+  async submitTask(input: NewTask): Promise<{ task: Task; created: boolean }> {
+    const now = this.now();
+    const submit = this.db.transaction(() => {
+      const row = this.db.prepare(SQL.insertTask).get({
+        id: input.id,
+        idempotency_key: input.idempotency_key ?? null,
+        profile: input.profile,
+        message: input.message,
+        priority: input.priority,
+        max_attempts: input.max_attempts,
+        timeout_ms: input.timeout_ms,
+        labels: JSON.stringify(input.labels),
+        run_after: input.run_after ?? now,
+        now,
+      }) as Row | undefined;
+      if (!row) {
+        const existing = this.db.prepare(SQL.taskByKey).get(input.idempotency_key ?? null) as Row | undefined;
+        if (!existing) throw new AidosError('conflict', `task id ${input.id} already exists`, { field: 'id' });
+        return { task: toTask(existing), created: false };
+      }
+      const task = toTask(row);
+      this.event(task, 'submitted', input.node_id ?? null, { priority: task.priority, profile: task.profile });
+      return { task, created: true };
+    });
+    const result = submit.immediate();
+    if (result.created) this.notifyQueued();
+    return result;
+  }
+
+  async getTask(id: string): Promise<Task | undefined> {
+    const row = this.db.prepare(SQL.taskById).get(id) as Row | undefined;
+    return row ? toTask(row) : undefined;
+  }
+
+  async listTasks(query: TaskQuery): Promise<Task[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.states?.length) {
+      where.push(`state IN (${query.states.map(() => '?').join(', ')})`);
+      params.push(...query.states);
+    }
+    if (query.label) {
+      where.push('json_extract(labels, ?) = ?');
+      params.push(`$."${query.label.key.replace(/"/g, '')}"`, query.label.value);
+    }
+    if (query.before_id) {
+      where.push('id < ?');
+      params.push(query.before_id);
+    }
+    const sql = `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...params, query.limit) as Row[]).map(toTask);
+  }
+
+  async countTasksByState(): Promise<Record<TaskState, number>> {
+    const counts = { ...EMPTY_COUNTS };
+    for (const row of this.db.prepare(SQL.countByState).all() as { state: TaskState; n: number }[]) {
+      counts[row.state] = Number(row.n);
+    }
+    return counts;
+  }
+
+  async oldestQueuedAgeMs(): Promise<number> {
+    const now = this.now();
+    const row = this.db.prepare(SQL.oldestQueued).get(now) as { t: number | null };
+    return row.t === null ? 0 : Math.max(0, now - row.t);
+  }
+
+  async listTaskEvents(taskId: string): Promise<TaskEvent[]> {
+    return (this.db.prepare(SQL.eventsOfTask).all(taskId) as Row[]).map(toTaskEvent);
+  }
+
+  async claimTasks(nodeId: string, limit: number, leaseMs: number, profiles?: string[]): Promise<Task[]> {
+    if (limit <= 0) return [];
+    const claim = this.db.transaction(() => {
+      const now = this.now();
+      const filter = profiles ? ` AND profile IN (${profiles.map(() => '?').join(', ')})` : '';
+      const sql = SQL.claimable.replace('@now', `@now${filter}`);
+      const ids = this.db.prepare(sql).all(...(profiles ?? []), { now, limit }) as { id: string }[];
+      const claimed: Task[] = [];
+      for (const { id } of ids) {
+        const row = this.db.prepare(SQL.claim).get({ id, node_id: nodeId, now, lease: now + leaseMs }) as Row | undefined;
+        if (!row) continue;
+        const task = toTask(row);
+        this.event(task, 'claimed', nodeId, { lease_ms: leaseMs });
+        claimed.push(task);
+      }
+      return claimed;
+    });
+    return claim.immediate();
+  }
+
+  async renewLeases(nodeId: string, runs: { id: string; fence: number }[], leaseMs: number): Promise<string[]> {
+    const renew = this.db.transaction(() => {
+      const lease = this.now() + leaseMs;
+      const kept: string[] = [];
+      for (const run of runs) {
+        const row = this.db.prepare(SQL.renew).get({ id: run.id, fence: run.fence, node_id: nodeId, lease });
+        if (row) kept.push(run.id);
+      }
+      return kept;
+    });
+    return renew.immediate();
+  }
+
+  async completeRun(c: RunCompletion): Promise<boolean> {
+    const complete = this.db.transaction(() => {
+      const now = this.now();
+      const final = c.next !== 'queued';
+      const row = this.db.prepare(SQL.complete).get({
+        id: c.id,
+        fence: c.fence,
+        state: c.next,
+        now,
+        run_after: final ? null : now + (c.retry_delay_ms ?? 0),
+        finished_at: final ? now : null,
+        result: c.result === undefined ? null : JSON.stringify(c.result),
+        error: c.error ?? null,
+      }) as Row | undefined;
+      if (!row) {
+        const current = this.db.prepare(SQL.taskById).get(c.id) as Row | undefined;
+        if (current) {
+          this.event(toTask(current), 'completion_refused', c.node_id, { stale_fence: c.fence, wanted: c.next });
+        }
+        return false;
+      }
+      this.event(toTask(row), c.event, c.node_id, { ...c.detail, ...(c.error ? { error: c.error } : {}) });
+      return true;
+    });
+    const ok = complete.immediate();
+    if (ok && c.next === 'queued') this.notifyQueued();
+    return ok;
+  }
+
+  async appendTaskEvent(taskId: string, kind: string, nodeId: string | null, detail: Record<string, unknown> = {}): Promise<void> {
+    const row = this.db.prepare(SQL.taskById).get(taskId) as Row | undefined;
+    if (row) this.event(toTask(row), kind, nodeId, detail);
+  }
+
+  async requestCancel(id: string, nodeId: string | null, reason: string): Promise<Task | undefined> {
+    const cancel = this.db.transaction(() => {
+      const now = this.now();
+      const cancelled = this.db.prepare(SQL.cancelQueued).get({ id, now, reason }) as Row | undefined;
+      if (cancelled) {
+        const task = toTask(cancelled);
+        this.event(task, 'cancelled', nodeId, { reason });
+        return task;
+      }
+      const flagged = this.db.prepare(SQL.flagCancel).get({ id, now }) as Row | undefined;
+      if (flagged) {
+        const task = toTask(flagged);
+        this.event(task, 'cancel_requested', nodeId, { reason });
+        return task;
+      }
+      const row = this.db.prepare(SQL.taskById).get(id) as Row | undefined;
+      return row ? toTask(row) : undefined;
+    });
+    return cancel.immediate();
+  }
+
+  async retryTask(id: string, nodeId: string | null): Promise<Task | undefined> {
+    const retry = this.db.transaction(() => {
+      const row = this.db.prepare(SQL.retry).get({ id, now: this.now() }) as Row | undefined;
+      if (row) {
+        const task = toTask(row);
+        this.event(task, 'retried', nodeId, {});
+        return { task, changed: true };
+      }
+      const current = this.db.prepare(SQL.taskById).get(id) as Row | undefined;
+      return { task: current ? toTask(current) : undefined, changed: false };
+    });
+    const { task, changed } = retry.immediate();
+    if (changed) this.notifyQueued();
+    return task;
+  }
+
+  private requeue(selectSql: string, arg: unknown, reason: string): Task[] {
+    const requeue = this.db.transaction(() => {
+      const now = this.now();
+      const out: Task[] = [];
+      for (const running of (this.db.prepare(selectSql).all(arg) as Row[]).map(toTask)) {
+        const row = this.db.prepare(SQL.requeue).get({ id: running.id, fence: running.fence, now, reason }) as Row | undefined;
+        if (!row) continue;
+        const task = toTask(row);
+        this.event(task, task.state === 'dead' ? 'dead' : 'requeued', null, { reason, previous_node: running.node_id });
+        out.push(task);
+      }
+      return out;
+    });
+    const tasks = requeue.immediate();
+    if (tasks.some((t) => t.state === 'queued')) this.notifyQueued();
+    return tasks;
+  }
+
+  async requeueNodeRuns(nodeId: string, reason: string): Promise<Task[]> {
+    return this.requeue(SQL.runningOfNode, nodeId, reason);
+  }
+
+  async requeueExpiredLeases(reason: string): Promise<Task[]> {
+    return this.requeue(SQL.runningExpired, this.now(), reason);
+  }
+
+  async pruneFinishedTasks(finishedBefore: number): Promise<number> {
+    return this.db.prepare(SQL.pruneTasks).run(finishedBefore).changes;
+  }
+
+  async insertHealthResults(rows: HealthResultRow[]): Promise<void> {
+    const insert = this.db.prepare(SQL.insertHealth);
+    this.db.transaction(() => {
+      for (const row of rows) insert.run(row);
+    })();
+  }
+
+  async listHealthResults(query: { node_id?: string; check_name?: string; limit: number }): Promise<HealthResultRow[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.node_id) {
+      where.push('node_id = ?');
+      params.push(query.node_id);
+    }
+    if (query.check_name) {
+      where.push('check_name = ?');
+      params.push(query.check_name);
+    }
+    const sql = `SELECT * FROM health_results ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY at DESC, id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...params, query.limit) as Row[]).map(toHealthResult);
+  }
+
+  async pruneHealthResults(before: number): Promise<number> {
+    return this.db.prepare(SQL.pruneHealth).run(before).changes;
+  }
+}

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+/** Every state a task can be in; the last four are final. */
+export const taskStateSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled', 'dead']);
+export type TaskState = z.infer<typeof taskStateSchema>;
+export const FINAL_TASK_STATES: readonly TaskState[] = ['succeeded', 'failed', 'cancelled', 'dead'];
+
+/** A task as the API returns it. Times are epoch milliseconds. */
+export const taskSchema = z.object({
+  /** Unique, time-sortable id (`t_…`). */
+  id: z.string(),
+  /** Client-chosen key that makes a submit idempotent. */
+  idempotency_key: z.string().nullable(),
+  /** Agent profile that runs it. */
+  profile: z.string(),
+  /** The prompt handed to the agent. */
+  message: z.string(),
+  /** Higher runs first. */
+  priority: z.number().int(),
+  /** Where it is in its lifecycle. */
+  state: taskStateSchema,
+  /** Runs started so far. */
+  attempt: z.number().int(),
+  /** Runs allowed before it is dead-lettered. */
+  max_attempts: z.number().int(),
+  /** Hard time limit of one run. */
+  timeout_ms: z.number().int(),
+  /** Free-form key/value labels. */
+  labels: z.record(z.string(), z.string()),
+  /** Not started before this time. */
+  run_after: z.number(),
+  /** When it was accepted. */
+  created_at: z.number(),
+  /** Last change of any field. */
+  updated_at: z.number(),
+  /** When its latest run started. */
+  started_at: z.number().nullable(),
+  /** When it reached a final state. */
+  finished_at: z.number().nullable(),
+  /** Node that runs (or last ran) it. */
+  node_id: z.string().nullable(),
+  /** While running: when the owner's lease lapses unless renewed. */
+  lease_expires_at: z.number().nullable(),
+  /** Fencing token of the latest claim; completions must present it. */
+  fence: z.number().int(),
+  /** A cancel was asked for while it ran. */
+  cancel_requested: z.boolean(),
+  /** The agent's parsed result (OpenClaw envelope fields), when it has one. */
+  result: z.unknown().nullable(),
+  /** Why the latest run failed, when it did. */
+  error: z.string().nullable(),
+});
+export type Task = z.infer<typeof taskSchema>;
+
+/** One entry of a task's history. */
+export const taskEventSchema = z.object({
+  /** Increasing per store. */
+  id: z.number().int(),
+  /** Task it belongs to. */
+  task_id: z.string(),
+  /** When it happened (epoch ms). */
+  at: z.number(),
+  /** What happened: submitted, claimed, started, succeeded, failed, retry_scheduled, dead, cancelled, … */
+  kind: z.string(),
+  /** Node that caused it, when one did. */
+  node_id: z.string().nullable(),
+  /** Attempt number at the time. */
+  attempt: z.number().int(),
+  /** Fencing token at the time. */
+  fence: z.number().int(),
+  /** Kind-specific details. */
+  detail: z.record(z.string(), z.unknown()),
+});
+export type TaskEvent = z.infer<typeof taskEventSchema>;

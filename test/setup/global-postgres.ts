@@ -1,0 +1,21 @@
+import type { TestProject } from 'vitest/node';
+import { startThrowawayPostgres } from '../helpers/postgres-server.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Admin URL of the PostgreSQL server the tests share; each test file makes its own database. */
+    pgAdminUrl: string;
+  }
+}
+
+/** Uses AIDOS_TEST_PG_URL when set, else starts a real throwaway PostgreSQL for the whole run. */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const external = process.env.AIDOS_TEST_PG_URL;
+  if (external) {
+    project.provide('pgAdminUrl', external);
+    return async () => {};
+  }
+  const server = await startThrowawayPostgres();
+  project.provide('pgAdminUrl', server.url);
+  return () => server.destroy();
+}
