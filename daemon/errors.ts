@@ -1,5 +1,12 @@
 /** Kinds of failure the daemon distinguishes; each maps to an exit code or an HTTP status. */
-export type AidosErrorKind = 'config' | 'store' | 'migration' | 'input' | 'not_found' | 'conflict' | 'internal';
+export type AidosErrorKind =
+  | 'config'
+  | 'store'
+  | 'migration'
+  | 'input'
+  | 'not_found'
+  | 'conflict'
+  | 'internal';
 
 /** The one error type the daemon throws on purpose; keeps the underlying error as `cause`. */
 export class AidosError extends Error {

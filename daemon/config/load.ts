@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { AidosError } from '../errors.js';
-import { type ParsedConfig, type RawConfig, configSchema } from './schema.js';
+import { configSchema, type ParsedConfig, type RawConfig } from './schema.js';
 import { baseType, leafAtPath, pathForEnvName } from './schema-walk.js';
 import { isLoopbackHost } from './units.js';
 
@@ -47,7 +47,10 @@ export function coerceText(leaf: z.ZodType | undefined, text: string): unknown {
   const type = leaf ? baseType(leaf) : 'unknown';
   if (type === 'string' || type === 'enum') return text;
   if (type === 'array' && !text.trim().startsWith('[')) {
-    return text.split(',').map((s) => s.trim()).filter(Boolean);
+    return text
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   }
   try {
     return YAML.parse(text);
@@ -61,15 +64,21 @@ function readFileConfig(file: string): Record<string, unknown> {
   try {
     text = readFileSync(file, 'utf8');
   } catch (cause) {
-    throw new AidosError('config', `config file ${file}: cannot be read (${(cause as Error).message})`, { cause });
+    throw new AidosError('config', `config file ${file}: cannot be read (${(cause as Error).message})`, {
+      cause,
+    });
   }
   let doc: unknown;
   try {
     doc = YAML.parse(text) ?? {};
   } catch (cause) {
-    throw new AidosError('config', `config file ${file}: not valid YAML (${(cause as Error).message.split('\n')[0]})`, {
-      cause,
-    });
+    throw new AidosError(
+      'config',
+      `config file ${file}: not valid YAML (${(cause as Error).message.split('\n')[0]})`,
+      {
+        cause,
+      },
+    );
   }
   if (typeof doc !== 'object' || Array.isArray(doc)) {
     throw new AidosError('config', `config file ${file}: must be a mapping of keys to values`);
@@ -83,7 +92,9 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
     if (value === undefined) continue;
     const found = pathForEnvName(configSchema, name.slice(ENV_PREFIX.length).toLowerCase());
     if (!found) {
-      throw new AidosError('config', `${name}: not a configuration key (see docs/config.md)`, { field: name });
+      throw new AidosError('config', `${name}: not a configuration key (see docs/config.md)`, {
+        field: name,
+      });
     }
     setPath(raw, found.path, coerceText(found.leaf, value));
   }
@@ -93,7 +104,10 @@ function readSecret(file: string, key: string): string {
   try {
     return readFileSync(file, 'utf8').trim();
   } catch (cause) {
-    throw new AidosError('config', `${key}: cannot read ${file} (${(cause as Error).message})`, { field: key, cause });
+    throw new AidosError('config', `${key}: cannot read ${file} (${(cause as Error).message})`, {
+      field: key,
+      cause,
+    });
   }
 }
 
@@ -107,7 +121,10 @@ function formatIssue(issue: z.core.$ZodIssue): { path: string; message: string }
   const path = issue.path.map(String).join('.') || '(root)';
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.map((k) => [...issue.path.map(String), k].join('.'));
-    return { path: keys[0] as string, message: `unknown key${keys.length > 1 ? 's' : ''} ${keys.join(', ')}` };
+    return {
+      path: keys[0] as string,
+      message: `unknown key${keys.length > 1 ? 's' : ''} ${keys.join(', ')}`,
+    };
   }
   return { path, message: `${path}: ${issue.message}` };
 }
@@ -132,10 +149,16 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     throw new AidosError('config', `invalid config: ${issue.message}`, { field: issue.path });
   }
   const cfg = parsed.data;
-  if (cfg.api.token_file) cfg.api.tokens = [...cfg.api.tokens, ...readSecret(cfg.api.token_file, 'api.token_file').split(/\r?\n/).filter(Boolean)];
+  if (cfg.api.token_file)
+    cfg.api.tokens = [
+      ...cfg.api.tokens,
+      ...readSecret(cfg.api.token_file, 'api.token_file').split(/\r?\n/).filter(Boolean),
+    ];
   if (cfg.cluster.key_file) cfg.cluster.key = readSecret(cfg.cluster.key_file, 'cluster.key_file');
   if (cfg.cluster.key !== undefined && cfg.cluster.key.length < 32) {
-    throw new AidosError('config', 'invalid config: cluster.key_file: key must be at least 32 characters', { field: 'cluster.key_file' });
+    throw new AidosError('config', 'invalid config: cluster.key_file: key must be at least 32 characters', {
+      field: 'cluster.key_file',
+    });
   }
   if (!isLoopbackHost(cfg.listen.host) && (!cfg.cluster.key || cfg.api.tokens.length === 0)) {
     throw new AidosError(
@@ -146,12 +169,18 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   }
   const profiles = Object.keys(cfg.agents.profiles);
   if (cfg.agents.default_profile !== 'openclaw' && !profiles.includes(cfg.agents.default_profile)) {
-    throw new AidosError('config', `invalid config: agents.default_profile: no profile named "${cfg.agents.default_profile}"`, {
-      field: 'agents.default_profile',
-    });
+    throw new AidosError(
+      'config',
+      `invalid config: agents.default_profile: no profile named "${cfg.agents.default_profile}"`,
+      {
+        field: 'agents.default_profile',
+      },
+    );
   }
   if (cfg.tasks.renew_every >= cfg.tasks.lease) {
-    throw new AidosError('config', 'invalid config: tasks.renew_every: must be shorter than tasks.lease', { field: 'tasks.renew_every' });
+    throw new AidosError('config', 'invalid config: tasks.renew_every: must be shorter than tasks.lease', {
+      field: 'tasks.renew_every',
+    });
   }
   const dataDir = resolve(cfg.data_dir ?? defaultDataDir(env));
   const url = cfg.store.url ?? `sqlite:${join(dataDir, 'aidos.db')}`;

@@ -37,7 +37,10 @@ export function objectShape(schema: z.ZodType): Record<string, z.ZodType> | unde
  * Finds the config path an environment variable names: AIDOS_STORE_POOL_MAX → ["store", "pool_max"].
  * Keys hold underscores too, so segments are matched against the schema rather than split blindly.
  */
-export function pathForEnvName(schema: z.ZodType, name: string): { path: string[]; leaf: z.ZodType } | undefined {
+export function pathForEnvName(
+  schema: z.ZodType,
+  name: string,
+): { path: string[]; leaf: z.ZodType } | undefined {
   const shape = objectShape(schema);
   if (!shape) return undefined;
   for (const [key, child] of Object.entries(shape)) {

@@ -37,13 +37,23 @@ export type AgentServiceConfig = z.infer<typeof agentServiceSchema>;
 
 export const configSchema = z
   .object({
-    node_id: nodeId.default(() => hostname().split('.')[0]?.replace(/[^A-Za-z0-9._-]/g, '-') || 'aidos'),
+    node_id: nodeId.default(
+      () =>
+        hostname()
+          .split('.')[0]
+          ?.replace(/[^A-Za-z0-9._-]/g, '-') || 'aidos',
+    ),
     listen: listenAddress.prefault('127.0.0.1:7420'),
     data_dir: z.string().min(1).optional(),
-    roles: z.array(z.enum(['api', 'worker'])).min(1).default(['api', 'worker']),
+    roles: z
+      .array(z.enum(['api', 'worker']))
+      .min(1)
+      .default(['api', 'worker']),
     shutdown_timeout: duration.prefault('10s'),
     log: z
-      .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
+      .object({
+        level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+      })
       .strict()
       .default({ level: 'info' }),
     store: z
@@ -52,7 +62,10 @@ export const configSchema = z
           .string()
           .regex(/^(postgres(ql)?:\/\/|sqlite:)/, 'must start with postgres://, postgresql:// or sqlite:')
           .optional(),
-        read_replica_url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+        read_replica_url: z
+          .string()
+          .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+          .optional(),
         migrate_on_start: z.boolean().default(true),
         busy_timeout: duration.prefault('5s'),
         pool_max: z.number().int().min(1).max(1000).default(10),
@@ -66,7 +79,11 @@ export const configSchema = z
       .object({
         tokens: z.array(z.string().min(16, 'must be at least 16 characters')).default([]),
         token_file: z.string().optional(),
-        max_body_bytes: z.number().int().positive().default(5 * 1024 * 1024),
+        max_body_bytes: z
+          .number()
+          .int()
+          .positive()
+          .default(5 * 1024 * 1024),
       })
       .strict()
       .prefault({}),
@@ -77,15 +94,28 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    chaos: z.object({ enabled: z.boolean().default(false) }).strict().prefault({}),
+    chaos: z
+      .object({ enabled: z.boolean().default(false) })
+      .strict()
+      .prefault({}),
     agents: z
       .object({
         default_profile: z.string().default('openclaw'),
         slots: z.number().int().positive().max(1024).default(2),
         kill_grace: duration.prefault('5s'),
         openclaw_command: z.string().default('openclaw'),
-        profiles: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'profile names are lowercase'), agentProfileSchema).default({}),
-        services: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'service names are lowercase'), agentServiceSchema).default({}),
+        profiles: z
+          .record(
+            z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'profile names are lowercase'),
+            agentProfileSchema,
+          )
+          .default({}),
+        services: z
+          .record(
+            z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'service names are lowercase'),
+            agentServiceSchema,
+          )
+          .default({}),
       })
       .strict()
       .prefault({}),

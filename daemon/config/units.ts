@@ -13,7 +13,10 @@ export const duration = z.union([z.number(), z.string()]).transform((value, ctx)
   }
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value.trim());
   if (!match) {
-    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (use e.g. 500ms, 30s, 5m, 2h, 7d)` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${value}" is not a duration (use e.g. 500ms, 30s, 5m, 2h, 7d)`,
+    });
     return z.NEVER;
   }
   return Math.round(Number(match[1]) * (UNIT_MS[match[2] as string] as number));

@@ -149,7 +149,9 @@ export interface Store {
   onTaskQueued(listener: () => void): () => void;
 
   /** Inserts or refreshes this node's row and marks it up. */
-  registerNode(node: Omit<NodeRecord, 'heartbeat_at' | 'status' | 'started_at'> & { started_at?: number }): Promise<void>;
+  registerNode(
+    node: Omit<NodeRecord, 'heartbeat_at' | 'status' | 'started_at'> & { started_at?: number },
+  ): Promise<void>;
   /** Bumps heartbeat_at (and status) for a node. */
   heartbeatNode(id: string, status?: NodeRecord['status']): Promise<void>;
   /** Every node the store knows. */
@@ -175,7 +177,12 @@ export interface Store {
   /** Records a run's end if the fence still matches; false = refused (stale or not running). */
   completeRun(completion: RunCompletion): Promise<boolean>;
   /** Logs an event on a running task without changing state (e.g. started with pid). */
-  appendTaskEvent(taskId: string, kind: string, nodeId: string | null, detail?: Record<string, unknown>): Promise<void>;
+  appendTaskEvent(
+    taskId: string,
+    kind: string,
+    nodeId: string | null,
+    detail?: Record<string, unknown>,
+  ): Promise<void>;
   /** Cancels a queued task at once, flags a running one; returns the task after, or undefined. */
   requestCancel(id: string, nodeId: string | null, reason: string): Promise<Task | undefined>;
   /** Puts a failed, dead or cancelled task back in the queue with a fresh attempt budget. */
@@ -190,7 +197,11 @@ export interface Store {
   /** Appends health results. */
   insertHealthResults(rows: HealthResultRow[]): Promise<void>;
   /** Recent health results, newest first. */
-  listHealthResults(query: { node_id?: string; check_name?: string; limit: number }): Promise<HealthResultRow[]>;
+  listHealthResults(query: {
+    node_id?: string;
+    check_name?: string;
+    limit: number;
+  }): Promise<HealthResultRow[]>;
   /** Deletes health results older than the cutoff; returns how many. */
   pruneHealthResults(before: number): Promise<number>;
 }

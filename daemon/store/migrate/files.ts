@@ -48,15 +48,21 @@ export function readMigrationFiles(folder: string): MigrationFile[] {
     if (!file.endsWith('.sql')) continue;
     const match = FILE_PATTERN.exec(file);
     if (!match) {
-      throw new AidosError('migration', `migration ${file}: name must look like 0001_some_name.sql`, { field: file });
+      throw new AidosError('migration', `migration ${file}: name must look like 0001_some_name.sql`, {
+        field: file,
+      });
     }
     const sql = readFileSync(join(folder, file), 'utf8');
     const version = Number(match[1]);
     const clash = files.find((f) => f.version === version);
     if (clash) {
-      throw new AidosError('migration', `migration ${file}: version ${version} is also used by ${clash.file}`, {
-        field: file,
-      });
+      throw new AidosError(
+        'migration',
+        `migration ${file}: version ${version} is also used by ${clash.file}`,
+        {
+          field: file,
+        },
+      );
     }
     files.push({ version, name: match[2] as string, file, checksum: checksumOf(sql), sql });
   }

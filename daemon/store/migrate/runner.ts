@@ -56,13 +56,25 @@ export function assertConsistent(rows: MigrationStatus[]): void {
   for (const row of rows) {
     const file = fileName(row);
     if (row.state === 'changed') {
-      throw new AidosError('migration', `migration ${file}: checksum changed since it was applied; restore the file or add a new migration`, { field: file });
+      throw new AidosError(
+        'migration',
+        `migration ${file}: checksum changed since it was applied; restore the file or add a new migration`,
+        { field: file },
+      );
     }
     if (row.state === 'missing_file') {
-      throw new AidosError('migration', `migration ${file}: applied to the database but the file is missing`, { field: file });
+      throw new AidosError(
+        'migration',
+        `migration ${file}: applied to the database but the file is missing`,
+        { field: file },
+      );
     }
     if (row.state === 'out_of_order') {
-      throw new AidosError('migration', `migration ${file}: out of order (a later version is already applied); renumber it after the latest`, { field: file });
+      throw new AidosError(
+        'migration',
+        `migration ${file}: out of order (a later version is already applied); renumber it after the latest`,
+        { field: file },
+      );
     }
   }
 }
@@ -119,10 +131,14 @@ export class MigrationRunner {
         try {
           await tx.exec(file.sql);
         } catch (cause) {
-          throw new AidosError('migration', `migration ${file.file} failed and was rolled back: ${(cause as Error).message}`, {
-            field: file.file,
-            cause,
-          });
+          throw new AidosError(
+            'migration',
+            `migration ${file.file} failed and was rolled back: ${(cause as Error).message}`,
+            {
+              field: file.file,
+              cause,
+            },
+          );
         }
         const applied: AppliedMigration = {
           version: file.version,

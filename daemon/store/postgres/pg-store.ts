@@ -38,7 +38,14 @@ export interface PostgresStoreOptions {
   onPoolError?: (error: Error) => void;
 }
 
-const EMPTY_COUNTS: Record<TaskState, number> = { queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, dead: 0 };
+const EMPTY_COUNTS: Record<TaskState, number> = {
+  queued: 0,
+  running: 0,
+  succeeded: 0,
+  failed: 0,
+  cancelled: 0,
+  dead: 0,
+};
 
 function redact(url: string): string {
   try {
@@ -102,7 +109,9 @@ export class PostgresStore implements Store {
     return this.listener.on(listener);
   }
 
-  async registerNode(node: Omit<NodeRecord, 'heartbeat_at' | 'status' | 'started_at'> & { started_at?: number }): Promise<void> {
+  async registerNode(
+    node: Omit<NodeRecord, 'heartbeat_at' | 'status' | 'started_at'> & { started_at?: number },
+  ): Promise<void> {
     await this.query(SQL.upsertNode, [
       node.id,
       node.address,
@@ -185,9 +194,18 @@ export class PostgresStore implements Store {
     return (await this.query(SQL.claim, [nodeId, limit, leaseMs, profiles ?? null])).map(toTask);
   }
 
-  async renewLeases(nodeId: string, runs: { id: string; fence: number }[], leaseMs: number): Promise<string[]> {
+  async renewLeases(
+    nodeId: string,
+    runs: { id: string; fence: number }[],
+    leaseMs: number,
+  ): Promise<string[]> {
     if (runs.length === 0) return [];
-    const rows = await this.query(SQL.renew, [nodeId, leaseMs, runs.map((r) => r.id), runs.map((r) => r.fence)]);
+    const rows = await this.query(SQL.renew, [
+      nodeId,
+      leaseMs,
+      runs.map((r) => r.id),
+      runs.map((r) => r.fence),
+    ]);
     return rows.map((r) => String(r.id));
   }
 
@@ -216,7 +234,12 @@ export class PostgresStore implements Store {
     return true;
   }
 
-  async appendTaskEvent(taskId: string, kind: string, nodeId: string | null, detail: Record<string, unknown> = {}): Promise<void> {
+  async appendTaskEvent(
+    taskId: string,
+    kind: string,
+    nodeId: string | null,
+    detail: Record<string, unknown> = {},
+  ): Promise<void> {
     await this.query(SQL.insertEvent, [taskId, kind, nodeId, JSON.stringify(detail)]);
   }
 
@@ -272,7 +295,11 @@ export class PostgresStore implements Store {
     ]);
   }
 
-  async listHealthResults(query: { node_id?: string; check_name?: string; limit: number }): Promise<HealthResultRow[]> {
+  async listHealthResults(query: {
+    node_id?: string;
+    check_name?: string;
+    limit: number;
+  }): Promise<HealthResultRow[]> {
     const rows = await this.query(
       `SELECT * FROM health_results WHERE ($1::text IS NULL OR node_id = $1) AND ($2::text IS NULL OR check_name = $2)
        ORDER BY at DESC, id DESC LIMIT $3`,

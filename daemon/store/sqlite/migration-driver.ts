@@ -18,7 +18,9 @@ export class SqliteMigrationDriver implements MigrationDriver {
         db.exec(sql);
       },
       applied: async () =>
-        (db.prepare(`SELECT * FROM ${HISTORY_TABLE} ORDER BY version`).all() as Record<string, unknown>[]).map(
+        (
+          db.prepare(`SELECT * FROM ${HISTORY_TABLE} ORDER BY version`).all() as Record<string, unknown>[]
+        ).map(
           (r): AppliedMigration => ({
             version: Number(r.version),
             name: String(r.name),

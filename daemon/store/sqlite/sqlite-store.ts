@@ -31,7 +31,14 @@ export interface SqliteStoreOptions {
   now?: () => number;
 }
 
-const EMPTY_COUNTS: Record<TaskState, number> = { queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, dead: 0 };
+const EMPTY_COUNTS: Record<TaskState, number> = {
+  queued: 0,
+  running: 0,
+  succeeded: 0,
+  failed: 0,
+  cancelled: 0,
+  dead: 0,
+};
 
 /** The embedded store: one SQLite file in WAL mode, for a single host. */
 export class SqliteStore implements Store {
@@ -54,7 +61,11 @@ export class SqliteStore implements Store {
       this.db.pragma('foreign_keys = ON');
       this.db.pragma(`busy_timeout = ${Math.round(options.busyTimeoutMs)}`);
     } catch (cause) {
-      throw new AidosError('store', `cannot open SQLite database ${options.path}: ${(cause as Error).message}`, { cause });
+      throw new AidosError(
+        'store',
+        `cannot open SQLite database ${options.path}: ${(cause as Error).message}`,
+        { cause },
+      );
     }
     this.migrations = new SqliteMigrationDriver(this.db);
   }
@@ -98,7 +109,9 @@ export class SqliteStore implements Store {
     return () => this.queued.off('queued', listener);
   }
 
-  async registerNode(node: Omit<NodeRecord, 'heartbeat_at' | 'status' | 'started_at'> & { started_at?: number }): Promise<void> {
+  async registerNode(
+    node: Omit<NodeRecord, 'heartbeat_at' | 'status' | 'started_at'> & { started_at?: number },
+  ): Promise<void> {
     const now = this.now();
     this.db.prepare(SQL.upsertNode).run({
       id: node.id,
@@ -136,11 +149,15 @@ export class SqliteStore implements Store {
       }) as Row | undefined;
       if (!row) {
         const existing = this.db.prepare(SQL.taskByKey).get(input.idempotency_key ?? null) as Row | undefined;
-        if (!existing) throw new AidosError('conflict', `task id ${input.id} already exists`, { field: 'id' });
+        if (!existing)
+          throw new AidosError('conflict', `task id ${input.id} already exists`, { field: 'id' });
         return { task: toTask(existing), created: false };
       }
       const task = toTask(row);
-      this.event(task, 'submitted', input.node_id ?? null, { priority: task.priority, profile: task.profile });
+      this.event(task, 'submitted', input.node_id ?? null, {
+        priority: task.priority,
+        profile: task.profile,
+      });
       return { task, created: true };
     });
     const result = submit.immediate();
@@ -199,7 +216,9 @@ export class SqliteStore implements Store {
       const ids = this.db.prepare(sql).all(...(profiles ?? []), { now, limit }) as { id: string }[];
       const claimed: Task[] = [];
       for (const { id } of ids) {
-        const row = this.db.prepare(SQL.claim).get({ id, node_id: nodeId, now, lease: now + leaseMs }) as Row | undefined;
+        const row = this.db.prepare(SQL.claim).get({ id, node_id: nodeId, now, lease: now + leaseMs }) as
+          | Row
+          | undefined;
         if (!row) continue;
         const task = toTask(row);
         this.event(task, 'claimed', nodeId, { lease_ms: leaseMs });
@@ -210,7 +229,11 @@ export class SqliteStore implements Store {
     return claim.immediate();
   }
 
-  async renewLeases(nodeId: string, runs: { id: string; fence: number }[], leaseMs: number): Promise<string[]> {
+  async renewLeases(
+    nodeId: string,
+    runs: { id: string; fence: number }[],
+    leaseMs: number,
+  ): Promise<string[]> {
     const renew = this.db.transaction(() => {
       const lease = this.now() + leaseMs;
       const kept: string[] = [];
@@ -240,7 +263,10 @@ export class SqliteStore implements Store {
       if (!row) {
         const current = this.db.prepare(SQL.taskById).get(c.id) as Row | undefined;
         if (current) {
-          this.event(toTask(current), 'completion_refused', c.node_id, { stale_fence: c.fence, wanted: c.next });
+          this.event(toTask(current), 'completion_refused', c.node_id, {
+            stale_fence: c.fence,
+            wanted: c.next,
+          });
         }
         return false;
       }
@@ -252,7 +278,12 @@ export class SqliteStore implements Store {
     return ok;
   }
 
-  async appendTaskEvent(taskId: string, kind: string, nodeId: string | null, detail: Record<string, unknown> = {}): Promise<void> {
+  async appendTaskEvent(
+    taskId: string,
+    kind: string,
+    nodeId: string | null,
+    detail: Record<string, unknown> = {},
+  ): Promise<void> {
     const row = this.db.prepare(SQL.taskById).get(taskId) as Row | undefined;
     if (row) this.event(toTask(row), kind, nodeId, detail);
   }
@@ -299,10 +330,15 @@ export class SqliteStore implements Store {
       const now = this.now();
       const out: Task[] = [];
       for (const running of (this.db.prepare(selectSql).all(arg) as Row[]).map(toTask)) {
-        const row = this.db.prepare(SQL.requeue).get({ id: running.id, fence: running.fence, now, reason }) as Row | undefined;
+        const row = this.db.prepare(SQL.requeue).get({ id: running.id, fence: running.fence, now, reason }) as
+          | Row
+          | undefined;
         if (!row) continue;
         const task = toTask(row);
-        this.event(task, task.state === 'dead' ? 'dead' : 'requeued', null, { reason, previous_node: running.node_id });
+        this.event(task, task.state === 'dead' ? 'dead' : 'requeued', null, {
+          reason,
+          previous_node: running.node_id,
+        });
         out.push(task);
       }
       return out;
@@ -331,7 +367,11 @@ export class SqliteStore implements Store {
     })();
   }
 
-  async listHealthResults(query: { node_id?: string; check_name?: string; limit: number }): Promise<HealthResultRow[]> {
+  async listHealthResults(query: {
+    node_id?: string;
+    check_name?: string;
+    limit: number;
+  }): Promise<HealthResultRow[]> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (query.node_id) {

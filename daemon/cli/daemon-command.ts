@@ -1,0 +1,38 @@
+import type { Command } from 'commander';
+import { createLogger } from '../log/logger.js';
+import { Daemon } from '../runtime/daemon.js';
+import { addConfigFlags, type ConfigFlagValues, configFromFlags } from './config-flags.js';
+
+/** `aidos daemon`: runs until SIGTERM/SIGINT, then shuts down gracefully within shutdown_timeout. */
+export function registerDaemonCommand(program: Command): void {
+  const cmd = program
+    .command('daemon')
+    .description('run the aidos daemon (aidosd) in the foreground')
+    .option('--no-migrate', 'do not apply migrations at start (only verify; not ready while any is pending)');
+  addConfigFlags(cmd, { server: true }).action(async (flags: ConfigFlagValues & { migrate: boolean }) => {
+    const config = configFromFlags(flags);
+    if (!flags.migrate) config.store.migrate_on_start = false;
+    const logger = createLogger(config.log.level, config.node_id);
+    const daemon = new Daemon(config, logger);
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals++;
+      if (signals > 1) {
+        logger.warn({ signal }, 'second signal: exiting now');
+        process.exit(130);
+      }
+      const force = setTimeout(() => {
+        logger.error({ timeout_ms: config.shutdown_timeout }, 'shutdown took too long; exiting');
+        process.exit(1);
+      }, config.shutdown_timeout + 1_000);
+      force.unref();
+      void daemon.stop().then(() => {
+        logger.flush();
+        process.exitCode = 0;
+      });
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    await daemon.start();
+  });
+}

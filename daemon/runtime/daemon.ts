@@ -1,0 +1,164 @@
+import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { Config } from '../config/load.js';
+import { AidosError, errorMessage } from '../errors.js';
+import { basicHealthRoutes } from '../health/basic-routes.js';
+import type { Logger } from '../log/logger.js';
+import { DaemonServer } from '../server/server.js';
+import { migrationRunner, openStore } from '../store/open.js';
+import type { Store } from '../store/types.js';
+import { VERSION } from '../version.js';
+import { StoreLink } from './store-link.js';
+
+/** Lifecycle phases; readiness fails from `draining` on while liveness stays pass. */
+export type DaemonPhase = 'starting' | 'running' | 'draining' | 'stopped';
+
+/** Something the daemon starts after the store and stops before it (workers, health scheduler, cluster). */
+export interface DaemonComponent {
+  /** Name for logs. */
+  name: string;
+  /** Starts it; the store may still be unreachable. */
+  start(): Promise<void>;
+  /** Stops it within the shutdown budget. */
+  stop(): Promise<void>;
+}
+
+/**
+ * One aidosd process: a store link, an HTTP + WebSocket server on one port, and the components
+ * (task workers, health, cluster) that later issues plug in.
+ */
+export class Daemon {
+  phase: DaemonPhase = 'starting';
+  readonly server: DaemonServer;
+  readonly store: Store;
+  readonly link: StoreLink;
+  readonly startedAt = Date.now();
+  port = 0;
+  private readonly components: DaemonComponent[] = [];
+  private heartbeat: NodeJS.Timeout | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    readonly config: Config,
+    readonly logger: Logger,
+  ) {
+    mkdirSync(config.data_dir, { recursive: true });
+    this.store = openStore(config.store, config.node_id, (error) => {
+      this.logger.warn({ err: errorMessage(error) }, 'idle store connection failed');
+    });
+    this.link = new StoreLink(
+      this.store,
+      migrationRunner(this.store),
+      { migrate: config.store.migrate_on_start, pingEveryMs: 2_000, onUp: () => this.registerNode() },
+      logger,
+    );
+    this.server = new DaemonServer({
+      tokens: config.api.tokens,
+      maxBodyBytes: config.api.max_body_bytes,
+      logger,
+    });
+    this.server.route(
+      ...basicHealthRoutes({
+        nodeId: config.node_id,
+        started: () => this.phase !== 'starting',
+        draining: () => this.phase === 'draining' || this.phase === 'stopped',
+        store: () => ({
+          ready: this.link.ready,
+          latencyMs: this.link.state.latencyMs,
+          error: this.link.state.error,
+          description: this.store.description,
+        }),
+      }),
+    );
+  }
+
+  /** Adds a component; call before start. */
+  use(component: DaemonComponent): void {
+    this.components.push(component);
+  }
+
+  get address(): string {
+    return `${this.config.listen.host}:${this.port}`;
+  }
+
+  private async registerNode(): Promise<void> {
+    await this.store.registerNode({
+      id: this.config.node_id,
+      address: this.address,
+      roles: this.config.roles,
+      version: VERSION,
+      started_at: this.startedAt,
+      meta: { pid: process.pid, hostname: hostname(), slots: this.config.agents.slots },
+    });
+  }
+
+  /** Brings the store up (a migration inconsistency throws), listens, then starts the components. */
+  async start(): Promise<void> {
+    this.link.on('fatal', (error: AidosError) => {
+      this.logger.fatal({ err: error.message }, 'store schema no longer matches; stopping');
+      void this.stop().then(() => process.exit(65));
+    });
+    try {
+      this.port = await this.server.listen(this.config.listen.host, this.config.listen.port);
+    } catch (cause) {
+      await this.store.close();
+      throw new AidosError(
+        'config',
+        `listen: cannot bind ${this.config.listen.host}:${this.config.listen.port} (${errorMessage(cause)})`,
+        {
+          field: 'listen',
+          cause,
+        },
+      );
+    }
+    try {
+      await this.link.start();
+    } catch (error) {
+      await this.server.close(0);
+      await this.store.close();
+      throw error;
+    }
+    for (const component of this.components) await component.start();
+    this.heartbeat = setInterval(() => {
+      if (!this.link.ready) return;
+      this.store.heartbeatNode(this.config.node_id).catch((error) => this.link.reportFailure(error));
+    }, 5_000);
+    this.heartbeat.unref();
+    this.phase = 'running';
+    this.logger.info(
+      {
+        listen: this.address,
+        store: this.store.description,
+        data_dir: this.config.data_dir,
+        version: VERSION,
+      },
+      'aidosd started',
+    );
+  }
+
+  /** Graceful stop: readiness fails first, then the server drains, components stop, the store closes. */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    this.phase = 'draining';
+    this.logger.info({ timeout_ms: this.config.shutdown_timeout }, 'shutting down');
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    const budget = this.config.shutdown_timeout;
+    await this.server.close(Math.max(100, Math.floor(budget / 2)));
+    for (const component of [...this.components].reverse()) {
+      await component
+        .stop()
+        .catch((error) =>
+          this.logger.error({ err: errorMessage(error), component: component.name }, 'stop failed'),
+        );
+    }
+    if (this.link.ready) await this.store.heartbeatNode(this.config.node_id, 'left').catch(() => {});
+    await this.link.stop();
+    await this.store.close();
+    this.phase = 'stopped';
+    this.logger.info('stopped');
+  }
+}

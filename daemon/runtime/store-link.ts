@@ -1,0 +1,149 @@
+import { EventEmitter } from 'node:events';
+import { AidosError, errorMessage } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { MigrationRunner } from '../store/migrate/runner.js';
+import type { Store } from '../store/types.js';
+import { backoffDelay, delay } from '../util/backoff.js';
+
+/** What the daemon knows about its store right now. */
+export interface StoreLinkState {
+  /** The last ping (or bring-up) succeeded. */
+  reachable: boolean;
+  /** Migrations are applied and match the files. */
+  migrated: boolean;
+  /** Latency of the last successful ping. */
+  latencyMs: number | null;
+  /** Why it is not reachable or not migrated. */
+  error: string | null;
+  /** When the state last changed (epoch ms). */
+  since: number;
+}
+
+/** Options of the store link. */
+export interface StoreLinkOptions {
+  /** Apply pending migrations (else only verify). */
+  migrate: boolean;
+  /** Ping period once up. */
+  pingEveryMs: number;
+  /** Called once the schema is ready, and again after every reconnect (re-register the node). */
+  onUp?: () => Promise<void>;
+}
+
+/**
+ * Keeps the daemon's view of the store: migrates at start, retries with backoff while the database
+ * is unreachable, pings while up, and reports every change. The daemon stays up throughout; only a
+ * migration inconsistency (changed, missing or out-of-order file) is fatal.
+ */
+export class StoreLink extends EventEmitter {
+  state: StoreLinkState = {
+    reachable: false,
+    migrated: false,
+    latencyMs: null,
+    error: 'not connected yet',
+    since: Date.now(),
+  };
+  private readonly abort = new AbortController();
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly runner: MigrationRunner,
+    private readonly options: StoreLinkOptions,
+    private readonly logger: Logger,
+  ) {
+    super();
+  }
+
+  get ready(): boolean {
+    return this.state.reachable && this.state.migrated;
+  }
+
+  private set(next: Partial<StoreLinkState>): void {
+    const before = this.state;
+    this.state = { ...before, ...next };
+    if (before.reachable !== this.state.reachable || before.migrated !== this.state.migrated) {
+      this.state.since = Date.now();
+      this.logger.info(
+        { store: this.store.description, ...this.state },
+        this.ready ? 'store ready' : 'store not ready',
+      );
+      this.emit('change', this.state);
+    }
+  }
+
+  /** One bring-up attempt: migrate or verify. Throws AidosError('migration') when files and history disagree. */
+  async bringUp(): Promise<void> {
+    const latencyMs = await this.store.ping();
+    this.set({ reachable: true, latencyMs });
+    if (this.options.migrate) {
+      const applied = await this.runner.up();
+      for (const m of applied)
+        this.logger.info(
+          { version: m.version, name: m.name, duration_ms: m.duration_ms },
+          'migration applied',
+        );
+    } else {
+      const rows = await this.runner.verify();
+      const pending = rows.filter((r) => r.state === 'pending');
+      if (pending.length > 0) {
+        this.set({ migrated: false, error: `${pending.length} migration(s) pending; run aidos migrate up` });
+        return;
+      }
+    }
+    await this.options.onUp?.();
+    this.set({ migrated: true, error: null });
+  }
+
+  /** First attempt inline (so a migration error stops startup); afterwards a background loop. */
+  async start(): Promise<void> {
+    try {
+      await this.bringUp();
+    } catch (error) {
+      if (error instanceof AidosError && error.kind === 'migration') throw error;
+      this.set({ reachable: false, error: errorMessage(error) });
+      this.logger.warn(
+        { err: errorMessage(error), store: this.store.description },
+        'store unreachable; retrying',
+      );
+    }
+    this.loop = this.run();
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      const wait = this.ready ? this.options.pingEveryMs : backoffDelay(failures, 200, 5_000);
+      await delay(wait, signal);
+      if (signal.aborted) break;
+      try {
+        if (this.ready) {
+          this.set({ latencyMs: await this.store.ping() });
+        } else {
+          await this.bringUp();
+        }
+        failures = 0;
+      } catch (error) {
+        if (error instanceof AidosError && error.kind === 'migration') {
+          this.set({ migrated: false, error: error.message });
+          this.emit('fatal', error);
+          return;
+        }
+        failures++;
+        if (this.state.reachable)
+          this.logger.warn({ err: errorMessage(error) }, 'store connection lost; retrying');
+        this.set({ reachable: false, migrated: false, error: errorMessage(error) });
+      }
+    }
+  }
+
+  /** Marks the store down now (a query failed) so readiness reflects it before the next ping. */
+  reportFailure(error: unknown): void {
+    this.set({ reachable: false, migrated: false, error: errorMessage(error) });
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.loop;
+  }
+}

@@ -1,0 +1,165 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type WebSocket, WebSocketServer } from 'ws';
+import type { Logger } from '../log/logger.js';
+import { ApiError, toApiError } from './api-error.js';
+import { isAuthenticated } from './auth.js';
+import { readJsonBody } from './body.js';
+import { type HttpRoute, Router } from './router.js';
+
+/** A WebSocket path the server accepts upgrades on. */
+export interface WsEndpoint {
+  /** Path, e.g. /v1/client. */
+  path: string;
+  /** Largest frame accepted; bigger frames close the socket with 1009. */
+  maxPayloadBytes: number;
+  /** Refuse the upgrade unless the caller is authenticated (API token). */
+  requireToken: boolean;
+  /** Most simultaneous connections from one remote address. */
+  maxConnectionsPerAddress: number;
+  /** Takes over an accepted socket. */
+  onConnection(ws: WebSocket, req: IncomingMessage, authenticated: boolean): void;
+}
+
+/** Server settings. */
+export interface ServerOptions {
+  /** Accepted API tokens (empty: loopback-only, no auth). */
+  tokens: readonly string[];
+  /** Largest JSON body accepted. */
+  maxBodyBytes: number;
+  /** Where request errors are logged. */
+  logger: Logger;
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  contentType = 'application/json',
+  headers: Record<string, string> = {},
+): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store', ...headers });
+  res.end(text);
+}
+
+/** One port for HTTP routes and WebSocket endpoints, with graceful close. */
+export class DaemonServer {
+  readonly router = new Router();
+  private readonly http: Server;
+  private readonly endpoints = new Map<
+    string,
+    { endpoint: WsEndpoint; wss: WebSocketServer; perAddress: Map<string, number> }
+  >();
+  private closing = false;
+
+  constructor(private readonly options: ServerOptions) {
+    this.http = createServer((req, res) => void this.onRequest(req, res));
+    this.http.keepAliveTimeout = 5_000;
+    this.http.headersTimeout = 10_000;
+    this.http.requestTimeout = 60_000;
+    this.http.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
+    this.http.on('clientError', (_err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    });
+  }
+
+  route(...routes: HttpRoute[]): void {
+    this.router.add(...routes);
+  }
+
+  websocket(endpoint: WsEndpoint): void {
+    const wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: endpoint.maxPayloadBytes,
+      perMessageDeflate: false,
+    });
+    this.endpoints.set(endpoint.path, { endpoint, wss, perAddress: new Map() });
+  }
+
+  /** Binds; resolves with the port actually bound (useful with port 0). */
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(port, host, () => {
+        this.http.off('error', reject);
+        const address = this.http.address();
+        resolve(typeof address === 'object' && address ? address.port : port);
+      });
+    });
+  }
+
+  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    try {
+      if (this.closing) res.setHeader('connection', 'close');
+      const found = this.router.match(req.method ?? 'GET', url.pathname);
+      if (found === undefined) throw new ApiError('not_found', `no route ${url.pathname}`);
+      if (found === 405)
+        throw new ApiError('bad_request', `method ${req.method} not allowed on ${url.pathname}`);
+      const { route, params } = found;
+      const authenticated = isAuthenticated(req, url, this.options.tokens);
+      if (route.auth === 'token' && !authenticated)
+        throw new ApiError('unauthorized', 'a valid API token is required (Authorization: Bearer …)');
+      const body = route.body ? await readJsonBody(req, this.options.maxBodyBytes) : undefined;
+      const reply = await route.handle({ params, query: url.searchParams, body, authenticated, req, res });
+      if ('handled' in reply) return;
+      send(res, reply.status, reply.body ?? '', reply.contentType, reply.headers);
+    } catch (error) {
+      const apiError = toApiError(error);
+      if (apiError.code === 'internal')
+        this.options.logger.error({ err: error, path: url.pathname }, 'request failed');
+      if (!res.headersSent) send(res, apiError.status, { error: apiError.toWire() });
+      else res.destroy();
+    }
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const entry = this.endpoints.get(url.pathname);
+    const refuse = (status: string) => {
+      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    };
+    if (!entry || this.closing) {
+      refuse(entry ? '503 Service Unavailable' : '404 Not Found');
+      return;
+    }
+    const authenticated = isAuthenticated(req, url, this.options.tokens);
+    if (entry.endpoint.requireToken && !authenticated) {
+      refuse('401 Unauthorized');
+      return;
+    }
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const count = entry.perAddress.get(address) ?? 0;
+    if (count >= entry.endpoint.maxConnectionsPerAddress) {
+      refuse('429 Too Many Requests');
+      return;
+    }
+    entry.wss.handleUpgrade(req, socket, head, (ws) => {
+      entry.perAddress.set(address, (entry.perAddress.get(address) ?? 0) + 1);
+      ws.once('close', () => {
+        const left = (entry.perAddress.get(address) ?? 1) - 1;
+        if (left <= 0) entry.perAddress.delete(address);
+        else entry.perAddress.set(address, left);
+      });
+      entry.endpoint.onConnection(ws, req, authenticated);
+    });
+  }
+
+  /** Stops accepting, lets in-flight requests finish within the grace period, then cuts the rest. */
+  async close(graceMs: number): Promise<void> {
+    this.closing = true;
+    for (const { wss } of this.endpoints.values()) {
+      for (const client of wss.clients) client.close(1001, 'server shutting down');
+    }
+    const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
+    this.http.closeIdleConnections();
+    const timer = setTimeout(() => {
+      this.http.closeAllConnections();
+      for (const { wss } of this.endpoints.values()) for (const client of wss.clients) client.terminate();
+    }, graceMs);
+    await closed;
+    clearTimeout(timer);
+    for (const { wss } of this.endpoints.values()) wss.close();
+  }
+}
