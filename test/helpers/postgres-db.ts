@@ -2,6 +2,13 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
 
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Admin URL of the PostgreSQL server the tests share; each test file makes its own database. */
+    pgAdminUrl: string;
+  }
+}
+
 /** A database of its own for one test file, on the shared test server. */
 export interface TestDatabase {
   /** Connection URL of the new database. */

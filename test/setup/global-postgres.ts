@@ -1,12 +1,6 @@
 import type { TestProject } from 'vitest/node';
+import '../helpers/postgres-db.js';
 import { startThrowawayPostgres } from '../helpers/postgres-server.js';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** Admin URL of the PostgreSQL server the tests share; each test file makes its own database. */
-    pgAdminUrl: string;
-  }
-}
 
 /** Uses AIDOS_TEST_PG_URL when set, else starts a real throwaway PostgreSQL for the whole run. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
