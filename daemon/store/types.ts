@@ -66,6 +66,8 @@ export interface RunCompletion {
   event: string;
   /** Extra event detail (exit code, signal, duration, rss). */
   detail?: Record<string, unknown>;
+  /** The run was interrupted by a graceful shutdown: do not count it against max_attempts. */
+  refund_attempt?: boolean;
 }
 
 /** A filter for listing tasks, newest first. */
@@ -176,6 +178,8 @@ export interface Store {
   renewLeases(nodeId: string, runs: { id: string; fence: number }[], leaseMs: number): Promise<string[]>;
   /** Records a run's end if the fence still matches; false = refused (stale or not running). */
   completeRun(completion: RunCompletion): Promise<boolean>;
+  /** Running tasks of a node whose cancel was asked for (by any node). */
+  listCancelRequested(nodeId: string): Promise<string[]>;
   /** Logs an event on a running task without changing state (e.g. started with pid). */
   appendTaskEvent(
     taskId: string,

@@ -221,6 +221,7 @@ export class PostgresStore implements Store {
       c.event,
       c.node_id,
       JSON.stringify(detail),
+      c.refund_attempt ? 1 : 0,
     ]);
     if (rows.length === 0) {
       await this.query(SQL.insertEvent, [
@@ -232,6 +233,10 @@ export class PostgresStore implements Store {
       return false;
     }
     return true;
+  }
+
+  async listCancelRequested(nodeId: string): Promise<string[]> {
+    return (await this.query(SQL.cancelRequested, [nodeId])).map((r) => String(r.id));
   }
 
   async appendTaskEvent(

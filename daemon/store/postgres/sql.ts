@@ -45,7 +45,7 @@ export const SQL = {
     FROM unnest($3::text[], $4::bigint[]) AS r(id, fence)
     WHERE t.id = r.id AND t.fence = r.fence AND t.node_id = $1 AND t.state = 'running' RETURNING t.id`,
   complete: `WITH done AS (
-      UPDATE tasks SET state = $3, updated_at = ${NOW}, lease_expires_at = NULL,
+      UPDATE tasks SET state = $3, attempt = attempt - $10::int, updated_at = ${NOW}, lease_expires_at = NULL,
         run_after = CASE WHEN $3 = 'queued' THEN ${NOW} + $4 ${MS} ELSE run_after END,
         finished_at = CASE WHEN $3 = 'queued' THEN NULL ELSE ${NOW} END,
         result = COALESCE($5, result), error = $6
@@ -53,6 +53,7 @@ export const SQL = {
     ev AS (INSERT INTO task_events (task_id, at, kind, node_id, attempt, fence, detail)
       SELECT id, ${NOW}, $7, $8, attempt, fence, $9 FROM done)
     SELECT * FROM done`,
+  cancelRequested: "SELECT id FROM tasks WHERE state = 'running' AND node_id = $1 AND cancel_requested",
   cancelQueued: `UPDATE tasks SET state = 'cancelled', updated_at = ${NOW}, finished_at = ${NOW}, error = $2
     WHERE id = $1 AND state = 'queued' RETURNING *`,
   flagCancel: `UPDATE tasks SET cancel_requested = true, updated_at = ${NOW}

@@ -28,7 +28,7 @@ export const SQL = {
     WHERE id = @id AND state = 'queued' RETURNING *`,
   renew: `UPDATE tasks SET lease_expires_at = @lease
     WHERE id = @id AND fence = @fence AND node_id = @node_id AND state = 'running' RETURNING id`,
-  complete: `UPDATE tasks SET state = @state, updated_at = @now, lease_expires_at = NULL,
+  complete: `UPDATE tasks SET state = @state, attempt = attempt - @refund, updated_at = @now, lease_expires_at = NULL,
       run_after = COALESCE(@run_after, run_after), finished_at = @finished_at,
       result = COALESCE(@result, result), error = @error
     WHERE id = @id AND fence = @fence AND state = 'running' RETURNING *`,
@@ -39,6 +39,7 @@ export const SQL = {
   retry: `UPDATE tasks SET state = 'queued', attempt = 0, run_after = @now, updated_at = @now, finished_at = NULL,
       cancel_requested = 0, lease_expires_at = NULL
     WHERE id = @id AND state IN ('failed', 'dead', 'cancelled') RETURNING *`,
+  cancelRequested: "SELECT id FROM tasks WHERE state = 'running' AND node_id = ? AND cancel_requested = 1",
   runningOfNode: "SELECT * FROM tasks WHERE state = 'running' AND node_id = ?",
   runningExpired: "SELECT * FROM tasks WHERE state = 'running' AND lease_expires_at < ?",
   requeue: `UPDATE tasks SET state = CASE WHEN attempt >= max_attempts THEN 'dead' ELSE 'queued' END,

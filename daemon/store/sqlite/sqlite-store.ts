@@ -259,6 +259,7 @@ export class SqliteStore implements Store {
         finished_at: final ? now : null,
         result: c.result === undefined ? null : JSON.stringify(c.result),
         error: c.error ?? null,
+        refund: c.refund_attempt ? 1 : 0,
       }) as Row | undefined;
       if (!row) {
         const current = this.db.prepare(SQL.taskById).get(c.id) as Row | undefined;
@@ -276,6 +277,10 @@ export class SqliteStore implements Store {
     const ok = complete.immediate();
     if (ok && c.next === 'queued') this.notifyQueued();
     return ok;
+  }
+
+  async listCancelRequested(nodeId: string): Promise<string[]> {
+    return (this.db.prepare(SQL.cancelRequested).all(nodeId) as { id: string }[]).map((r) => r.id);
   }
 
   async appendTaskEvent(

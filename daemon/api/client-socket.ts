@@ -1,0 +1,106 @@
+import type { WebSocket } from 'ws';
+import { CLIENT_LIMITS, type EventFrame, type ReplyFrame, requestFrameSchema, subscribeSchema, type Topic } from '../../shared/protocol.js';
+import type { Logger } from '../log/logger.js';
+import { ApiError, toApiError } from '../server/api-error.js';
+import type { Operation } from './operation.js';
+import { TokenBucket } from './rate-limiter.js';
+import { validate } from './validate.js';
+
+/** A source of pushed data for one topic: a snapshot, then changes until unsubscribed. */
+export interface TopicSource {
+  /** Current state, sent first. */
+  snapshot(params: { task_id?: string }): Promise<unknown>;
+  /** Calls `push` for every change; returns the unsubscribe function. */
+  subscribe(params: { task_id?: string }, push: (data: unknown) => void): () => void;
+}
+
+/** What a client connection can reach. */
+export interface ClientSocketDeps {
+  /** Operations callable with `request` frames. */
+  operations: Operation[];
+  /** Topics available to `subscribe`. */
+  topics: Partial<Record<Topic, TopicSource>>;
+  /** Logger. */
+  logger: Logger;
+}
+
+/** Serves one /v1/client connection: validated request/reply plus subscriptions; bad frames never crash it. */
+export function serveClientSocket(ws: WebSocket, authenticated: boolean, deps: ClientSocketDeps): void {
+  const ops = new Map(deps.operations.map((o) => [o.name, o]));
+  const bucket = new TokenBucket(CLIENT_LIMITS.messagesPerSecond, CLIENT_LIMITS.burst);
+  const subscriptions = new Map<string, () => void>();
+
+  const send = (frame: ReplyFrame | EventFrame) => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+  };
+  const fail = (id: ReplyFrame['id'], error: unknown) => {
+    const apiError = toApiError(error);
+    if (apiError.code === 'internal') deps.logger.error({ err: error }, 'client operation failed');
+    send({ type: 'reply', id, ok: false, error: apiError.toWire() });
+  };
+
+  const subscribe = async (params: unknown) => {
+    const input = validate(subscribeSchema, params, 'params');
+    const added: Topic[] = [];
+    for (const topic of input.topics) {
+      const source = deps.topics[topic];
+      if (!source) throw new ApiError('bad_request', `params.topics: topic "${topic}" is not available on this daemon`, 'params.topics');
+      if (topic === 'logs' && !input.task_id) throw new ApiError('bad_request', 'params.task_id: required for the logs topic', 'params.task_id');
+      const key = topic === 'logs' ? `logs:${input.task_id}` : topic;
+      if (subscriptions.has(key)) continue;
+      const sub = input.task_id ? { task_id: input.task_id } : {};
+      const data = await source.snapshot(sub);
+      send({ type: 'event', topic, kind: 'snapshot', data });
+      subscriptions.set(key, source.subscribe(sub, (change) => send({ type: 'event', topic, kind: 'change', data: change })));
+      added.push(topic);
+    }
+    return { subscribed: added };
+  };
+  const unsubscribe = async (params: unknown) => {
+    const input = validate(subscribeSchema, params, 'params');
+    for (const topic of input.topics) {
+      const key = topic === 'logs' ? `logs:${input.task_id}` : topic;
+      subscriptions.get(key)?.();
+      subscriptions.delete(key);
+    }
+    return { unsubscribed: input.topics };
+  };
+
+  ws.on('message', (raw, isBinary) => {
+    if (!bucket.take()) {
+      fail(null, new ApiError('rate_limited', `more than ${CLIENT_LIMITS.messagesPerSecond} messages per second`));
+      return;
+    }
+    let frame: unknown;
+    try {
+      frame = JSON.parse(isBinary ? Buffer.from(raw as Buffer).toString('utf8') : raw.toString());
+    } catch {
+      fail(null, new ApiError('bad_request', 'frame: not valid JSON', 'frame'));
+      return;
+    }
+    let request: ReturnType<typeof requestFrameSchema.parse>;
+    try {
+      request = validate(requestFrameSchema, frame, 'frame');
+    } catch (error) {
+      const id = (frame as { id?: unknown })?.id;
+      fail(typeof id === 'string' || typeof id === 'number' ? id : null, error);
+      return;
+    }
+    const run = async () => {
+      if (request.op === 'subscribe') return subscribe(request.params);
+      if (request.op === 'unsubscribe') return unsubscribe(request.params);
+      const op = ops.get(request.op);
+      if (!op) throw new ApiError('bad_request', `frame.op: "${request.op}" is not available on this daemon`, 'frame.op');
+      return op.handle(validate(op.input, request.params ?? {}, 'params'), { authenticated });
+    };
+    run().then(
+      (result) => send({ type: 'reply', id: request.id, ok: true, result }),
+      (error) => fail(request.id, error),
+    );
+  });
+  ws.on('close', () => {
+    for (const off of subscriptions.values()) off();
+    subscriptions.clear();
+  });
+  ws.on('error', () => {});
+}

@@ -1,0 +1,43 @@
+import type { Task } from '../store/types.js';
+
+/** How one agent run ended, as the worker needs it to decide the task's next state. */
+export interface RunResult {
+  /** What happened. */
+  kind: 'succeeded' | 'failed' | 'timeout' | 'cancelled' | 'crashed' | 'memory_limit' | 'bad_output';
+  /** Another attempt could succeed (false for errors a retry cannot fix). */
+  retryable: boolean;
+  /** Parsed agent envelope, when there was one. */
+  result?: unknown;
+  /** One line saying why it did not succeed. */
+  error?: string;
+  /** Exit code, if it exited. */
+  exitCode: number | null;
+  /** Signal that ended it, if any. */
+  signal: string | null;
+  /** Wall time of the run. */
+  durationMs: number;
+  /** Highest RSS seen for its process tree. */
+  peakRssBytes: number;
+}
+
+/** A started agent process. */
+export interface LaunchedRun {
+  /** Its pid. */
+  pid: number;
+  /** Stops it (SIGTERM, then SIGKILL after the grace period); done resolves as cancelled. */
+  cancel(reason: string): void;
+  /** Settles when the process has ended and its output is parsed; never rejects. */
+  done: Promise<RunResult>;
+}
+
+/** Starts agent processes for claimed tasks; the worker does not know how. */
+export interface AgentLauncher {
+  /** Spawns the agent for a claimed task; throws when it cannot be started at all. */
+  launch(task: Task): Promise<LaunchedRun>;
+  /** Every configured profile name. */
+  profileNames(): string[];
+  /** Slots a profile may use at once on this node (undefined: only the node-wide limit). */
+  profileSlots(profile: string): number | undefined;
+  /** Kills agents that survived a previous daemon (from its journal) before their tasks are re-queued. */
+  reapSurvivors(): Promise<{ taskId: string; pid: number; killed: boolean }[]>;
+}

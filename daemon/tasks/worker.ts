@@ -1,0 +1,290 @@
+import { errorMessage } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { RunCompletion, Store, Task } from '../store/types.js';
+import type { AgentLauncher, LaunchedRun } from './launcher.js';
+import { completionFor, type RetrySettings } from './retry-policy.js';
+import type { TaskFeed } from './task-feed.js';
+
+/** Worker settings (from `agents.slots` and `tasks.*`). */
+export interface WorkerSettings extends RetrySettings {
+  /** This node's id. */
+  nodeId: string;
+  /** Agents this node runs at once. */
+  slots: number;
+  /** Lease length of a claim. */
+  lease: number;
+  /** How often leases are renewed (well under `lease`). */
+  renew_every: number;
+  /** Fallback poll when no wake-up notification arrives. */
+  poll_interval: number;
+  /** Keep final tasks this long. */
+  retention: number;
+}
+
+/** Dependencies of the worker, injectable for tests. */
+export interface WorkerDeps {
+  /** The store (claims, leases, completions). */
+  store: Store;
+  /** Starts agent processes. */
+  launcher: AgentLauncher;
+  /** Where task changes are published. */
+  feed: TaskFeed;
+  /** Logger. */
+  logger: Logger;
+  /** True while the store is reachable and migrated. */
+  storeReady: () => boolean;
+  /** Reports a failed store call so readiness reflects it at once. */
+  storeFailed: (error: unknown) => void;
+  /** Clock. */
+  now?: () => number;
+}
+
+interface ActiveRun {
+  task: Task;
+  run: LaunchedRun | undefined;
+  finishing?: Promise<void>;
+  stopping?: 'cancel' | 'lease_lost' | 'shutdown' | 'isolated';
+}
+
+/**
+ * Claims queued tasks up to the free slots, runs each as an agent process, renews the leases while
+ * they run, and records how each ended. Completions that cannot reach the store are retried until
+ * they land or their fence goes stale, so a result is never dropped and never recorded twice.
+ */
+export class TaskWorker {
+  readonly name = 'task-worker';
+  private readonly active = new Map<string, ActiveRun>();
+  private readonly pendingCompletions = new Map<string, RunCompletion>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private unsubscribe: (() => void) | undefined;
+  private claiming: Promise<void> | undefined;
+  private claimAgain = false;
+  private stopped = false;
+  private lastRenewOk: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly settings: WorkerSettings,
+    private readonly deps: WorkerDeps,
+  ) {
+    this.now = deps.now ?? Date.now;
+    this.lastRenewOk = this.now();
+  }
+
+  /** Task ids this node runs right now. */
+  runningIds(): string[] {
+    return [...this.active.keys()];
+  }
+
+  get freeSlots(): number {
+    return Math.max(0, this.settings.slots - this.active.size);
+  }
+
+  async start(): Promise<void> {
+    await this.recover();
+    this.unsubscribe = this.deps.store.onTaskQueued(() => this.wake());
+    this.every(this.settings.poll_interval, () => this.wake());
+    this.every(this.settings.renew_every, () => this.renew());
+    this.every(Math.max(500, Math.floor(this.settings.lease / 2)), () => this.sweepExpired());
+    this.every(3_600_000, () => this.prune());
+    this.wake();
+  }
+
+  private every(ms: number, fn: () => unknown): void {
+    const timer = setInterval(() => {
+      if (!this.stopped) void fn();
+    }, ms);
+    timer.unref();
+    this.timers.push(timer);
+  }
+
+  /** Kills agents a crashed daemon left behind, then returns their tasks (and any other of ours) to the queue. */
+  private async recover(): Promise<void> {
+    const reaped = await this.deps.launcher.reapSurvivors();
+    for (const r of reaped) this.deps.logger.warn(r, 'stopped an agent left by a previous daemon');
+    if (!this.deps.storeReady()) return;
+    try {
+      const requeued = await this.deps.store.requeueNodeRuns(this.settings.nodeId, 'daemon restarted while the task ran');
+      for (const task of requeued) {
+        this.deps.logger.warn({ task: task.id, state: task.state, attempt: task.attempt }, 'recovered task from previous run');
+        this.deps.feed.publish(task);
+      }
+    } catch (error) {
+      this.deps.storeFailed(error);
+    }
+  }
+
+  /** Asks for a claim round; coalesces wake-ups that arrive while one runs. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.claiming) {
+      this.claimAgain = true;
+      return;
+    }
+    this.claiming = this.claimLoop().finally(() => {
+      this.claiming = undefined;
+      if (this.claimAgain) {
+        this.claimAgain = false;
+        this.wake();
+      }
+    });
+  }
+
+  private claimableProfiles(): string[] | undefined {
+    const counts = new Map<string, number>();
+    for (const { task } of this.active.values()) counts.set(task.profile, (counts.get(task.profile) ?? 0) + 1);
+    const full = new Set(
+      [...counts].filter(([profile, n]) => n >= (this.deps.launcher.profileSlots(profile) ?? Number.POSITIVE_INFINITY)).map(([p]) => p),
+    );
+    // undefined = no filter, so tasks of any profile (even one removed from config) are claimed and reported.
+    if (full.size === 0) return undefined;
+    return this.deps.launcher.profileNames().filter((p) => !full.has(p));
+  }
+
+  private async claimLoop(): Promise<void> {
+    while (!this.stopped && this.freeSlots > 0 && this.deps.storeReady()) {
+      let claimed: Task[];
+      try {
+        claimed = await this.deps.store.claimTasks(this.settings.nodeId, this.freeSlots, this.settings.lease, this.claimableProfiles());
+      } catch (error) {
+        this.deps.storeFailed(error);
+        return;
+      }
+      if (claimed.length === 0) return;
+      if (this.claimableProfiles()?.length === 0) return;
+      for (const task of claimed) await this.launch(task);
+    }
+  }
+
+  private async launch(task: Task): Promise<void> {
+    const entry: ActiveRun = { task, run: undefined };
+    this.active.set(task.id, entry);
+    this.deps.feed.publish(task);
+    try {
+      entry.run = await this.deps.launcher.launch(task);
+    } catch (error) {
+      this.active.delete(task.id);
+      const message = `agent could not be started: ${errorMessage(error)}`;
+      this.deps.logger.error({ task: task.id, err: message }, 'launch failed');
+      await this.complete({ id: task.id, fence: task.fence, node_id: this.settings.nodeId, next: 'failed', event: 'failed', error: message });
+      return;
+    }
+    this.deps.logger.info({ task: task.id, attempt: task.attempt, pid: entry.run.pid, profile: task.profile }, 'agent started');
+    this.deps.store
+      .appendTaskEvent(task.id, 'started', this.settings.nodeId, { pid: entry.run.pid })
+      .catch((error) => this.deps.storeFailed(error));
+    entry.finishing = entry.run.done.then((outcome) => this.finished(entry, outcome));
+  }
+
+  private async finished(entry: ActiveRun, outcome: Awaited<LaunchedRun['done']>): Promise<void> {
+    const { task } = entry;
+    this.active.delete(task.id);
+    if (entry.stopping === 'lease_lost' || entry.stopping === 'isolated') {
+      this.deps.logger.warn({ task: task.id, reason: entry.stopping }, 'agent stopped without recording a result (lease lost)');
+      this.wake();
+      return;
+    }
+    let completion = completionFor(task, this.settings.nodeId, outcome, this.settings);
+    if (entry.stopping === 'cancel' && outcome.kind !== 'succeeded') {
+      completion = { ...completion, next: 'cancelled', event: 'cancelled', error: 'cancelled by request' };
+    }
+    if (entry.stopping === 'shutdown' && outcome.kind !== 'succeeded') {
+      completion = { ...completion, next: 'queued', event: 'requeued', retry_delay_ms: 0, refund_attempt: true, error: 'daemon stopping' };
+    }
+    this.deps.logger.info({ task: task.id, attempt: task.attempt, outcome: outcome.kind, next: completion.next }, 'agent finished');
+    await this.complete(completion);
+    this.wake();
+  }
+
+  private async complete(completion: RunCompletion): Promise<void> {
+    try {
+      const ok = await this.deps.store.completeRun(completion);
+      this.pendingCompletions.delete(completion.id);
+      if (!ok) this.deps.logger.warn({ task: completion.id, fence: completion.fence }, 'completion refused: fence is stale');
+      const task = await this.deps.store.getTask(completion.id);
+      if (task) this.deps.feed.publish(task);
+    } catch (error) {
+      this.deps.storeFailed(error);
+      this.pendingCompletions.set(completion.id, completion);
+    }
+  }
+
+  /** Cancels a task this node runs; false when it does not run here. */
+  cancelLocal(taskId: string, reason: string): boolean {
+    const entry = this.active.get(taskId);
+    if (!entry?.run) return false;
+    entry.stopping ??= 'cancel';
+    entry.run.cancel(reason);
+    return true;
+  }
+
+  private async renew(): Promise<void> {
+    for (const completion of [...this.pendingCompletions.values()]) await this.complete(completion);
+    const runs = [...this.active.values()].filter((e) => !e.stopping).map((e) => ({ id: e.task.id, fence: e.task.fence }));
+    if (runs.length === 0) {
+      this.lastRenewOk = this.now();
+      return;
+    }
+    try {
+      const kept = new Set(await this.deps.store.renewLeases(this.settings.nodeId, runs, this.settings.lease));
+      this.lastRenewOk = this.now();
+      for (const run of runs) {
+        if (kept.has(run.id)) continue;
+        this.stopRun(run.id, 'lease_lost', 'lease lost: another node owns this task now');
+      }
+      for (const id of await this.deps.store.listCancelRequested(this.settings.nodeId)) this.cancelLocal(id, 'cancelled by request');
+    } catch (error) {
+      this.deps.storeFailed(error);
+      // Cut off from the store: stop our agents before our leases lapse and another node runs them.
+      if (this.now() - this.lastRenewOk > this.settings.lease - this.settings.renew_every) {
+        for (const run of runs) this.stopRun(run.id, 'isolated', 'store unreachable: lease cannot be renewed');
+      }
+    }
+  }
+
+  private stopRun(taskId: string, why: NonNullable<ActiveRun['stopping']>, reason: string): void {
+    const entry = this.active.get(taskId);
+    if (!entry?.run || entry.stopping) return;
+    entry.stopping = why;
+    this.deps.logger.warn({ task: taskId, reason }, 'stopping agent');
+    entry.run.cancel(reason);
+  }
+
+  private async sweepExpired(): Promise<void> {
+    if (!this.deps.storeReady()) return;
+    try {
+      for (const task of await this.deps.store.requeueExpiredLeases('lease expired')) {
+        this.deps.logger.warn({ task: task.id, state: task.state }, 'lease expired; task re-queued');
+        this.deps.feed.publish(task);
+      }
+    } catch (error) {
+      this.deps.storeFailed(error);
+    }
+  }
+
+  private async prune(): Promise<void> {
+    if (!this.deps.storeReady()) return;
+    try {
+      const removed = await this.deps.store.pruneFinishedTasks(this.now() - this.settings.retention);
+      if (removed > 0) this.deps.logger.info({ removed }, 'pruned finished tasks past retention');
+    } catch (error) {
+      this.deps.storeFailed(error);
+    }
+  }
+
+  /** Stops claiming, interrupts running agents and returns their tasks to the queue without using up an attempt. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    for (const timer of this.timers) clearInterval(timer);
+    await this.claiming;
+    const runs = [...this.active.values()];
+    for (const entry of runs) {
+      if (!entry.run) continue;
+      entry.stopping ??= 'shutdown';
+      entry.run.cancel('daemon stopping');
+    }
+    await Promise.all(runs.map((e) => e.finishing));
+    for (const completion of [...this.pendingCompletions.values()]) await this.complete(completion);
+  }
+}
