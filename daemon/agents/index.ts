@@ -1,4 +1,5 @@
 /** Public API of the local agent supervisor. */
+export { type BackoffDecision, type BackoffOptions, DEFAULT_BACKOFF, RestartBackoff } from './backoff.js';
 export { type Clock, systemClock } from './clock.js';
 export type { AgentEnvelope } from './envelope.js';
 export { parseEnvelope } from './envelope.js';
@@ -15,6 +16,13 @@ export { isPidRunning, readStat } from './proc.js';
 export { type AgentProfile, DEFAULT_PROFILE_NAME, openclawProfile, resolveProfiles } from './profile.js';
 export type { OutputLine } from './ring-buffer.js';
 export type { RunHandle } from './run.js';
+export {
+  type ServiceEvents,
+  type ServiceState,
+  type ServiceStatus,
+  ServiceSupervisor,
+  type ServiceSupervisorOptions,
+} from './service-supervisor.js';
 export {
   execaSpawn,
   type SpawnExit,
