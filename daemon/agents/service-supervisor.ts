@@ -191,7 +191,10 @@ export class ServiceSupervisor extends EventEmitter<ServiceEvents> {
     const uptimeMs = now - startedAt;
     slot.child = undefined;
     slot.status.lastExit = { ...exit, at: now, uptimeMs };
-    if (this.stopping) return this.setState(slot, 'stopped', undefined);
+    if (this.stopping) {
+      this.setState(slot, 'stopped', undefined);
+      return;
+    }
     const decision = slot.backoff.onExit(uptimeMs);
     if (decision.giveUp) {
       this.setState(slot, 'errored', undefined);
