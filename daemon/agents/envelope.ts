@@ -1,0 +1,115 @@
+/** The parts of an `openclaw agent exec --json` envelope the daemon keeps. */
+export interface AgentEnvelope {
+  /** True when the run succeeded. */
+  ok: boolean;
+  /** "ok" | "error" | "timeout" as reported by OpenClaw. */
+  status: string;
+  /** Final answer text. */
+  final: string;
+  /** Token usage, when reported. */
+  usage: { input: number; output: number; total: number } | undefined;
+  /** Cost in the provider's currency (usage.cost.total). */
+  cost: number | undefined;
+  /** Model that answered. */
+  model: string | undefined;
+  /** Provider of that model. */
+  provider: string | undefined;
+  /** OpenClaw session id. */
+  sessionId: string | undefined;
+  /** Assistant turns taken. */
+  assistantTurns: number | undefined;
+  /** Error reported by OpenClaw, on failure. */
+  error: { message: string; kind: string } | undefined;
+}
+
+/** The envelope is small; this much stdout tail is plenty and bounds memory under floods. */
+export const ENVELOPE_TAIL_BYTES = 1024 * 1024;
+
+/** Keeps only the last `limit` bytes of a stream. */
+export class TailBuffer {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  /** Total bytes ever written. */
+  total = 0;
+
+  constructor(private readonly limit = ENVELOPE_TAIL_BYTES) {}
+
+  write(chunk: Buffer): void {
+    this.total += chunk.length;
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.size - (this.chunks[0]?.length ?? 0) >= this.limit) {
+      this.size -= (this.chunks.shift() as Buffer).length;
+    }
+  }
+
+  text(): string {
+    const all = Buffer.concat(this.chunks);
+    return all.subarray(Math.max(0, all.length - this.limit)).toString('utf8');
+  }
+}
+
+/** Result of looking for an envelope. */
+export type EnvelopeParse = { ok: true; envelope: AgentEnvelope } | { ok: false; reason: string };
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+function toEnvelope(raw: Record<string, unknown>): AgentEnvelope | undefined {
+  if (typeof raw.ok !== 'boolean' || typeof raw.status !== 'string') return undefined;
+  const usage = (raw.usage ?? {}) as Record<string, unknown>;
+  const error = raw.error as Record<string, unknown> | undefined;
+  return {
+    ok: raw.ok,
+    status: raw.status,
+    final: str(raw.final) ?? '',
+    usage:
+      num(usage.total) === undefined
+        ? undefined
+        : { input: num(usage.input) ?? 0, output: num(usage.output) ?? 0, total: num(usage.total) ?? 0 },
+    cost: num((usage.cost as Record<string, unknown> | undefined)?.total),
+    model: str(raw.model),
+    provider: str(raw.provider),
+    sessionId: str(raw.sessionId),
+    assistantTurns: num(raw.assistantTurns),
+    error:
+      error && typeof error === 'object'
+        ? { message: str(error.message) ?? 'unknown error', kind: str(error.kind) ?? 'unknown' }
+        : undefined,
+  };
+}
+
+/**
+ * Finds the last JSON object on stdout. OpenClaw pretty-prints it, so we try suffixes
+ * that start at a line beginning with "{", from the end backwards; anything before
+ * (stray logs) is ignored.
+ */
+export function parseEnvelope(stdout: string): EnvelopeParse {
+  const text = stdout.trimEnd();
+  if (text.trim() === '') return { ok: false, reason: 'no output on stdout (expected a JSON envelope)' };
+  // Walk line starts backwards; only lines opening with "{" are tried, so a flood of
+  // non-JSON lines costs one scan, not a parse per line.
+  for (let end = text.length; end > 0; ) {
+    const start = text.lastIndexOf('\n', end - 1) + 1;
+    end = start - 1;
+    if (
+      !text
+        .slice(start, start + 64)
+        .trimStart()
+        .startsWith('{')
+    )
+      continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(text.slice(start));
+    } catch {
+      continue;
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) continue;
+    const envelope = toEnvelope(value as Record<string, unknown>);
+    if (envelope) return { ok: true, envelope };
+    return { ok: false, reason: 'JSON on stdout is not an OpenClaw envelope (needs ok and status)' };
+  }
+  const last = text.slice(text.lastIndexOf('\n') + 1).slice(0, 120);
+  return { ok: false, reason: `stdout is not JSON (last line: ${JSON.stringify(last)})` };
+}

@@ -1,0 +1,180 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AidosError } from '../errors.js';
+import { type Clock, systemClock } from './clock.js';
+import { removeJournal, writeJournal } from './journal.js';
+import { type AgentLogger, silentLogger } from './logger.js';
+import { expandPlaceholders, type PlaceholderValues } from './placeholders.js';
+import type { AgentProfile } from './profile.js';
+import { AgentRun, type RunHandle } from './run.js';
+import { safeName } from './safe-name.js';
+import { startTimeOf } from './sampler.js';
+import { execaSpawn, type SpawnFn, withParentDeathSignal } from './spawn.js';
+
+/** One run to start. */
+export interface RunSpec {
+  /** Task id (also names the journal entry, workdir and log directory). */
+  taskId: string;
+  /** Attempt number, from 1. */
+  attempt: number;
+  /** Fencing token of the claim; journaled so a restarted daemon can report it. */
+  fence: number;
+  /** Message for the agent; written to a file in the run directory. */
+  message: string;
+  /** Profile to run. */
+  profile: AgentProfile;
+  /** Hard bound for this run, ms; defaults to the profile's timeout. */
+  timeoutMs?: number;
+  /** Root for per-run directories: `<workRoot>/<taskId>/attempt-<n>/`. */
+  workRoot: string;
+  /** Root for logs: `<logDir>/<taskId>/attempt-<n>.log`. */
+  logDir: string;
+  /** Model for the {model} placeholder. */
+  model?: string;
+  /** Session id for {session_id}; defaults to the task id. */
+  sessionId?: string;
+}
+
+/** Construction options; everything a test needs to control is here. */
+export interface SupervisorOptions {
+  /** Where journal entries go (`<dataDir>/agents/journal`). */
+  journalDir: string;
+  /** TERM→KILL grace, ms (agents.kill_grace). */
+  killGraceMs?: number;
+  /** CPU/RSS sampling period, ms. */
+  sampleIntervalMs?: number;
+  /** Log rotation size per file, bytes. */
+  logMaxBytes?: number;
+  /** Output lines kept per run for the live view. */
+  ringLines?: number;
+  /** Time source. */
+  clock?: Clock;
+  /** Process starter; defaults to execa wrapped in setpriv --pdeathsig. */
+  spawn?: SpawnFn;
+  /** Logger (pino-compatible). */
+  logger?: AgentLogger;
+  /** Environment the agents inherit; defaults to the daemon's. */
+  baseEnv?: NodeJS.ProcessEnv;
+}
+
+/** Starts agent runs and keeps track of the live ones. */
+export class AgentSupervisor {
+  private readonly live = new Map<string, RunHandle>();
+  private readonly spawnFn: SpawnFn;
+  private readonly clock: Clock;
+  private readonly logger: AgentLogger;
+
+  constructor(private readonly options: SupervisorOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+    this.spawnFn = options.spawn ?? withParentDeathSignal(execaSpawn, this.logger);
+  }
+
+  /** Runs currently alive, keyed by task id. */
+  runs(): RunHandle[] {
+    return [...this.live.values()];
+  }
+
+  /** Spawns the agent. Rejects only if the process could not be started at all. */
+  async start(spec: RunSpec): Promise<RunHandle> {
+    const { profile } = spec;
+    const runDir = join(spec.workRoot, safeName(spec.taskId), `attempt-${spec.attempt}`);
+    const workdir = join(runDir, 'work');
+    const messageFile = join(runDir, 'message.md');
+    await mkdir(workdir, { recursive: true });
+    await writeFile(messageFile, spec.message);
+    const timeoutMs = spec.timeoutMs ?? profile.timeoutMs;
+    const values: PlaceholderValues = {
+      message_file: messageFile,
+      workdir,
+      timeout_s: String(Math.max(1, Math.ceil(timeoutMs / 1000))),
+      task_id: spec.taskId,
+      attempt: String(spec.attempt),
+      model: spec.model ?? '',
+      session_id: spec.sessionId ?? spec.taskId,
+    };
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(this.options.baseEnv ?? process.env)) if (v !== undefined) env[k] = v;
+    for (const [k, v] of Object.entries(profile.env)) env[k] = expandPlaceholders(v, values);
+    Object.assign(env, {
+      AIDOS_TASK_ID: spec.taskId,
+      AIDOS_ATTEMPT: String(spec.attempt),
+      AIDOS_FENCE: String(spec.fence),
+    });
+
+    const child = this.spawnFn({
+      command: profile.command,
+      args: profile.args.map((a) => expandPlaceholders(a, values)),
+      cwd: profile.cwd ?? workdir,
+      env,
+    });
+    if (child.pid === undefined) {
+      const exit = await child.exited;
+      throw new AidosError(
+        'config',
+        `agents.profiles.${profile.name}.command: cannot start "${profile.command}": ${exit.spawnError}`,
+        {
+          field: `agents.profiles.${profile.name}.command`,
+        },
+      );
+    }
+    const pid = child.pid;
+    const procStartTime = startTimeOf(pid);
+    const journalDir = this.options.journalDir;
+    // Written after spawn because the pid is needed; a daemon dying in between is
+    // covered by the parent-death signal.
+    const journalFile = writeJournal(journalDir, {
+      taskId: spec.taskId,
+      attempt: spec.attempt,
+      fence: spec.fence,
+      pid,
+      pgid: pid,
+      procStartTime,
+      startedAt: this.clock.now(),
+    });
+    journalFile.catch((error) =>
+      this.logger.warn({ taskId: spec.taskId, error: String(error) }, 'cannot write agent journal'),
+    );
+    const run = new AgentRun(
+      spec.taskId,
+      spec.attempt,
+      workdir,
+      { ...child, pid },
+      {
+        timeoutMs,
+        killGraceMs: this.options.killGraceMs ?? 5_000,
+        memoryLimitMb: profile.memoryLimitMb,
+        sampleIntervalMs: this.options.sampleIntervalMs ?? 500,
+        logFile: join(spec.logDir, safeName(spec.taskId), `attempt-${spec.attempt}.log`),
+        logMaxBytes: this.options.logMaxBytes ?? 10 * 1024 * 1024,
+        ringLines: this.options.ringLines ?? 200,
+        procStartTime,
+        clock: this.clock,
+        onEnd: async () => {
+          this.live.delete(spec.taskId);
+          await removeJournal(await journalFile);
+        },
+      },
+    );
+    this.live.set(spec.taskId, run);
+    this.logger.info(
+      { taskId: spec.taskId, attempt: spec.attempt, pid, profile: profile.name },
+      'agent started',
+    );
+    void run.done.then((o) =>
+      this.logger.info(
+        { taskId: spec.taskId, attempt: spec.attempt, kind: o.kind, error: o.error },
+        'agent ended',
+      ),
+    );
+    await journalFile.catch(() => {});
+    return run;
+  }
+
+  /** Cancels every live run and waits for all of them to end (daemon shutdown). */
+  async stopAll(reason: string): Promise<void> {
+    const runs = this.runs();
+    for (const run of runs) run.cancel(reason);
+    await Promise.all(runs.map((r) => r.done));
+  }
+}
