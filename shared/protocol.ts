@@ -96,3 +96,33 @@ export const subscribeSchema = z
     task_id: z.string().min(1).max(100).optional(),
   })
   .strict();
+
+/** Input of operations that take none. */
+export const emptyParamsSchema = z.object({}).strict();
+
+/** Reply of `node.info` (GET /api/v1/node). */
+export const nodeInfoSchema = z.object({
+  /** Node id. */
+  node_id: z.string(),
+  /** host:port it listens on. */
+  address: z.string(),
+  /** aidos version. */
+  version: z.string(),
+  /** Roles it takes. */
+  roles: z.array(z.string()),
+  /** sqlite or postgres. */
+  store: z.enum(['sqlite', 'postgres']),
+  /** Store reachable and migrated. */
+  store_ready: z.boolean(),
+  /** Lifecycle phase. */
+  phase: z.enum(['starting', 'running', 'draining', 'stopped']),
+  /** When it started (epoch ms). */
+  started_at: z.number(),
+  /** Agent slots on this node. */
+  slots: z.number().int(),
+  /** Slots free now. */
+  free_slots: z.number().int(),
+  /** Ids of tasks running here. */
+  running: z.array(z.string()),
+});
+export type NodeInfo = z.infer<typeof nodeInfoSchema>;

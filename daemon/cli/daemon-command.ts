@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createLogger } from '../log/logger.js';
 import { Daemon } from '../runtime/daemon.js';
+import { installTasks } from '../tasks/install.js';
 import { addConfigFlags, type ConfigFlagValues, configFromFlags } from './config-flags.js';
 
 /** `aidos daemon`: runs until SIGTERM/SIGINT, then shuts down gracefully within shutdown_timeout. */
@@ -14,6 +15,7 @@ export function registerDaemonCommand(program: Command): void {
     if (!flags.migrate) config.store.migrate_on_start = false;
     const logger = createLogger(config.log.level, config.node_id);
     const daemon = new Daemon(config, logger);
+    installTasks(daemon);
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {
       signals++;

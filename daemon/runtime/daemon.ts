@@ -7,6 +7,10 @@ import type { Logger } from '../log/logger.js';
 import { DaemonServer } from '../server/server.js';
 import { migrationRunner, openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
+import { CLIENT_LIMITS, type NodeInfo, type Topic } from '../../shared/protocol.js';
+import { serveClientSocket, type TopicSource } from '../api/client-socket.js';
+import { operationRoutes } from '../api/http-routes.js';
+import type { Operation } from '../api/operation.js';
 import { VERSION } from '../version.js';
 import { StoreLink } from './store-link.js';
 
@@ -34,6 +38,10 @@ export class Daemon {
   readonly link: StoreLink;
   readonly startedAt = Date.now();
   port = 0;
+  /** Client operations (HTTP /api/v1 and /v1/client); installers add theirs before start. */
+  readonly operations: Operation[] = [];
+  /** Topics clients may subscribe to on /v1/client. */
+  readonly topics: Partial<Record<Topic, TopicSource>> = {};
   private readonly components: DaemonComponent[] = [];
   private heartbeat: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
@@ -56,6 +64,14 @@ export class Daemon {
       tokens: config.api.tokens,
       maxBodyBytes: config.api.max_body_bytes,
       logger,
+    });
+    this.server.websocket({
+      path: '/v1/client',
+      maxPayloadBytes: CLIENT_LIMITS.maxFrameBytes,
+      requireToken: true,
+      maxConnectionsPerAddress: CLIENT_LIMITS.connectionsPerAddress,
+      onConnection: (ws, _req, authenticated) =>
+        serveClientSocket(ws, authenticated, { operations: this.operations, topics: this.topics, logger: this.logger }),
     });
     this.server.route(
       ...basicHealthRoutes({
@@ -92,12 +108,29 @@ export class Daemon {
     });
   }
 
+  /** This node's summary for `node.info`. */
+  nodeInfo(work: { running: string[]; free_slots: number }): NodeInfo {
+    return {
+      node_id: this.config.node_id,
+      address: this.address,
+      version: VERSION,
+      roles: this.config.roles,
+      store: this.store.dialect,
+      store_ready: this.link.ready,
+      phase: this.phase,
+      started_at: this.startedAt,
+      slots: this.config.agents.slots,
+      ...work,
+    };
+  }
+
   /** Brings the store up (a migration inconsistency throws), listens, then starts the components. */
   async start(): Promise<void> {
     this.link.on('fatal', (error: AidosError) => {
       this.logger.fatal({ err: error.message }, 'store schema no longer matches; stopping');
       void this.stop().then(() => process.exit(65));
     });
+    this.server.route(...operationRoutes(this.operations));
     try {
       this.port = await this.server.listen(this.config.listen.host, this.config.listen.port);
     } catch (cause) {

@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
+import { safeName } from '../agents/safe-name.js';
 import { ApiError } from '../server/api-error.js';
 import type { Store } from '../store/types.js';
 
@@ -22,12 +23,6 @@ export interface LiveOutput {
 }
 
 const MAX_TAIL_BYTES = 4 * 1024 * 1024;
-
-/** Same encoding the supervisor uses for per-task folder names. */
-export function safeName(id: string): string {
-  const cleaned = id.replace(/[^A-Za-z0-9._-]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  return cleaned === '.' || cleaned === '..' || cleaned === '' ? `%${cleaned}` : cleaned;
-}
 
 function tailOfFile(path: string, lines: number): string[] | undefined {
   let fd: number;

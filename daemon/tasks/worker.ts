@@ -61,6 +61,7 @@ export class TaskWorker {
   private claimAgain = false;
   private stopped = false;
   private lastRenewOk: number;
+  private recovered = false;
   private readonly now: () => number;
 
   constructor(
@@ -102,13 +103,19 @@ export class TaskWorker {
   private async recover(): Promise<void> {
     const reaped = await this.deps.launcher.reapSurvivors();
     for (const r of reaped) this.deps.logger.warn(r, 'stopped an agent left by a previous daemon');
-    if (!this.deps.storeReady()) return;
+    await this.requeueOwnRuns();
+  }
+
+  /** Our tasks still marked running belong to a previous daemon; retried by the sweep until the store answers. */
+  private async requeueOwnRuns(): Promise<void> {
+    if (this.recovered || !this.deps.storeReady()) return;
     try {
       const requeued = await this.deps.store.requeueNodeRuns(this.settings.nodeId, 'daemon restarted while the task ran');
       for (const task of requeued) {
         this.deps.logger.warn({ task: task.id, state: task.state, attempt: task.attempt }, 'recovered task from previous run');
         this.deps.feed.publish(task);
       }
+      this.recovered = true;
     } catch (error) {
       this.deps.storeFailed(error);
     }
@@ -142,6 +149,8 @@ export class TaskWorker {
   }
 
   private async claimLoop(): Promise<void> {
+    // Never claim before our previous incarnation's tasks are back in the queue.
+    if (!this.recovered) return;
     while (!this.stopped && this.freeSlots > 0 && this.deps.storeReady()) {
       let claimed: Task[];
       try {
@@ -169,7 +178,7 @@ export class TaskWorker {
       await this.complete({ id: task.id, fence: task.fence, node_id: this.settings.nodeId, next: 'failed', event: 'failed', error: message });
       return;
     }
-    this.deps.logger.info({ task: task.id, attempt: task.attempt, pid: entry.run.pid, profile: task.profile }, 'agent started');
+    this.deps.logger.info({ task: task.id, attempt: task.attempt, agent_pid: entry.run.pid, profile: task.profile }, 'agent started');
     this.deps.store
       .appendTaskEvent(task.id, 'started', this.settings.nodeId, { pid: entry.run.pid })
       .catch((error) => this.deps.storeFailed(error));
@@ -252,6 +261,7 @@ export class TaskWorker {
 
   private async sweepExpired(): Promise<void> {
     if (!this.deps.storeReady()) return;
+    await this.requeueOwnRuns();
     try {
       for (const task of await this.deps.store.requeueExpiredLeases('lease expired')) {
         this.deps.logger.warn({ task: task.id, state: task.state }, 'lease expired; task re-queued');

@@ -1,0 +1,64 @@
+import { emptyParamsSchema } from '../../shared/protocol.js';
+import { resolveProfiles } from '../agents/index.js';
+import { operation } from '../api/operation.js';
+import { taskOperations } from '../api/task-operations.js';
+import type { Daemon } from '../runtime/daemon.js';
+import type { Task } from '../store/types.js';
+import { SupervisorLauncher } from './supervisor-launcher.js';
+import { TaskFeed } from './task-feed.js';
+import { TaskLogReader } from './task-logs.js';
+import { TaskService } from './task-service.js';
+import { TaskWorker } from './worker.js';
+
+/** Recent tasks sent as the `tasks` snapshot. */
+const SNAPSHOT_TASKS = 200;
+
+/** Plugs the task engine into a daemon: worker (when it has the worker role), service, API, pushed events. */
+export function installTasks(daemon: Daemon) {
+  const { config, store, logger } = daemon;
+  const profiles = resolveProfiles(config);
+  const feed = new TaskFeed();
+  const launcher = new SupervisorLauncher(profiles, config.data_dir, config.agents.kill_grace, logger);
+  const worker = new TaskWorker(
+    { ...config.tasks, nodeId: config.node_id, slots: config.agents.slots },
+    {
+      store,
+      launcher,
+      feed,
+      logger,
+      storeReady: () => daemon.link.ready,
+      storeFailed: (error) => daemon.link.reportFailure(error),
+    },
+  );
+  const service = new TaskService(
+    store,
+    {
+      names: () => [...profiles.keys()],
+      defaultProfile: config.agents.default_profile,
+      timeoutMs: (name) => profiles.get(name)?.timeoutMs ?? 600_000,
+    },
+    feed,
+    { nodeId: config.node_id, defaultMaxAttempts: config.tasks.default_max_attempts },
+    worker,
+  );
+  const logs = new TaskLogReader(store, launcher.logDir, (id) => launcher.live(id));
+
+  daemon.operations.push(
+    ...taskOperations(service, logs),
+    operation({
+      name: 'node.info',
+      input: emptyParamsSchema,
+      handle: async () => daemon.nodeInfo({ running: worker.runningIds(), free_slots: worker.freeSlots }),
+    }),
+  );
+  daemon.topics.tasks = {
+    snapshot: async () => store.listTasks({ limit: SNAPSHOT_TASKS }),
+    subscribe: (_params, push) => feed.subscribe((task: Task) => push(task)),
+  };
+  daemon.topics.logs = {
+    snapshot: async (params) => logs.read(params.task_id ?? '', undefined, 200),
+    subscribe: (params, push) => logs.follow(params.task_id ?? '', push) ?? (() => {}),
+  };
+  if (config.roles.includes('worker')) daemon.use(worker);
+  return { feed, worker, service, launcher };
+}

@@ -1,0 +1,95 @@
+import { join } from 'node:path';
+import { type AgentProfile, AgentSupervisor, reapSurvivors, type RunHandle, type RunOutcome } from '../agents/index.js';
+import type { Logger } from '../log/logger.js';
+import type { Task } from '../store/types.js';
+import type { AgentLauncher, LaunchedRun, RunResult } from './launcher.js';
+import type { LiveOutput } from './task-logs.js';
+
+/** Where the supervisor keeps its files under the data dir. */
+export function agentPaths(dataDir: string) {
+  return {
+    journal: join(dataDir, 'agents', 'journal'),
+    work: join(dataDir, 'agents', 'runs'),
+    logs: join(dataDir, 'agents', 'logs'),
+  };
+}
+
+function toRunResult(o: RunOutcome): RunResult {
+  return {
+    kind: o.kind,
+    retryable: o.retryable,
+    ...(o.result === undefined ? {} : { result: o.result }),
+    ...(o.error === undefined ? {} : { error: o.error }),
+    exitCode: o.exitCode ?? null,
+    signal: o.signal ?? null,
+    durationMs: o.durationMs,
+    peakRssBytes: o.peakRssBytes,
+  };
+}
+
+/** Runs claimed tasks through the local AgentSupervisor (execa, process groups, parent-death signal). */
+export class SupervisorLauncher implements AgentLauncher {
+  readonly supervisor: AgentSupervisor;
+  private readonly paths: ReturnType<typeof agentPaths>;
+  private readonly handles = new Map<string, RunHandle>();
+
+  constructor(
+    private readonly profiles: Map<string, AgentProfile>,
+    dataDir: string,
+    private readonly killGraceMs: number,
+    logger: Logger,
+  ) {
+    this.paths = agentPaths(dataDir);
+    this.supervisor = new AgentSupervisor({ journalDir: this.paths.journal, killGraceMs, logger });
+  }
+
+  get logDir(): string {
+    return this.paths.logs;
+  }
+
+  profileNames(): string[] {
+    return [...this.profiles.keys()];
+  }
+
+  profileSlots(profile: string): number | undefined {
+    return this.profiles.get(profile)?.slots;
+  }
+
+  async launch(task: Task): Promise<LaunchedRun> {
+    const profile = this.profiles.get(task.profile);
+    if (!profile) throw new Error(`profile "${task.profile}" is not configured on this node`);
+    const handle = await this.supervisor.start({
+      taskId: task.id,
+      attempt: task.attempt,
+      fence: task.fence,
+      message: task.message,
+      profile,
+      timeoutMs: task.timeout_ms,
+      workRoot: this.paths.work,
+      logDir: this.paths.logs,
+      sessionId: task.id,
+    });
+    this.handles.set(task.id, handle);
+    const done = handle.done.then((outcome) => {
+      this.handles.delete(task.id);
+      return toRunResult(outcome);
+    });
+    return { pid: handle.pid, cancel: (reason) => handle.cancel(reason), done };
+  }
+
+  /** Live output of a task running here. */
+  live(taskId: string): LiveOutput | undefined {
+    const handle = this.handles.get(taskId);
+    if (!handle) return undefined;
+    return {
+      attempt: handle.attempt,
+      recentLines: () => handle.recentLines().map(({ stream, text }) => ({ stream, text })),
+      subscribe: (listener) => handle.subscribe(({ stream, text }) => listener({ stream, text })),
+    };
+  }
+
+  async reapSurvivors() {
+    const reaped = await reapSurvivors(this.paths.journal, { graceMs: this.killGraceMs });
+    return reaped.map((r) => ({ taskId: r.taskId, pid: r.pid, killed: r.killed }));
+  }
+}
