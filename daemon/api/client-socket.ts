@@ -1,5 +1,12 @@
 import type { WebSocket } from 'ws';
-import { CLIENT_LIMITS, type EventFrame, type ReplyFrame, requestFrameSchema, subscribeSchema, type Topic } from '../../shared/protocol.js';
+import {
+  CLIENT_LIMITS,
+  type EventFrame,
+  type ReplyFrame,
+  requestFrameSchema,
+  subscribeSchema,
+  type Topic,
+} from '../../shared/protocol.js';
 import type { Logger } from '../log/logger.js';
 import { ApiError, toApiError } from '../server/api-error.js';
 import type { Operation } from './operation.js';
@@ -44,14 +51,23 @@ export function serveClientSocket(ws: WebSocket, authenticated: boolean, deps: C
     const added: Topic[] = [];
     for (const topic of input.topics) {
       const source = deps.topics[topic];
-      if (!source) throw new ApiError('bad_request', `params.topics: topic "${topic}" is not available on this daemon`, 'params.topics');
-      if (topic === 'logs' && !input.task_id) throw new ApiError('bad_request', 'params.task_id: required for the logs topic', 'params.task_id');
+      if (!source)
+        throw new ApiError(
+          'bad_request',
+          `params.topics: topic "${topic}" is not available on this daemon`,
+          'params.topics',
+        );
+      if (topic === 'logs' && !input.task_id)
+        throw new ApiError('bad_request', 'params.task_id: required for the logs topic', 'params.task_id');
       const key = topic === 'logs' ? `logs:${input.task_id}` : topic;
       if (subscriptions.has(key)) continue;
       const sub = input.task_id ? { task_id: input.task_id } : {};
       const data = await source.snapshot(sub);
       send({ type: 'event', topic, kind: 'snapshot', data });
-      subscriptions.set(key, source.subscribe(sub, (change) => send({ type: 'event', topic, kind: 'change', data: change })));
+      subscriptions.set(
+        key,
+        source.subscribe(sub, (change) => send({ type: 'event', topic, kind: 'change', data: change })),
+      );
       added.push(topic);
     }
     return { subscribed: added };
@@ -68,7 +84,10 @@ export function serveClientSocket(ws: WebSocket, authenticated: boolean, deps: C
 
   ws.on('message', (raw, isBinary) => {
     if (!bucket.take()) {
-      fail(null, new ApiError('rate_limited', `more than ${CLIENT_LIMITS.messagesPerSecond} messages per second`));
+      fail(
+        null,
+        new ApiError('rate_limited', `more than ${CLIENT_LIMITS.messagesPerSecond} messages per second`),
+      );
       return;
     }
     let frame: unknown;
@@ -90,7 +109,12 @@ export function serveClientSocket(ws: WebSocket, authenticated: boolean, deps: C
       if (request.op === 'subscribe') return subscribe(request.params);
       if (request.op === 'unsubscribe') return unsubscribe(request.params);
       const op = ops.get(request.op);
-      if (!op) throw new ApiError('bad_request', `frame.op: "${request.op}" is not available on this daemon`, 'frame.op');
+      if (!op)
+        throw new ApiError(
+          'bad_request',
+          `frame.op: "${request.op}" is not available on this daemon`,
+          'frame.op',
+        );
       return op.handle(validate(op.input, request.params ?? {}, 'params'), { authenticated });
     };
     run().then(

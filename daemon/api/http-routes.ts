@@ -10,7 +10,8 @@ function numberParam(query: URLSearchParams, key: string): number | undefined {
   const raw = query.get(key);
   if (raw === null) return undefined;
   const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n)) throw new ApiError('bad_request', `${key}: must be a number`, key);
+  if (raw.trim() === '' || !Number.isFinite(n))
+    throw new ApiError('bad_request', `${key}: must be a number`, key);
   return n;
 }
 
@@ -34,9 +35,28 @@ function bodyObject(ctx: HttpContext): Record<string, unknown> {
   return ctx.body as Record<string, unknown>;
 }
 
-const ROUTES: { method: HttpRoute['method']; path: string; op: OperationName; body?: boolean; status?: number; input: InputBuilder }[] = [
-  { method: 'POST', path: '/api/v1/tasks', op: 'task.submit', body: true, status: 201, input: (ctx) => ctx.body },
-  { method: 'GET', path: '/api/v1/tasks', op: 'task.list', input: (ctx) => fromQuery(ctx, ['limit'], ['state']) },
+const ROUTES: {
+  method: HttpRoute['method'];
+  path: string;
+  op: OperationName;
+  body?: boolean;
+  status?: number;
+  input: InputBuilder;
+}[] = [
+  {
+    method: 'POST',
+    path: '/api/v1/tasks',
+    op: 'task.submit',
+    body: true,
+    status: 201,
+    input: (ctx) => ctx.body,
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/tasks',
+    op: 'task.list',
+    input: (ctx) => fromQuery(ctx, ['limit'], ['state']),
+  },
   { method: 'GET', path: '/api/v1/tasks/:id', op: 'task.get', input: (ctx) => ({ id: ctx.params.id }) },
   {
     method: 'POST',
@@ -45,7 +65,13 @@ const ROUTES: { method: HttpRoute['method']; path: string; op: OperationName; bo
     body: true,
     input: (ctx) => ({ ...bodyObject(ctx), id: ctx.params.id }),
   },
-  { method: 'POST', path: '/api/v1/tasks/:id/retry', op: 'task.retry', body: true, input: (ctx) => ({ id: ctx.params.id }) },
+  {
+    method: 'POST',
+    path: '/api/v1/tasks/:id/retry',
+    op: 'task.retry',
+    body: true,
+    input: (ctx) => ({ id: ctx.params.id }),
+  },
   {
     method: 'GET',
     path: '/api/v1/tasks/:id/logs',
@@ -68,7 +94,8 @@ export function operationRoutes(operations: Operation[]): HttpRoute[] {
       handle: async (ctx: HttpContext) => {
         const input = validate(op.input, r.input(ctx));
         const result = await op.handle(input, { authenticated: ctx.authenticated });
-        const created = r.op === 'task.submit' && (result as { created?: boolean }).created === false ? 200 : r.status;
+        const created =
+          r.op === 'task.submit' && (result as { created?: boolean }).created === false ? 200 : r.status;
         return { status: created ?? 200, body: result };
       },
     };

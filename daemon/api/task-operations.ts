@@ -15,8 +15,20 @@ export function taskOperations(service: TaskService, logs: TaskLogReader): Opera
     operation({ name: 'task.submit', input: submitTaskSchema, handle: (input) => service.submit(input) }),
     operation({ name: 'task.list', input: listTasksSchema, handle: (input) => service.list(input) }),
     operation({ name: 'task.get', input: taskIdSchema, handle: (input) => service.get(input.id) }),
-    operation({ name: 'task.cancel', input: cancelTaskSchema, handle: (input) => service.cancel(input).then((task) => ({ task })) }),
-    operation({ name: 'task.retry', input: taskIdSchema, handle: (input) => service.retry(input.id).then((task) => ({ task })) }),
-    operation({ name: 'task.logs', input: taskLogsSchema, handle: (input) => logs.read(input.id, input.attempt, input.tail ?? 200) }),
+    operation({
+      name: 'task.cancel',
+      input: cancelTaskSchema,
+      handle: (input) => service.cancel(input).then((task) => ({ task })),
+    }),
+    operation({
+      name: 'task.retry',
+      input: taskIdSchema,
+      handle: (input) => service.retry(input.id).then((task) => ({ task })),
+    }),
+    operation({
+      name: 'task.logs',
+      input: taskLogsSchema,
+      handle: (input) => logs.read(input.id, input.attempt, input.tail ?? 200),
+    }),
   ];
 }

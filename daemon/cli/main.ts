@@ -8,8 +8,6 @@ const EXIT_USAGE = 64;
 /** Runs the CLI; every failure is one line on stderr and a meaningful exit code. */
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
-  program.exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -1,5 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { CLIENT_LIMITS, type NodeInfo, type Topic } from '../../shared/protocol.js';
+import { serveClientSocket, type TopicSource } from '../api/client-socket.js';
+import { operationRoutes } from '../api/http-routes.js';
+import type { Operation } from '../api/operation.js';
 import type { Config } from '../config/load.js';
 import { AidosError, errorMessage } from '../errors.js';
 import { basicHealthRoutes } from '../health/basic-routes.js';
@@ -7,10 +11,6 @@ import type { Logger } from '../log/logger.js';
 import { DaemonServer } from '../server/server.js';
 import { migrationRunner, openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
-import { CLIENT_LIMITS, type NodeInfo, type Topic } from '../../shared/protocol.js';
-import { serveClientSocket, type TopicSource } from '../api/client-socket.js';
-import { operationRoutes } from '../api/http-routes.js';
-import type { Operation } from '../api/operation.js';
 import { VERSION } from '../version.js';
 import { StoreLink } from './store-link.js';
 
@@ -71,7 +71,11 @@ export class Daemon {
       requireToken: true,
       maxConnectionsPerAddress: CLIENT_LIMITS.connectionsPerAddress,
       onConnection: (ws, _req, authenticated) =>
-        serveClientSocket(ws, authenticated, { operations: this.operations, topics: this.topics, logger: this.logger }),
+        serveClientSocket(ws, authenticated, {
+          operations: this.operations,
+          topics: this.topics,
+          logger: this.logger,
+        }),
     });
     this.server.route(
       ...basicHealthRoutes({

@@ -40,8 +40,20 @@ export function completionFor(
   if (outcome.kind === 'cancelled') return { ...base, next: 'cancelled', event: 'cancelled', error };
   if (!outcome.retryable) return { ...base, next: 'failed', event: 'failed', error };
   if (task.attempt >= task.max_attempts) {
-    return { ...base, next: 'dead', event: 'dead', error: `${error} (gave up after ${task.attempt} attempts)` };
+    return {
+      ...base,
+      next: 'dead',
+      event: 'dead',
+      error: `${error} (gave up after ${task.attempt} attempts)`,
+    };
   }
   const delay = backoffDelay(task.attempt, settings.retry_base, settings.retry_max, random);
-  return { ...base, next: 'queued', event: 'retry_scheduled', retry_delay_ms: delay, error, detail: { ...base.detail, retry_in_ms: delay } };
+  return {
+    ...base,
+    next: 'queued',
+    event: 'retry_scheduled',
+    retry_delay_ms: delay,
+    error,
+    detail: { ...base.detail, retry_in_ms: delay },
+  };
 }

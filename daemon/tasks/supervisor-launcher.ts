@@ -1,5 +1,11 @@
 import { join } from 'node:path';
-import { type AgentProfile, AgentSupervisor, reapSurvivors, type RunHandle, type RunOutcome } from '../agents/index.js';
+import {
+  type AgentProfile,
+  AgentSupervisor,
+  type RunHandle,
+  type RunOutcome,
+  reapSurvivors,
+} from '../agents/index.js';
 import type { Logger } from '../log/logger.js';
 import type { Task } from '../store/types.js';
 import type { AgentLauncher, LaunchedRun, RunResult } from './launcher.js';

@@ -62,9 +62,12 @@ export class TaskLogReader {
     if (running && running.attempt === wanted) {
       return { id, attempt: wanted, lines: running.recentLines().slice(-tail), ended: false };
     }
-    if (wanted < 1) return { id, attempt: wanted, lines: [], ended: task.state !== 'queued' && task.state !== 'running' };
+    if (wanted < 1)
+      return { id, attempt: wanted, lines: [], ended: task.state !== 'queued' && task.state !== 'running' };
     const lines = tailOfFile(join(this.logDir, safeName(id), `attempt-${wanted}.log`), tail) ?? [];
-    const ended = !(task.state === 'running' && task.attempt === wanted) && !(task.state === 'queued' && task.attempt < wanted);
+    const ended =
+      !(task.state === 'running' && task.attempt === wanted) &&
+      !(task.state === 'queued' && task.attempt < wanted);
     return { id, attempt: wanted, lines: lines.map((text) => ({ stream: 'log' as const, text })), ended };
   }
 

@@ -43,16 +43,26 @@ export class TaskService {
   async submit(input: SubmitTaskRequest): Promise<{ task: Task; created: boolean }> {
     const profile = input.profile ?? this.profiles.defaultProfile;
     if (!this.profiles.names().includes(profile)) {
-      throw new ApiError('bad_request', `profile: unknown profile "${profile}" (known: ${this.profiles.names().join(', ')})`, 'profile');
+      throw new ApiError(
+        'bad_request',
+        `profile: unknown profile "${profile}" (known: ${this.profiles.names().join(', ')})`,
+        'profile',
+      );
     }
-    const runAfter = input.run_after === undefined ? undefined : typeof input.run_after === 'number' ? input.run_after : Date.parse(input.run_after);
+    const runAfter =
+      input.run_after === undefined
+        ? undefined
+        : typeof input.run_after === 'number'
+          ? input.run_after
+          : Date.parse(input.run_after);
     const result = await this.store.submitTask({
       id: newId('t'),
       profile,
       message: input.message,
       priority: input.priority ?? 0,
       max_attempts: input.max_attempts ?? this.settings.defaultMaxAttempts,
-      timeout_ms: input.timeout_s === undefined ? this.profiles.timeoutMs(profile) : Math.round(input.timeout_s * 1000),
+      timeout_ms:
+        input.timeout_s === undefined ? this.profiles.timeoutMs(profile) : Math.round(input.timeout_s * 1000),
       labels: input.labels ?? {},
       ...(runAfter === undefined ? {} : { run_after: runAfter }),
       ...(input.idempotency_key ? { idempotency_key: input.idempotency_key } : {}),
@@ -99,9 +109,15 @@ export class TaskService {
 
   async retry(id: string): Promise<Task> {
     const before = await this.mustGet(id);
-    const task = ['failed', 'dead', 'cancelled'].includes(before.state) ? await this.store.retryTask(id, this.settings.nodeId) : undefined;
+    const task = ['failed', 'dead', 'cancelled'].includes(before.state)
+      ? await this.store.retryTask(id, this.settings.nodeId)
+      : undefined;
     if (task?.state !== 'queued') {
-      throw new ApiError('conflict', `id: only failed, dead or cancelled tasks can be retried (task is ${(task ?? before).state})`, 'id');
+      throw new ApiError(
+        'conflict',
+        `id: only failed, dead or cancelled tasks can be retried (task is ${(task ?? before).state})`,
+        'id',
+      );
     }
     this.feed.publish(task);
     return task;

@@ -110,9 +110,15 @@ export class TaskWorker {
   private async requeueOwnRuns(): Promise<void> {
     if (this.recovered || !this.deps.storeReady()) return;
     try {
-      const requeued = await this.deps.store.requeueNodeRuns(this.settings.nodeId, 'daemon restarted while the task ran');
+      const requeued = await this.deps.store.requeueNodeRuns(
+        this.settings.nodeId,
+        'daemon restarted while the task ran',
+      );
       for (const task of requeued) {
-        this.deps.logger.warn({ task: task.id, state: task.state, attempt: task.attempt }, 'recovered task from previous run');
+        this.deps.logger.warn(
+          { task: task.id, state: task.state, attempt: task.attempt },
+          'recovered task from previous run',
+        );
         this.deps.feed.publish(task);
       }
       this.recovered = true;
@@ -139,9 +145,12 @@ export class TaskWorker {
 
   private claimableProfiles(): string[] | undefined {
     const counts = new Map<string, number>();
-    for (const { task } of this.active.values()) counts.set(task.profile, (counts.get(task.profile) ?? 0) + 1);
+    for (const { task } of this.active.values())
+      counts.set(task.profile, (counts.get(task.profile) ?? 0) + 1);
     const full = new Set(
-      [...counts].filter(([profile, n]) => n >= (this.deps.launcher.profileSlots(profile) ?? Number.POSITIVE_INFINITY)).map(([p]) => p),
+      [...counts]
+        .filter(([profile, n]) => n >= (this.deps.launcher.profileSlots(profile) ?? Number.POSITIVE_INFINITY))
+        .map(([p]) => p),
     );
     // undefined = no filter, so tasks of any profile (even one removed from config) are claimed and reported.
     if (full.size === 0) return undefined;
@@ -154,7 +163,12 @@ export class TaskWorker {
     while (!this.stopped && this.freeSlots > 0 && this.deps.storeReady()) {
       let claimed: Task[];
       try {
-        claimed = await this.deps.store.claimTasks(this.settings.nodeId, this.freeSlots, this.settings.lease, this.claimableProfiles());
+        claimed = await this.deps.store.claimTasks(
+          this.settings.nodeId,
+          this.freeSlots,
+          this.settings.lease,
+          this.claimableProfiles(),
+        );
       } catch (error) {
         this.deps.storeFailed(error);
         return;
@@ -175,10 +189,20 @@ export class TaskWorker {
       this.active.delete(task.id);
       const message = `agent could not be started: ${errorMessage(error)}`;
       this.deps.logger.error({ task: task.id, err: message }, 'launch failed');
-      await this.complete({ id: task.id, fence: task.fence, node_id: this.settings.nodeId, next: 'failed', event: 'failed', error: message });
+      await this.complete({
+        id: task.id,
+        fence: task.fence,
+        node_id: this.settings.nodeId,
+        next: 'failed',
+        event: 'failed',
+        error: message,
+      });
       return;
     }
-    this.deps.logger.info({ task: task.id, attempt: task.attempt, agent_pid: entry.run.pid, profile: task.profile }, 'agent started');
+    this.deps.logger.info(
+      { task: task.id, attempt: task.attempt, agent_pid: entry.run.pid, profile: task.profile },
+      'agent started',
+    );
     this.deps.store
       .appendTaskEvent(task.id, 'started', this.settings.nodeId, { pid: entry.run.pid })
       .catch((error) => this.deps.storeFailed(error));
@@ -189,7 +213,10 @@ export class TaskWorker {
     const { task } = entry;
     this.active.delete(task.id);
     if (entry.stopping === 'lease_lost' || entry.stopping === 'isolated') {
-      this.deps.logger.warn({ task: task.id, reason: entry.stopping }, 'agent stopped without recording a result (lease lost)');
+      this.deps.logger.warn(
+        { task: task.id, reason: entry.stopping },
+        'agent stopped without recording a result (lease lost)',
+      );
       this.wake();
       return;
     }
@@ -198,9 +225,19 @@ export class TaskWorker {
       completion = { ...completion, next: 'cancelled', event: 'cancelled', error: 'cancelled by request' };
     }
     if (entry.stopping === 'shutdown' && outcome.kind !== 'succeeded') {
-      completion = { ...completion, next: 'queued', event: 'requeued', retry_delay_ms: 0, refund_attempt: true, error: 'daemon stopping' };
+      completion = {
+        ...completion,
+        next: 'queued',
+        event: 'requeued',
+        retry_delay_ms: 0,
+        refund_attempt: true,
+        error: 'daemon stopping',
+      };
     }
-    this.deps.logger.info({ task: task.id, attempt: task.attempt, outcome: outcome.kind, next: completion.next }, 'agent finished');
+    this.deps.logger.info(
+      { task: task.id, attempt: task.attempt, outcome: outcome.kind, next: completion.next },
+      'agent finished',
+    );
     await this.complete(completion);
     this.wake();
   }
@@ -209,7 +246,11 @@ export class TaskWorker {
     try {
       const ok = await this.deps.store.completeRun(completion);
       this.pendingCompletions.delete(completion.id);
-      if (!ok) this.deps.logger.warn({ task: completion.id, fence: completion.fence }, 'completion refused: fence is stale');
+      if (!ok)
+        this.deps.logger.warn(
+          { task: completion.id, fence: completion.fence },
+          'completion refused: fence is stale',
+        );
       const task = await this.deps.store.getTask(completion.id);
       if (task) this.deps.feed.publish(task);
     } catch (error) {
@@ -229,24 +270,30 @@ export class TaskWorker {
 
   private async renew(): Promise<void> {
     for (const completion of [...this.pendingCompletions.values()]) await this.complete(completion);
-    const runs = [...this.active.values()].filter((e) => !e.stopping).map((e) => ({ id: e.task.id, fence: e.task.fence }));
+    const runs = [...this.active.values()]
+      .filter((e) => !e.stopping)
+      .map((e) => ({ id: e.task.id, fence: e.task.fence }));
     if (runs.length === 0) {
       this.lastRenewOk = this.now();
       return;
     }
     try {
-      const kept = new Set(await this.deps.store.renewLeases(this.settings.nodeId, runs, this.settings.lease));
+      const kept = new Set(
+        await this.deps.store.renewLeases(this.settings.nodeId, runs, this.settings.lease),
+      );
       this.lastRenewOk = this.now();
       for (const run of runs) {
         if (kept.has(run.id)) continue;
         this.stopRun(run.id, 'lease_lost', 'lease lost: another node owns this task now');
       }
-      for (const id of await this.deps.store.listCancelRequested(this.settings.nodeId)) this.cancelLocal(id, 'cancelled by request');
+      for (const id of await this.deps.store.listCancelRequested(this.settings.nodeId))
+        this.cancelLocal(id, 'cancelled by request');
     } catch (error) {
       this.deps.storeFailed(error);
       // Cut off from the store: stop our agents before our leases lapse and another node runs them.
       if (this.now() - this.lastRenewOk > this.settings.lease - this.settings.renew_every) {
-        for (const run of runs) this.stopRun(run.id, 'isolated', 'store unreachable: lease cannot be renewed');
+        for (const run of runs)
+          this.stopRun(run.id, 'isolated', 'store unreachable: lease cannot be renewed');
       }
     }
   }

@@ -4,7 +4,9 @@ import { taskEventSchema, taskSchema, taskStateSchema } from '../tasks.js';
 /** Largest message a task may carry, in UTF-8 bytes. */
 export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
-const labelKey = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/, 'label keys are 1-63 letters, digits, ".", "_", "/" or "-"');
+const labelKey = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/, 'label keys are 1-63 letters, digits, ".", "_", "/" or "-"');
 
 /** POST /api/v1/tasks and the `task.submit` operation. */
 export const submitTaskSchema = z
@@ -13,7 +15,10 @@ export const submitTaskSchema = z
     message: z
       .string()
       .min(1, 'must not be empty')
-      .refine((m) => Buffer.byteLength(m, 'utf8') <= MAX_MESSAGE_BYTES, `must be at most ${MAX_MESSAGE_BYTES} bytes`),
+      .refine(
+        (m) => Buffer.byteLength(m, 'utf8') <= MAX_MESSAGE_BYTES,
+        `must be at most ${MAX_MESSAGE_BYTES} bytes`,
+      ),
     /** Agent profile (default: agents.default_profile). */
     profile: z.string().min(1).max(63).optional(),
     /** Higher runs first; -1000..1000, default 0. */
@@ -21,9 +26,16 @@ export const submitTaskSchema = z
     /** Runs allowed before the task is dead-lettered, 1..100. */
     max_attempts: z.number().int().min(1).max(100).optional(),
     /** Time limit of one run in seconds (default: the profile's timeout). */
-    timeout_s: z.number().positive('must be positive').max(7 * 24 * 3600).optional(),
+    timeout_s: z
+      .number()
+      .positive('must be positive')
+      .max(7 * 24 * 3600)
+      .optional(),
     /** Free-form labels. */
-    labels: z.record(labelKey, z.string().max(256)).refine((l) => Object.keys(l).length <= 32, 'at most 32 labels').optional(),
+    labels: z
+      .record(labelKey, z.string().max(256))
+      .refine((l) => Object.keys(l).length <= 32, 'at most 32 labels')
+      .optional(),
     /** A second submit with the same key returns the first task instead of creating another. */
     idempotency_key: z.string().min(1).max(200).optional(),
     /** Do not start before this time (epoch ms or ISO 8601). */
@@ -106,7 +118,12 @@ export const taskLogsReplySchema = z.object({
   /** The attempt shown. */
   attempt: z.number().int(),
   /** Lines, oldest first; `log` = read back from the log file, where stdout and stderr are merged. */
-  lines: z.array(z.object({ /** stdout, stderr or log. */ stream: z.enum(['stdout', 'stderr', 'log']), /** The text. */ text: z.string() })),
+  lines: z.array(
+    z.object({
+      /** stdout, stderr or log. */ stream: z.enum(['stdout', 'stderr', 'log']),
+      /** The text. */ text: z.string(),
+    }),
+  ),
   /** The run has ended (no more lines will come). */
   ended: z.boolean(),
 });
