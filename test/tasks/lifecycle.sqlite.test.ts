@@ -1,0 +1,3 @@
+import { defineLifecycleSuite } from './lifecycle-suite.js';
+
+defineLifecycleSuite('SQLite', async () => ({ args: [], cleanup: async () => {} }));
