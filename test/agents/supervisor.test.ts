@@ -115,7 +115,10 @@ describe('AgentSupervisor', () => {
 
   it('cancels a run, and streams live lines to subscribers', async () => {
     const { supervisor, spec } = setup();
-    const run = await supervisor.start(spec('hang'));
+    const run = await supervisor.start(spec('hang', { taskId: 'cancel-me' }));
+    await expect(supervisor.start(spec('hang', { taskId: 'cancel-me' }))).rejects.toMatchObject({
+      kind: 'conflict',
+    });
     const seen: string[] = [];
     const unsubscribe = run.subscribe((line) => seen.push(`${line.stream}:${line.text}`));
     await waitFor(() => run.recentLines().some((l) => l.text === 'hanging'), 5_000, 'hanging line');
