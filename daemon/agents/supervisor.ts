@@ -78,6 +78,13 @@ export class AgentSupervisor {
   /** Spawns the agent. Rejects only if the process could not be started at all. */
   async start(spec: RunSpec): Promise<RunHandle> {
     const { profile } = spec;
+    // One live agent per task: the journal and run directories are keyed by task id.
+    if (this.live.has(spec.taskId)) {
+      throw new AidosError(
+        'conflict',
+        `task ${spec.taskId} already has a live agent (pid ${this.live.get(spec.taskId)?.pid})`,
+      );
+    }
     const runDir = join(spec.workRoot, safeName(spec.taskId), `attempt-${spec.attempt}`);
     const workdir = join(runDir, 'work');
     const messageFile = join(runDir, 'message.md');

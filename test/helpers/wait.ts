@@ -20,3 +20,16 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, pause));
   }
 }
+
+/** Resolves with `promise`, or rejects naming `what` if it takes longer than `timeoutMs`. */
+export async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what = 'promise'): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
