@@ -28,7 +28,9 @@ export type WireError = z.infer<typeof wireErrorSchema>;
 /** Turns a zod failure into one wire error naming the first bad field. */
 export function wireErrorFromZod(error: z.ZodError, prefix = ''): WireError {
   const issue = error.issues[0];
-  const path = [prefix, ...(issue?.path ?? []).map(String)].filter(Boolean).join('.');
+  const keys = issue?.code === 'unrecognized_keys' ? issue.keys : [];
+  const path = [prefix, ...(issue?.path ?? []).map(String), ...keys.slice(0, 1)].filter(Boolean).join('.');
+  if (keys.length > 0) return { code: 'bad_request', message: `${path}: unknown field`, field: path };
   return {
     code: 'bad_request',
     message: path ? `${path}: ${issue?.message ?? 'invalid'}` : (issue?.message ?? 'invalid input'),

@@ -20,7 +20,8 @@ export async function api<T = Record<string, unknown>>(
 
 export async function submit(base: string, body: Record<string, unknown>): Promise<Task> {
   const res = await api<{ task: Task }>(base, 'POST', '/api/v1/tasks', body);
-  if (res.status !== 201 && res.status !== 200) throw new Error(`submit failed: ${res.status} ${JSON.stringify(res.body)}`);
+  if (res.status !== 201 && res.status !== 200)
+    throw new Error(`submit failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.task;
 }
 

@@ -7,7 +7,20 @@ export const STANDIN = resolve('dist/test/fixtures/openclaw-standin.js');
 
 /** Args of a profile that runs the stand-in exactly as the real `openclaw agent exec` would be run. */
 export function standinArgs(): string[] {
-  return [STANDIN, 'agent', 'exec', '--json', '--cwd', '{workdir}', '--timeout', '{timeout_s}', '--attempt', '{attempt}', '--message-file', '{message_file}'];
+  return [
+    STANDIN,
+    'agent',
+    'exec',
+    '--json',
+    '--cwd',
+    '{workdir}',
+    '--timeout',
+    '{timeout_s}',
+    '--attempt',
+    '{attempt}',
+    '--message-file',
+    '{message_file}',
+  ];
 }
 
 /** Writes a daemon config whose default profile is the stand-in; returns its path. */
@@ -19,7 +32,13 @@ export function writeStandinConfig(dir: string, extra: Record<string, unknown> =
       kill_grace: '300ms',
       profiles: {
         standin: { command: process.execPath, args: standinArgs(), timeout: '30s' },
-        small: { command: process.execPath, args: standinArgs(), timeout: '30s', memory_limit_mb: 150, slots: 1 },
+        small: {
+          command: process.execPath,
+          args: standinArgs(),
+          timeout: '30s',
+          memory_limit_mb: 150,
+          slots: 1,
+        },
       },
     },
     tasks: { retry_base: '20ms', retry_max: '200ms', lease: '3s', renew_every: '500ms', poll_interval: '1s' },

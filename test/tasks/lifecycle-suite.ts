@@ -61,7 +61,9 @@ export function defineLifecycleSuite(label: string, target: () => Promise<StoreT
       expect(done.state).toBe('dead');
       expect(done.attempt).toBe(3);
       expect(events.filter((e) => e.kind === 'claimed')).toHaveLength(3);
-      const retries = events.filter((e) => e.kind === 'retry_scheduled').map((e) => Number(e.detail.retry_in_ms));
+      const retries = events
+        .filter((e) => e.kind === 'retry_scheduled')
+        .map((e) => Number(e.detail.retry_in_ms));
       expect(retries).toHaveLength(2);
       // Full jitter: attempt n waits between base*2^(n-1)/2 and base*2^(n-1) (base 20 ms).
       expect(retries[0]).toBeGreaterThanOrEqual(10);
@@ -79,7 +81,11 @@ export function defineLifecycleSuite(label: string, target: () => Promise<StoreT
     });
 
     it('stops an agent at its timeout (TERM, then KILL when it ignores TERM)', async () => {
-      const task = await submit(daemon.url, { message: 'hang ignore-sigterm', timeout_s: 0.5, max_attempts: 1 });
+      const task = await submit(daemon.url, {
+        message: 'hang ignore-sigterm',
+        timeout_s: 0.5,
+        max_attempts: 1,
+      });
       const { task: done, events } = await waitForState(daemon.url, task.id);
       expect(done.state).toBe('dead');
       expect(done.error).toMatch(/timed out after 500 ms/);
@@ -88,15 +94,28 @@ export function defineLifecycleSuite(label: string, target: () => Promise<StoreT
 
     it('cancels a queued task at once and a running one by stopping its agent', async () => {
       const later = await submit(daemon.url, { message: 'sleep:10', run_after: Date.now() + 60_000 });
-      const cancelledQueued = await api<{ task: Task }>(daemon.url, 'POST', `/api/v1/tasks/${later.id}/cancel`, {});
+      const cancelledQueued = await api<{ task: Task }>(
+        daemon.url,
+        'POST',
+        `/api/v1/tasks/${later.id}/cancel`,
+        {},
+      );
       expect(cancelledQueued.body.task.state).toBe('cancelled');
 
       const running = await submit(daemon.url, { message: 'hang' });
       const { events } = await waitForState(daemon.url, running.id, ['running']);
-      await waitFor(async () => (await getTask(daemon.url, running.id)).events.some((e) => e.kind === 'started'), 10_000, 'agent start');
-      const pid = Number((await getTask(daemon.url, running.id)).events.find((e) => e.kind === 'started')?.detail.pid);
+      await waitFor(
+        async () => (await getTask(daemon.url, running.id)).events.some((e) => e.kind === 'started'),
+        10_000,
+        'agent start',
+      );
+      const pid = Number(
+        (await getTask(daemon.url, running.id)).events.find((e) => e.kind === 'started')?.detail.pid,
+      );
       expect(events.length).toBeGreaterThan(0);
-      const res = await api<{ task: Task }>(daemon.url, 'POST', `/api/v1/tasks/${running.id}/cancel`, { reason: 'operator' });
+      const res = await api<{ task: Task }>(daemon.url, 'POST', `/api/v1/tasks/${running.id}/cancel`, {
+        reason: 'operator',
+      });
       expect(res.status).toBe(200);
       const { task: done } = await waitForState(daemon.url, running.id);
       expect(done.state).toBe('cancelled');
@@ -137,8 +156,14 @@ export function defineLifecycleSuite(label: string, target: () => Promise<StoreT
     });
 
     it('returns the first task for a repeated idempotency key', async () => {
-      const first = await api<{ task: Task; created: boolean }>(daemon.url, 'POST', '/api/v1/tasks', { message: 'sleep:1', idempotency_key: 'k-1' });
-      const second = await api<{ task: Task; created: boolean }>(daemon.url, 'POST', '/api/v1/tasks', { message: 'other', idempotency_key: 'k-1' });
+      const first = await api<{ task: Task; created: boolean }>(daemon.url, 'POST', '/api/v1/tasks', {
+        message: 'sleep:1',
+        idempotency_key: 'k-1',
+      });
+      const second = await api<{ task: Task; created: boolean }>(daemon.url, 'POST', '/api/v1/tasks', {
+        message: 'other',
+        idempotency_key: 'k-1',
+      });
       expect(first.status).toBe(201);
       expect(second.status).toBe(200);
       expect(second.body.created).toBe(false);
@@ -157,7 +182,12 @@ export function defineLifecycleSuite(label: string, target: () => Promise<StoreT
         [{}, 'message'],
       ];
       for (const [body, field] of cases) {
-        const res = await api<{ error: { code: string; field: string; message: string } }>(daemon.url, 'POST', '/api/v1/tasks', body);
+        const res = await api<{ error: { code: string; field: string; message: string } }>(
+          daemon.url,
+          'POST',
+          '/api/v1/tasks',
+          body,
+        );
         expect(res.status, JSON.stringify(res.body).slice(0, 200)).toBe(400);
         expect(res.body.error.field).toBe(field);
         expect(res.body.error.message).toContain(field);
@@ -186,7 +216,11 @@ export function defineLifecycleSuite(label: string, target: () => Promise<StoreT
     it('after kill -9 mid-run, agents die with the daemon and every task ends exactly once after restart', async () => {
       const config = writeStandinConfig(dir);
       const first = await startDaemon({ args: ['--config', config, ...store.args] });
-      const tasks = await Promise.all(Array.from({ length: 6 }, (_, i) => submit(first.url, { message: `sleep:1500 n${i}`, max_attempts: 3 })));
+      const tasks = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          submit(first.url, { message: `sleep:1500 n${i}`, max_attempts: 3 }),
+        ),
+      );
       const running = await waitFor(
         async () => {
           const details = await Promise.all(tasks.map((t) => getTask(first.url, t.id)));
@@ -198,9 +232,17 @@ export function defineLifecycleSuite(label: string, target: () => Promise<StoreT
       );
       const pids = running.map((d) => Number(d.events.find((e) => e.kind === 'started')?.detail.pid));
       await first.kill9();
-      await waitFor(() => pids.every(isDead), 10_000, 'agents to die with their daemon (parent-death signal)');
+      await waitFor(
+        () => pids.every(isDead),
+        10_000,
+        'agents to die with their daemon (parent-death signal)',
+      );
 
-      const second = await startDaemon({ args: ['--config', config, ...store.args], dataDir: first.dataDir, port: first.port });
+      const second = await startDaemon({
+        args: ['--config', config, ...store.args],
+        dataDir: first.dataDir,
+        port: first.port,
+      });
       const finals = await Promise.all(tasks.map((t) => waitForState(second.url, t.id, undefined, 30_000)));
       for (const { task, events } of finals) {
         expect(task.state).toBe('succeeded');
