@@ -124,5 +124,18 @@ export const nodeInfoSchema = z.object({
   free_slots: z.number().int(),
   /** Ids of tasks running here. */
   running: z.array(z.string()),
+  /** Long-lived agent services and their state. */
+  services: z.array(
+    z.object({
+      /** Service name (agents.services key). */
+      name: z.string(),
+      /** starting, running, backoff, errored or stopped. */
+      state: z.string(),
+      /** Current pid, if running. */
+      pid: z.number().int().nullable(),
+      /** Restarts so far. */
+      restarts: z.number().int(),
+    }),
+  ),
 });
 export type NodeInfo = z.infer<typeof nodeInfoSchema>;

@@ -113,7 +113,7 @@ export class Daemon {
   }
 
   /** This node's summary for `node.info`. */
-  nodeInfo(work: { running: string[]; free_slots: number }): NodeInfo {
+  nodeInfo(work: Pick<NodeInfo, 'running' | 'free_slots' | 'services'>): NodeInfo {
     return {
       node_id: this.config.node_id,
       address: this.address,

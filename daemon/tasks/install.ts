@@ -4,6 +4,7 @@ import { operation } from '../api/operation.js';
 import { taskOperations } from '../api/task-operations.js';
 import type { Daemon } from '../runtime/daemon.js';
 import type { Task } from '../store/types.js';
+import { servicesComponent } from './services-component.js';
 import { SupervisorLauncher } from './supervisor-launcher.js';
 import { TaskFeed } from './task-feed.js';
 import { TaskLogReader } from './task-logs.js';
@@ -41,6 +42,7 @@ export function installTasks(daemon: Daemon) {
     { nodeId: config.node_id, defaultMaxAttempts: config.tasks.default_max_attempts },
     worker,
   );
+  const services = servicesComponent(config, logger);
   const logs = new TaskLogReader(store, launcher.logDir, (id) => launcher.live(id));
 
   daemon.operations.push(
@@ -48,7 +50,14 @@ export function installTasks(daemon: Daemon) {
     operation({
       name: 'node.info',
       input: emptyParamsSchema,
-      handle: async () => daemon.nodeInfo({ running: worker.runningIds(), free_slots: worker.freeSlots }),
+      handle: async () =>
+        daemon.nodeInfo({
+          running: worker.runningIds(),
+          free_slots: worker.freeSlots,
+          services: services.supervisor
+            .status()
+            .map((s) => ({ name: s.name, state: s.state, pid: s.pid ?? null, restarts: s.restarts })),
+        }),
     }),
   );
   daemon.topics.tasks = {
@@ -59,6 +68,9 @@ export function installTasks(daemon: Daemon) {
     snapshot: async (params) => logs.read(params.task_id ?? '', undefined, 200),
     subscribe: (params, push) => logs.follow(params.task_id ?? '', push) ?? (() => {}),
   };
-  if (config.roles.includes('worker')) daemon.use(worker);
-  return { feed, worker, service, launcher };
+  if (config.roles.includes('worker')) {
+    daemon.use(services);
+    daemon.use(worker);
+  }
+  return { feed, worker, service, launcher, services: services.supervisor };
 }
