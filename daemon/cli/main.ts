@@ -7,6 +7,10 @@ const EXIT_USAGE = 64;
 
 /** Runs the CLI; every failure is one line on stderr and a meaningful exit code. */
 export async function main(argv: string[]): Promise<void> {
+  // `aidos task list | head` closes our stdout early; that is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+  });
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
