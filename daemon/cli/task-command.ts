@@ -24,6 +24,17 @@ function run<A extends unknown[]>(action: (...args: A) => Promise<void>) {
   };
 }
 
+function addWaitFlags(cmd: Command): Command {
+  return cmd
+    .option('--wait', 'wait until it ends; exit 1 unless it succeeded')
+    .option(
+      '--wait-timeout <seconds>',
+      'give up waiting after this long',
+      positiveArg('--wait-timeout'),
+      3600,
+    );
+}
+
 function labelArg(value: string, previous: Record<string, string> = {}): Record<string, string> {
   const eq = value.indexOf('=');
   if (eq <= 0) throw new InvalidArgumentError('--label must be key=value');
@@ -88,26 +99,21 @@ async function followLogs(flags: ClientFlagValues, id: string): Promise<void> {
 export function registerTaskCommand(program: Command): void {
   const task = program.command('task').description('submit and inspect agent tasks on a running daemon');
 
-  addClientFlags(
-    task
-      .command('submit')
-      .description('submit a task; prints its id (or the task with --json)')
-      .option('-m, --message <text>', 'the prompt for the agent')
-      .option('--message-file <file>', 'read the prompt from a file')
-      .option('-p, --profile <name>', 'agent profile')
-      .option('--priority <n>', 'higher runs first (-1000..1000)', intArg('--priority', -1000, 1000))
-      .option('--max-attempts <n>', 'runs before dead-lettering (1..100)', intArg('--max-attempts', 1, 100))
-      .option('--timeout <seconds>', 'time limit of one run', positiveArg('--timeout'))
-      .option('--label <key=value>', 'label (repeatable)', labelArg)
-      .option('--idempotency-key <key>', 'a second submit with the same key returns the first task')
-      .option('--run-after <time>', 'ISO 8601 time before which it does not start')
-      .option('--wait', 'wait until it ends; exit 1 unless it succeeded')
-      .option(
-        '--wait-timeout <seconds>',
-        'give up waiting after this long',
-        positiveArg('--wait-timeout'),
-        3600,
-      ),
+  addWaitFlags(
+    addClientFlags(
+      task
+        .command('submit')
+        .description('submit a task; prints its id (or the task with --json)')
+        .option('-m, --message <text>', 'the prompt for the agent')
+        .option('--message-file <file>', 'read the prompt from a file')
+        .option('-p, --profile <name>', 'agent profile')
+        .option('--priority <n>', 'higher runs first (-1000..1000)', intArg('--priority', -1000, 1000))
+        .option('--max-attempts <n>', 'runs before dead-lettering (1..100)', intArg('--max-attempts', 1, 100))
+        .option('--timeout <seconds>', 'time limit of one run', positiveArg('--timeout'))
+        .option('--label <key=value>', 'label (repeatable)', labelArg)
+        .option('--idempotency-key <key>', 'a second submit with the same key returns the first task')
+        .option('--run-after <time>', 'ISO 8601 time before which it does not start'),
+    ),
   ).action(
     run(async (flags: ClientFlagValues & Record<string, unknown>) => {
       if (!flags.message === !flags.messageFile)
@@ -182,18 +188,7 @@ export function registerTaskCommand(program: Command): void {
     ),
   );
 
-  addClientFlags(
-    task
-      .command('show <id>')
-      .description('show a task and its history')
-      .option('--wait', 'wait until it ends; exit 1 unless it succeeded')
-      .option(
-        '--wait-timeout <seconds>',
-        'give up waiting after this long',
-        positiveArg('--wait-timeout'),
-        3600,
-      ),
-  ).action(
+  addWaitFlags(addClientFlags(task.command('show <id>').description('show a task and its history'))).action(
     run(async (id: string, flags: ClientFlagValues & { wait?: boolean; waitTimeout: number }) => {
       const options = clientOptions(flags);
       const client = new HttpClient(options);

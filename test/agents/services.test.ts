@@ -70,7 +70,11 @@ describe('ServiceSupervisor', () => {
     expect(states.slice(0, 2)).toEqual(['starting', 'running']);
     expect(sup.status().map((s) => s.name)).toEqual(['ready', 'plain']);
     // "running" is set at spawn; the greeting arrives when the process has got that far.
-    await waitFor(() => sup.recentLines('plain').some((l) => l.text.startsWith('gateway up')), 10_000, 'plain to greet');
+    await waitFor(
+      () => sup.recentLines('plain').some((l) => l.text.startsWith('gateway up')),
+      10_000,
+      'plain to greet',
+    );
     const pids = sup.status().map((s) => s.pid as number);
     await sup.stop();
     expect(sup.status().map((s) => s.state)).toEqual(['stopped', 'stopped']);

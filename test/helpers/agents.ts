@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AgentProfile } from '../../daemon/agents/index.js';
 import { isPidRunning } from '../../daemon/agents/index.js';
+import { STANDIN, standinArgs } from './standin-config.js';
 
-/** The compiled stand-in; `npm test` builds it first. */
-export const STANDIN = resolve('dist/test/fixtures/openclaw-standin.js');
+export { STANDIN };
+
 /** Compiled helper that starts an agent and waits to be killed (parent-death test). */
 export const AGENT_PARENT = resolve('dist/test/fixtures/agent-parent.js');
 
@@ -14,18 +15,7 @@ export function standinProfile(overrides: Partial<AgentProfile> = {}): AgentProf
   return {
     name: 'standin',
     command: process.execPath,
-    args: [
-      STANDIN,
-      'agent',
-      'exec',
-      '--json',
-      '--cwd',
-      '{workdir}',
-      '--attempt',
-      '{attempt}',
-      '--message-file',
-      '{message_file}',
-    ],
+    args: standinArgs(),
     env: {},
     cwd: undefined,
     slots: undefined,

@@ -21,6 +21,22 @@ export interface MigrationStatus {
 
 export const HISTORY_TABLE = 'aidos_migrations';
 
+/** A history row as either driver returns it. */
+export function toAppliedMigration(r: Record<string, unknown>): AppliedMigration {
+  return {
+    version: Number(r.version),
+    name: String(r.name),
+    checksum: String(r.checksum),
+    applied_at: Number(r.applied_at),
+    duration_ms: Number(r.duration_ms),
+  };
+}
+
+/** Inserts one history row; placeholders in driver syntax. */
+export function insertHistorySql(p: [string, string, string, string, string]): string {
+  return `INSERT INTO ${HISTORY_TABLE} (version, name, checksum, applied_at, duration_ms) VALUES (${p.join(', ')})`;
+}
+
 /** Compares files with history; each problem row carries its state. */
 export function compareWithHistory(files: MigrationFile[], applied: AppliedMigration[]): MigrationStatus[] {
   const rows: MigrationStatus[] = [];

@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { HISTORY_TABLE } from '../migrate/runner.js';
-import type { AppliedMigration, MigrationDriver, MigrationTx } from '../types.js';
+import { HISTORY_TABLE, insertHistorySql, toAppliedMigration } from '../migrate/runner.js';
+import type { MigrationDriver, MigrationTx } from '../types.js';
 
 /** Arbitrary but fixed: every aidos migrator contends for this transaction-scoped advisory lock. */
 const MIGRATION_LOCK_KEY = 7_420_001;
@@ -23,21 +23,16 @@ export class PostgresMigrationDriver implements MigrationDriver {
       },
       applied: async () => {
         const { rows } = await client.query(`SELECT * FROM ${HISTORY_TABLE} ORDER BY version`);
-        return rows.map(
-          (r): AppliedMigration => ({
-            version: Number(r.version),
-            name: String(r.name),
-            checksum: String(r.checksum),
-            applied_at: Number(r.applied_at),
-            duration_ms: Number(r.duration_ms),
-          }),
-        );
+        return rows.map(toAppliedMigration);
       },
       record: async (row) => {
-        await client.query(
-          `INSERT INTO ${HISTORY_TABLE} (version, name, checksum, applied_at, duration_ms) VALUES ($1, $2, $3, $4, $5)`,
-          [row.version, row.name, row.checksum, row.applied_at, row.duration_ms],
-        );
+        await client.query(insertHistorySql(['$1', '$2', '$3', '$4', '$5']), [
+          row.version,
+          row.name,
+          row.checksum,
+          row.applied_at,
+          row.duration_ms,
+        ]);
       },
     };
     let failed = false;

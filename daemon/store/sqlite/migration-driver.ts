@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import { HISTORY_TABLE } from '../migrate/runner.js';
-import type { AppliedMigration, MigrationDriver, MigrationTx } from '../types.js';
+import { HISTORY_TABLE, insertHistorySql, toAppliedMigration } from '../migrate/runner.js';
+import type { MigrationDriver, MigrationTx } from '../types.js';
 
 /**
  * SQLite has no advisory locks; BEGIN IMMEDIATE takes the database write lock, so a second
@@ -20,19 +20,11 @@ export class SqliteMigrationDriver implements MigrationDriver {
       applied: async () =>
         (
           db.prepare(`SELECT * FROM ${HISTORY_TABLE} ORDER BY version`).all() as Record<string, unknown>[]
-        ).map(
-          (r): AppliedMigration => ({
-            version: Number(r.version),
-            name: String(r.name),
-            checksum: String(r.checksum),
-            applied_at: Number(r.applied_at),
-            duration_ms: Number(r.duration_ms),
-          }),
-        ),
+        ).map(toAppliedMigration),
       record: async (row) => {
-        db.prepare(
-          `INSERT INTO ${HISTORY_TABLE} (version, name, checksum, applied_at, duration_ms) VALUES (@version, @name, @checksum, @applied_at, @duration_ms)`,
-        ).run(row);
+        db.prepare(insertHistorySql(['@version', '@name', '@checksum', '@applied_at', '@duration_ms'])).run(
+          row,
+        );
       },
     };
     db.exec('BEGIN IMMEDIATE');
