@@ -312,6 +312,9 @@ export class TaskWorker {
   private async sweepExpired(): Promise<void> {
     if (!this.deps.storeReady()) return;
     await this.requeueOwnRuns();
+    // After a pause (SIGSTOP, a blocked loop) our own leases may have lapsed: renew them first so we
+    // never re-queue, and then run a second agent for, a task whose agent still runs here.
+    await this.renew();
     try {
       for (const task of await this.deps.store.requeueExpiredLeases('lease expired')) {
         this.deps.logger.warn({ task: task.id, state: task.state }, 'lease expired; task re-queued');
