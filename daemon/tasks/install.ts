@@ -43,7 +43,7 @@ export function installTasks(daemon: Daemon) {
     worker,
   );
   const services = servicesComponent(config, logger);
-  const logs = new TaskLogReader(store, launcher.logDir, (id) => launcher.live(id));
+  const logs = new TaskLogReader(store, launcher.logDir, (id) => launcher.live(id), feed);
 
   daemon.operations.push(
     ...taskOperations(service, logs),
@@ -66,7 +66,7 @@ export function installTasks(daemon: Daemon) {
   };
   daemon.topics.logs = {
     snapshot: async (params) => logs.read(params.task_id ?? '', undefined, 200),
-    subscribe: (params, push) => logs.follow(params.task_id ?? '', push) ?? (() => {}),
+    subscribe: (params, push) => logs.follow(params.task_id ?? '', push),
   };
   if (config.roles.includes('worker')) {
     daemon.use(services);

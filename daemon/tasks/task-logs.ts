@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { safeName } from '../agents/safe-name.js';
 import { ApiError } from '../server/api-error.js';
 import type { Store } from '../store/types.js';
+import type { TaskFeed } from './task-feed.js';
 
 /** One output line. */
 export interface LogLine {
@@ -52,6 +53,7 @@ export class TaskLogReader {
     private readonly store: Store,
     private readonly logDir: string,
     private readonly live: (taskId: string) => LiveOutput | undefined,
+    private readonly feed: TaskFeed,
   ) {}
 
   async read(id: string, attempt: number | undefined, tail: number) {
@@ -71,8 +73,25 @@ export class TaskLogReader {
     return { id, attempt: wanted, lines: lines.map((text) => ({ stream: 'log' as const, text })), ended };
   }
 
-  /** Live lines of a run on this node; undefined when it does not run here. */
-  follow(id: string, push: (line: LogLine) => void): (() => void) | undefined {
-    return this.live(id)?.subscribe(push);
+  /**
+   * Live lines of a task's runs on this node: the current one, and each later attempt as it
+   * starts here (so following a queued or retried task works too). Returns unsubscribe.
+   */
+  follow(id: string, push: (line: LogLine) => void): () => void {
+    let attached: { attempt: number; off: () => void } | undefined;
+    const attach = () => {
+      const run = this.live(id);
+      if (!run || attached?.attempt === run.attempt) return;
+      attached?.off();
+      attached = { attempt: run.attempt, off: run.subscribe(push) };
+    };
+    attach();
+    const offFeed = this.feed.subscribe((task) => {
+      if (task.id === id && task.state === 'running') attach();
+    });
+    return () => {
+      offFeed();
+      attached?.off();
+    };
   }
 }

@@ -185,9 +185,10 @@ export class TaskWorker {
   private async launch(task: Task): Promise<void> {
     const entry: ActiveRun = { task, run: undefined };
     this.active.set(task.id, entry);
-    this.deps.feed.publish(task);
     try {
       entry.run = await this.deps.launcher.launch(task);
+      // Published once the agent exists, so a log follower woken by it can attach to the run.
+      this.deps.feed.publish(task);
     } catch (error) {
       this.active.delete(task.id);
       const message = `agent could not be started: ${errorMessage(error)}`;

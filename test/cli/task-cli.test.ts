@@ -76,6 +76,17 @@ describe('aidos task CLI', () => {
     expect(logs.stdout).toContain('"final": "done: sleep:5 log me"');
   });
 
+  it("follows a running task's output with logs -f until the task ends", async () => {
+    // Due in a moment, so the follower attaches while the task is still queued.
+    const runAfter = new Date(Date.now() + 1500).toISOString();
+    const id = (
+      await aidos(['task', 'submit', '-m', 'sleep:300 followed', '--run-after', runAfter], env)
+    ).stdout.trim();
+    const followed = await aidos(['task', 'logs', id, '-f'], env);
+    expect(followed.code).toBe(0);
+    expect(followed.stdout).toContain('done: sleep:300 followed');
+  });
+
   it('rejects bad arguments with exit 64 and bad requests with exit 2, naming the problem', async () => {
     const badArg = await aidos(['task', 'submit', '-m', 'x', '--priority', 'high'], env);
     expect(badArg.code).toBe(64);
