@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { RunCompletion, Store, Task } from '../store/types.js';
@@ -38,6 +39,8 @@ export interface WorkerDeps {
   /** Clock. */
   now?: () => number;
 }
+
+const round2 = (ms: number): number => Math.round(ms * 100) / 100;
 
 interface ActiveRun {
   task: Task;
@@ -173,16 +176,18 @@ export class TaskWorker {
         this.deps.storeFailed(error);
         return;
       }
+      const claimedAt = performance.now();
       if (claimed.length === 0) return;
       if (this.claimableProfiles()?.length === 0) return;
-      for (const task of claimed) await this.launch(task);
+      for (const task of claimed) await this.launch(task, claimedAt);
     }
   }
 
-  private async launch(task: Task): Promise<void> {
+  private async launch(task: Task, claimedAt: number): Promise<void> {
     const entry: ActiveRun = { task, run: undefined };
     this.active.set(task.id, entry);
     this.deps.feed.publish(task);
+    const launchAt = performance.now();
     try {
       entry.run = await this.deps.launcher.launch(task);
     } catch (error) {
@@ -199,12 +204,19 @@ export class TaskWorker {
       });
       return;
     }
+    const startedAt = performance.now();
+    // Supervisor overhead: spawn_ms = launcher.launch alone; claim_to_spawn_ms also counts the wait behind
+    // earlier tasks of the same claim batch.
+    const timing = {
+      spawn_ms: round2(startedAt - launchAt),
+      claim_to_spawn_ms: round2(startedAt - claimedAt),
+    };
     this.deps.logger.info(
-      { task: task.id, attempt: task.attempt, agent_pid: entry.run.pid, profile: task.profile },
+      { task: task.id, attempt: task.attempt, agent_pid: entry.run.pid, profile: task.profile, ...timing },
       'agent started',
     );
     this.deps.store
-      .appendTaskEvent(task.id, 'started', this.settings.nodeId, { pid: entry.run.pid })
+      .appendTaskEvent(task.id, 'started', this.settings.nodeId, { pid: entry.run.pid, ...timing })
       .catch((error) => this.deps.storeFailed(error));
     entry.finishing = entry.run.done.then((outcome) => this.finished(entry, outcome));
   }
