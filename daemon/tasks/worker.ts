@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { RunCompletion, Store, Task } from '../store/types.js';
@@ -38,6 +39,8 @@ export interface WorkerDeps {
   /** Clock. */
   now?: () => number;
 }
+
+const round2 = (ms: number): number => Math.round(ms * 100) / 100;
 
 interface ActiveRun {
   task: Task;
@@ -176,15 +179,18 @@ export class TaskWorker {
         this.deps.storeFailed(error);
         return;
       }
+      const claimedAt = performance.now();
       if (claimed.length === 0) return;
+      for (const task of claimed) await this.launch(task, claimedAt);
+      // Every profile with work is full: another round would claim nothing.
       if (this.claimableProfiles()?.length === 0) return;
-      for (const task of claimed) await this.launch(task);
     }
   }
 
-  private async launch(task: Task): Promise<void> {
+  private async launch(task: Task, claimedAt: number): Promise<void> {
     const entry: ActiveRun = { task, run: undefined };
     this.active.set(task.id, entry);
+    const launchAt = performance.now();
     try {
       entry.run = await this.deps.launcher.launch(task);
       // Published once the agent exists, so a log follower woken by it can attach to the run.
@@ -203,12 +209,19 @@ export class TaskWorker {
       });
       return;
     }
+    const startedAt = performance.now();
+    // Supervisor overhead: spawn_ms = launcher.launch alone; claim_to_spawn_ms also counts the wait behind
+    // earlier tasks of the same claim batch.
+    const timing = {
+      spawn_ms: round2(startedAt - launchAt),
+      claim_to_spawn_ms: round2(startedAt - claimedAt),
+    };
     this.deps.logger.info(
-      { task: task.id, attempt: task.attempt, agent_pid: entry.run.pid, profile: task.profile },
+      { task: task.id, attempt: task.attempt, agent_pid: entry.run.pid, profile: task.profile, ...timing },
       'agent started',
     );
     this.deps.store
-      .appendTaskEvent(task.id, 'started', this.settings.nodeId, { pid: entry.run.pid })
+      .appendTaskEvent(task.id, 'started', this.settings.nodeId, { pid: entry.run.pid, ...timing })
       .catch((error) => this.deps.storeFailed(error));
     entry.finishing = entry.run.done.then((outcome) => this.finished(entry, outcome));
   }
