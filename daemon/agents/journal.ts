@@ -1,4 +1,5 @@
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Clock, systemClock } from './clock.js';
 import { terminateTree } from './kill.js';
@@ -41,12 +42,15 @@ export function journalPath(journalDir: string, taskId: string): string {
   return join(journalDir, `${safeName(taskId)}.json`);
 }
 
-/** Written via a temp file and rename so a crash mid-write never leaves a torn entry. */
-export async function writeJournal(journalDir: string, entry: JournalEntry): Promise<string> {
-  await mkdir(journalDir, { recursive: true });
+/**
+ * Written via a temp file and rename so a crash mid-write never leaves a torn entry; synchronously,
+ * because a few hundred bytes to local disk cost less than a round trip through the fs thread pool.
+ */
+export function writeJournal(journalDir: string, entry: JournalEntry): string {
+  mkdirSync(journalDir, { recursive: true });
   const path = journalPath(journalDir, entry.taskId);
-  await writeFile(`${path}.tmp`, `${JSON.stringify(entry)}\n`);
-  await rename(`${path}.tmp`, path);
+  writeFileSync(`${path}.tmp`, `${JSON.stringify(entry)}\n`);
+  renameSync(`${path}.tmp`, path);
   return path;
 }
 

@@ -46,7 +46,9 @@ export class TreeSampler {
   ) {}
 
   start(): this {
-    this.tick();
+    // Not synchronously: the first reading would only see the exec in progress, and reading
+    // /proc here would sit on the claim-to-spawn path.
+    this.timer = this.clock.setTimer(() => this.tick(), Math.min(100, this.intervalMs));
     return this;
   }
 

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AidosError } from '../errors.js';
 import { type Clock, systemClock } from './clock.js';
@@ -88,8 +88,9 @@ export class AgentSupervisor {
     const runDir = join(spec.workRoot, safeName(spec.taskId), `attempt-${spec.attempt}`);
     const workdir = join(runDir, 'work');
     const messageFile = join(runDir, 'message.md');
-    await mkdir(workdir, { recursive: true });
-    await writeFile(messageFile, spec.message);
+    // Synchronous: small local writes, faster than the fs thread pool on the claim-to-spawn path.
+    mkdirSync(workdir, { recursive: true });
+    writeFileSync(messageFile, spec.message);
     const timeoutMs = spec.timeoutMs ?? profile.timeoutMs;
     const values: PlaceholderValues = {
       message_file: messageFile,
@@ -130,18 +131,20 @@ export class AgentSupervisor {
     const journalDir = this.options.journalDir;
     // Written after spawn because the pid is needed; a daemon dying in between is
     // covered by the parent-death signal.
-    const journalFile = writeJournal(journalDir, {
-      taskId: spec.taskId,
-      attempt: spec.attempt,
-      fence: spec.fence,
-      pid,
-      pgid: pid,
-      procStartTime,
-      startedAt: this.clock.now(),
-    });
-    journalFile.catch((error) =>
-      this.logger.warn({ taskId: spec.taskId, error: String(error) }, 'cannot write agent journal'),
-    );
+    let journalFile: string | undefined;
+    try {
+      journalFile = writeJournal(journalDir, {
+        taskId: spec.taskId,
+        attempt: spec.attempt,
+        fence: spec.fence,
+        pid,
+        pgid: pid,
+        procStartTime,
+        startedAt: this.clock.now(),
+      });
+    } catch (error) {
+      this.logger.warn({ taskId: spec.taskId, error: String(error) }, 'cannot write agent journal');
+    }
     const run = new AgentRun(
       spec.taskId,
       spec.attempt,
@@ -159,7 +162,7 @@ export class AgentSupervisor {
         clock: this.clock,
         onEnd: async () => {
           this.live.delete(spec.taskId);
-          await removeJournal(await journalFile);
+          if (journalFile) await removeJournal(journalFile);
         },
       },
     );
@@ -174,7 +177,6 @@ export class AgentSupervisor {
         'agent ended',
       ),
     );
-    await journalFile.catch(() => {});
     return run;
   }
 

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import pg from 'pg';
+import type pg from 'pg';
+import { loadPg } from '../drivers.js';
 
 /** Options for the LISTEN connection. */
 export interface ListenerOptions {
@@ -44,7 +45,7 @@ export class PgListener {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new pg.Client(this.options.client);
+    const client = new (loadPg().Client)(this.options.client);
     this.client = client;
     const lost = () => {
       if (this.client === client) this.client = undefined;

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
+import type pg from 'pg';
 import { AidosError } from '../../errors.js';
+import { loadPg } from '../drivers.js';
 import { toHealthResult, toNode, toTask, toTaskEvent } from '../rows.js';
 import type {
   HealthResultRow,
@@ -16,9 +17,6 @@ import type {
 import { PgListener } from './listener.js';
 import { PostgresMigrationDriver } from './migration-driver.js';
 import { NOTIFY_CHANNEL, SQL } from './sql.js';
-
-// bigint columns (fence, timeout_ms) fit in a double for any realistic value.
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
 /** Options for the shared cluster store. */
 export interface PostgresStoreOptions {
@@ -75,7 +73,11 @@ export class PostgresStore implements Store {
       statement_timeout: options.statementTimeoutMs,
       keepAlive: true,
     };
-    this.pool = new pg.Pool({ ...client, max: options.poolMax, idleTimeoutMillis: options.idleTimeoutMs });
+    this.pool = new (loadPg().Pool)({
+      ...client,
+      max: options.poolMax,
+      idleTimeoutMillis: options.idleTimeoutMs,
+    });
     // An idle client losing its server must not crash the daemon; the next query reconnects.
     this.pool.on('error', (error) => options.onPoolError?.(error));
     this.migrations = new PostgresMigrationDriver(this.pool);

@@ -2,8 +2,9 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { AidosError } from '../../errors.js';
+import { loadSqlite } from '../drivers.js';
 import { toHealthResult, toNode, toTask, toTaskEvent } from '../rows.js';
 import type {
   HealthResultRow,
@@ -55,7 +56,8 @@ export class SqliteStore implements Store {
     this.description = `sqlite:${options.path}`;
     try {
       mkdirSync(dirname(options.path), { recursive: true });
-      this.db = new Database(options.path, { timeout: options.busyTimeoutMs });
+      const Sqlite = loadSqlite();
+      this.db = new Sqlite(options.path, { timeout: options.busyTimeoutMs });
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = ON');
