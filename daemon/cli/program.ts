@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { registerDaemonCommand } from './daemon-command.js';
+import { registerHealthCommand } from './health-command.js';
 import { registerMigrateCommand } from './migrate-command.js';
 import { registerTaskCommand } from './task-command.js';
 
@@ -16,5 +17,6 @@ export function buildProgram(): Command {
   registerDaemonCommand(program);
   registerMigrateCommand(program);
   registerTaskCommand(program);
+  registerHealthCommand(program);
   return program;
 }

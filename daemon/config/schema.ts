@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { healthConfigSchema } from '../health/config.js';
 import { duration, listenAddress } from './units.js';
 
 const nodeId = z
@@ -119,6 +120,7 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    health: healthConfigSchema.prefault({}),
     tasks: z
       .object({
         lease: duration.prefault('30s'),

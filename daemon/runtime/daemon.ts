@@ -6,7 +6,8 @@ import { operationRoutes } from '../api/http-routes.js';
 import type { Operation } from '../api/operation.js';
 import type { Config } from '../config/load.js';
 import { AidosError, errorMessage } from '../errors.js';
-import { basicHealthRoutes } from '../health/basic-routes.js';
+import { installHealth } from '../health/install.js';
+import type { HealthService } from '../health/service.js';
 import type { Logger } from '../log/logger.js';
 import { DaemonServer } from '../server/server.js';
 import { migrationRunner, openStore } from '../store/open.js';
@@ -37,6 +38,8 @@ export class Daemon {
   readonly store: Store;
   readonly link: StoreLink;
   readonly startedAt = Date.now();
+  /** Health checks, endpoints and metrics; other modules plug their sources in here. */
+  readonly health: HealthService;
   port = 0;
   /** Client operations (HTTP /api/v1 and /v1/client); installers add theirs before start. */
   readonly operations: Operation[] = [];
@@ -77,19 +80,7 @@ export class Daemon {
           logger: this.logger,
         }),
     });
-    this.server.route(
-      ...basicHealthRoutes({
-        nodeId: config.node_id,
-        started: () => this.phase !== 'starting',
-        draining: () => this.phase === 'draining' || this.phase === 'stopped',
-        store: () => ({
-          ready: this.link.ready,
-          latencyMs: this.link.state.latencyMs,
-          error: this.link.state.error,
-          description: this.store.description,
-        }),
-      }),
-    );
+    this.health = installHealth(this);
   }
 
   /** Adds a component; call before start. */

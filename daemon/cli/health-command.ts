@@ -1,0 +1,113 @@
+import type { Command } from 'commander';
+import { type HealthDocument, healthDocumentSchema } from '../../shared/health.js';
+import { printJson, table } from './output.js';
+
+/** Nagios-style exit codes, so cron jobs and monitoring can act on `aidos health`. */
+export const HEALTH_EXIT = { pass: 0, warn: 1, fail: 2, unreachable: 3 } as const;
+
+/** Options of `aidos health`. */
+export interface HealthFlags {
+  /** Readiness instead of liveness. */
+  ready?: boolean;
+  /** Every check with details. */
+  deep?: boolean;
+  /** Every member of the cluster. */
+  cluster?: boolean;
+  /** Print the document as JSON. */
+  json?: boolean;
+  /** Daemon base URL. */
+  url?: string;
+  /** API token. */
+  token?: string;
+  /** Ask for a fresh run instead of cached results. */
+  fresh?: boolean;
+  /** Give up after this many ms. */
+  timeout?: string;
+}
+
+function pathFor(flags: HealthFlags): string {
+  if (flags.cluster) return '/health/cluster';
+  if (flags.deep) return '/health/deep';
+  if (flags.ready) return '/health/ready';
+  return '/health';
+}
+
+function value(v: unknown, unit: string | undefined): string {
+  if (v === undefined) return '-';
+  return unit ? `${String(v)} ${unit}` : String(v);
+}
+
+/** The human view: one line per check entry, worst first. */
+export function renderHealth(doc: HealthDocument): string {
+  const order = { fail: 0, warn: 1, pass: 2 } as const;
+  const rows = Object.entries(doc.checks ?? {})
+    .flatMap(([name, entries]) => entries.map((e) => ({ name, ...e })))
+    .sort((a, b) => order[a.status] - order[b.status] || a.name.localeCompare(b.name))
+    .map((e) => [
+      e.status.toUpperCase(),
+      e.name,
+      e.componentId ?? null,
+      value(e.observedValue, e.observedUnit),
+      e.output ?? null,
+    ]);
+  const head = `${doc.serviceId ?? 'aidosd'}: ${doc.status.toUpperCase()}${doc.output ? ` (${doc.output})` : ''}`;
+  if (rows.length === 0) return head;
+  return `${head}\n\n${table(['STATUS', 'CHECK', 'COMPONENT', 'VALUE', 'OUTPUT'], rows)}`;
+}
+
+/** Fetches one health document; exit code 3 for anything that is not a health document. */
+export async function fetchHealth(
+  flags: HealthFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ doc: HealthDocument } | { error: string }> {
+  const base = (flags.url ?? env.AIDOS_URL ?? 'http://127.0.0.1:7420').replace(/\/+$/, '');
+  const token = flags.token ?? env.AIDOS_TOKEN;
+  const url = `${base}${pathFor(flags)}${flags.fresh ? '?fresh=1' : ''}`;
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      signal: AbortSignal.timeout(Number(flags.timeout ?? 5_000)),
+    });
+  } catch (error) {
+    const cause = (error as Error & { cause?: Error }).cause;
+    return { error: `${url}: unreachable (${cause?.message ?? (error as Error).message})` };
+  }
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { error: `${url}: answered ${res.status} with something that is not JSON` };
+  }
+  const parsed = healthDocumentSchema.safeParse(body);
+  if (!parsed.success) return { error: `${url}: answered ${res.status} without a health document` };
+  return { doc: parsed.data };
+}
+
+/** `aidos health [--ready|--deep|--cluster] [--json] [--url URL] [--token T]`. */
+export function registerHealthCommand(program: Command): void {
+  program
+    .command('health')
+    .description('ask a daemon for its health; exit 0 pass, 1 warn, 2 fail, 3 unreachable')
+    .option('--ready', 'readiness (store, disk, agents, cluster, not draining)')
+    .option('--deep', 'every check, with details')
+    .option('--cluster', 'every member of the cluster')
+    .option('--fresh', 'run the checks now instead of serving cached results (rate-limited)')
+    .option('--json', 'print the application/health+json document')
+    .option('--url <url>', 'daemon URL (env AIDOS_URL, default http://127.0.0.1:7420)')
+    .option('--token <token>', 'API token (env AIDOS_TOKEN)')
+    .option('--timeout <ms>', 'give up after this many milliseconds', '5000')
+    .action(async (flags: HealthFlags) => {
+      const outcome = await fetchHealth(flags);
+      if ('error' in outcome) {
+        if (flags.json) printJson({ status: 'unknown', output: outcome.error });
+        else process.stderr.write(`aidos health: ${outcome.error}\n`);
+        process.exitCode = HEALTH_EXIT.unreachable;
+        return;
+      }
+      if (flags.json) printJson(outcome.doc);
+      else process.stdout.write(`${renderHealth(outcome.doc)}\n`);
+      process.exitCode = HEALTH_EXIT[outcome.doc.status];
+    });
+}

@@ -1,0 +1,98 @@
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { delimiter, isAbsolute, join } from 'node:path';
+import type { AgentHealthSource } from '../providers.js';
+import type { HealthCheck } from '../types.js';
+
+/** Where a command name resolves: itself when it holds a slash, else the first executable on PATH. */
+export async function resolveCommand(command: string, path = process.env.PATH ?? ''): Promise<string | null> {
+  const candidates =
+    isAbsolute(command) || command.includes('/')
+      ? [command]
+      : path
+          .split(delimiter)
+          .filter(Boolean)
+          .map((dir) => join(dir, command));
+  for (const candidate of candidates) {
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here; try the next directory
+    }
+  }
+  return null;
+}
+
+/**
+ * The agent commands this node would spawn can be found. Missing commands warn by default (a node
+ * without the agent installed still serves the API); set `fail: 1` to take such a node out of rotation.
+ */
+export function agentCommandCheck(commands: () => string[]): HealthCheck {
+  return {
+    name: 'agents:command',
+    componentType: 'component',
+    affects: 'ready',
+    group: 'fast',
+    thresholds: { warn: 1 },
+    run: async () => {
+      const wanted = [...new Set(commands())];
+      const missing: string[] = [];
+      for (const command of wanted) if ((await resolveCommand(command)) === null) missing.push(command);
+      return {
+        observedValue: missing.length,
+        observedUnit: 'count',
+        output: missing.length
+          ? `not found: ${missing.join(', ')}`
+          : `${wanted.length} command(s) resolvable`,
+      };
+    },
+  };
+}
+
+/** Checks on the agent supervisor: services up, restart rate, stuck tasks. */
+export function agentSourceChecks(source: AgentHealthSource, now: () => number = Date.now): HealthCheck[] {
+  let previous: { at: number; count: number } | undefined;
+  return [
+    {
+      name: 'agents:services-down',
+      componentType: 'component',
+      affects: 'none',
+      group: 'fast',
+      thresholds: { warn: 1 },
+      run: async () => {
+        const services = await source.services();
+        const down = services.filter((s) => !s.up).map((s) => s.name);
+        return {
+          observedValue: down.length,
+          observedUnit: 'count',
+          output: down.length ? `down: ${down.join(', ')}` : `${services.length} service(s) up`,
+        };
+      },
+    },
+    {
+      name: 'agents:restart-rate',
+      componentType: 'component',
+      affects: 'none',
+      group: 'fast',
+      thresholds: { warn: 10, fail: 60 },
+      // The source counts restarts since start; the check reports restarts per hour between runs.
+      run: async () => {
+        const sample = { at: now(), count: source.restartCount() };
+        const before = previous;
+        previous = sample;
+        const hours = before ? (sample.at - before.at) / 3_600_000 : 0;
+        const rate = before && hours > 0 ? Math.max(0, sample.count - before.count) / hours : 0;
+        return { observedValue: Math.round(rate * 100) / 100, observedUnit: 'per_hour' };
+      },
+    },
+    {
+      name: 'agents:stuck-tasks',
+      componentType: 'component',
+      affects: 'none',
+      group: 'fast',
+      thresholds: { warn: 1, fail: 5 },
+      run: async () => ({ observedValue: await source.stuckTasks(), observedUnit: 'count' }),
+    },
+  ];
+}

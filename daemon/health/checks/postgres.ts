@@ -1,0 +1,187 @@
+import type pg from 'pg';
+import {
+  blockedSessions,
+  connectionUsage,
+  deadlockCount,
+  longestQuery,
+  longestTransaction,
+  poolFigures,
+  replicationLag,
+} from '../../store/postgres/diagnostics.js';
+import type { HealthCheck, Observation } from '../types.js';
+
+/** What the PostgreSQL checks need. */
+export interface PostgresCheckDeps {
+  /** Round trip through the daemon's own pool (what its work experiences). */
+  ping(): Promise<number>;
+  /** The daemon's pool, for its counters. */
+  appPool: pg.Pool;
+  /** A separate one-connection pool for pg_stat queries. */
+  diagPool: pg.Pool;
+  /** A pool on the read replica, when one is configured. */
+  replicaPool?: pg.Pool;
+  /** Redacted URL, as componentId. */
+  description: string;
+}
+
+function lagObservation(lag: Awaited<ReturnType<typeof replicationLag>>): Observation {
+  const detail =
+    lag.role === 'primary'
+      ? lag.replicas === 0
+        ? 'primary, no replicas streaming'
+        : `primary, ${lag.replicas} replica(s), ${lag.lagBytes} bytes behind`
+      : 'replica';
+  return { observedValue: Math.round(lag.lagMs), observedUnit: 'ms', output: detail };
+}
+
+/** The cluster store: latency, pool, connections, long work, locks, deadlocks, replication. */
+export function postgresChecks(deps: PostgresCheckDeps): HealthCheck[] {
+  const componentId = deps.description;
+  let lastDeadlocks: number | undefined;
+  const checks: HealthCheck[] = [
+    {
+      name: 'postgres:latency',
+      componentType: 'datastore',
+      componentId,
+      affects: 'none',
+      group: 'fast',
+      thresholds: { warn: 100, fail: 1_000 },
+      run: async () => ({ observedValue: Math.round((await deps.ping()) * 100) / 100, observedUnit: 'ms' }),
+    },
+    {
+      name: 'postgres:pool-in-use',
+      componentType: 'datastore',
+      componentId,
+      affects: 'none',
+      group: 'fast',
+      // Saturated is normal under load; only waiting callers (pool-waiting) are a problem.
+      thresholds: { warn: 100 },
+      run: async () => {
+        const p = poolFigures(deps.appPool);
+        return {
+          observedValue: Math.round(((p.total - p.idle) / p.max) * 10_000) / 100,
+          observedUnit: 'percent',
+          output: `total ${p.total}, idle ${p.idle}, waiting ${p.waiting}, max ${p.max}`,
+        };
+      },
+    },
+    {
+      name: 'postgres:pool-waiting',
+      componentType: 'datastore',
+      componentId,
+      affects: 'none',
+      group: 'fast',
+      thresholds: { warn: 1, fail: 10 },
+      run: async () => {
+        const p = poolFigures(deps.appPool);
+        return {
+          observedValue: p.waiting,
+          observedUnit: 'count',
+          output: `total ${p.total}, idle ${p.idle}, max ${p.max}`,
+        };
+      },
+    },
+    {
+      name: 'postgres:connections',
+      componentType: 'datastore',
+      componentId,
+      affects: 'none',
+      group: 'deep',
+      thresholds: { warn: 80, fail: 95 },
+      run: async () => {
+        const c = await connectionUsage(deps.diagPool);
+        const usable = Math.max(1, c.max - c.reserved);
+        return {
+          observedValue: Math.round((c.used / usable) * 10_000) / 100,
+          observedUnit: 'percent',
+          output: `${c.used} of ${usable} usable (max_connections ${c.max})`,
+        };
+      },
+    },
+    {
+      name: 'postgres:longest-query',
+      componentType: 'datastore',
+      componentId,
+      affects: 'none',
+      group: 'deep',
+      thresholds: { warn: 30_000, fail: 300_000 },
+      run: async () => {
+        const s = await longestQuery(deps.diagPool);
+        return s
+          ? { observedValue: Math.round(s.ms), observedUnit: 'ms', output: `pid ${s.pid}: ${s.query}` }
+          : { observedValue: 0, observedUnit: 'ms' };
+      },
+    },
+    {
+      name: 'postgres:longest-transaction',
+      componentType: 'datastore',
+      componentId,
+      affects: 'none',
+      group: 'deep',
+      // Long transactions hold back vacuum and keep locks; idle-in-transaction counts too.
+      thresholds: { warn: 60_000, fail: 600_000 },
+      run: async () => {
+        const s = await longestTransaction(deps.diagPool);
+        return s
+          ? {
+              observedValue: Math.round(s.ms),
+              observedUnit: 'ms',
+              output: `pid ${s.pid} (${s.state ?? '?'}): ${s.query}`,
+            }
+          : { observedValue: 0, observedUnit: 'ms' };
+      },
+    },
+    {
+      name: 'postgres:blocked-sessions',
+      componentType: 'datastore',
+      componentId,
+      affects: 'none',
+      group: 'deep',
+      thresholds: { warn: 1, fail: 10 },
+      run: async () => {
+        const b = await blockedSessions(deps.diagPool);
+        return {
+          observedValue: b.count,
+          observedUnit: 'count',
+          ...(b.example ? { output: `${b.example}; longest waiting ${Math.round(b.longestMs)} ms` } : {}),
+        };
+      },
+    },
+    {
+      name: 'postgres:deadlocks',
+      componentType: 'datastore',
+      componentId,
+      affects: 'none',
+      group: 'deep',
+      thresholds: { warn: 1 },
+      // The counter is cumulative; what matters is how many happened since the previous run.
+      run: async () => {
+        const total = await deadlockCount(deps.diagPool);
+        const delta = lastDeadlocks === undefined ? 0 : Math.max(0, total - lastDeadlocks);
+        lastDeadlocks = total;
+        return { observedValue: delta, observedUnit: 'count', output: `${total} since statistics reset` };
+      },
+    },
+    {
+      name: 'postgres:replication-lag',
+      componentType: 'datastore',
+      componentId,
+      affects: 'none',
+      group: 'deep',
+      thresholds: { warn: 10_000, fail: 60_000 },
+      run: async () => lagObservation(await replicationLag(deps.diagPool)),
+    },
+  ];
+  const replica = deps.replicaPool;
+  if (replica)
+    checks.push({
+      name: 'postgres:replica-lag',
+      componentType: 'datastore',
+      componentId: 'read replica',
+      affects: 'none',
+      group: 'deep',
+      thresholds: { warn: 10_000, fail: 60_000 },
+      run: async () => lagObservation(await replicationLag(replica)),
+    });
+  return checks;
+}

@@ -1,0 +1,60 @@
+import { statfs } from 'node:fs/promises';
+import si from 'systeminformation';
+import type { HealthCheck } from '../types.js';
+
+function percent(part: number, whole: number): number {
+  return whole > 0 ? Math.round((part / whole) * 10_000) / 100 : 0;
+}
+
+/** The host: CPU load, available memory, free disk where the data dir lives. */
+export function systemChecks(dataDir: string): HealthCheck[] {
+  return [
+    {
+      name: 'system:cpu-load',
+      componentType: 'system',
+      affects: 'none',
+      group: 'fast',
+      // Load since the previous run (systeminformation diffs /proc/stat between calls).
+      thresholds: { warn: 90 },
+      run: async () => {
+        const load = await si.currentLoad();
+        return { observedValue: Math.round(load.currentLoad * 100) / 100, observedUnit: 'percent' };
+      },
+    },
+    {
+      name: 'system:memory-available',
+      componentType: 'system',
+      affects: 'none',
+      group: 'fast',
+      thresholds: { warn: 10, fail: 5, below: true },
+      run: async () => {
+        const mem = await si.mem();
+        return {
+          observedValue: percent(mem.available, mem.total),
+          observedUnit: 'percent',
+          output: `${mem.available} of ${mem.total} bytes available`,
+        };
+      },
+    },
+    {
+      name: 'system:disk-free',
+      componentType: 'system',
+      componentId: dataDir,
+      // A full disk stops the SQLite store and the journals: take the node out of rotation.
+      affects: 'ready',
+      group: 'fast',
+      thresholds: { warn: 10, fail: 5, below: true },
+      // statfs on the data dir itself rather than si.fsSize(): exact for the directory's filesystem
+      // and no `df` child process every few seconds.
+      run: async () => {
+        const fs = await statfs(dataDir);
+        const free = fs.bavail * fs.bsize;
+        return {
+          observedValue: percent(fs.bavail, fs.blocks),
+          observedUnit: 'percent',
+          output: `${free} bytes free of ${fs.blocks * fs.bsize}`,
+        };
+      },
+    },
+  ];
+}

@@ -1,0 +1,177 @@
+import { errorMessage } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { DaemonMetrics } from '../metrics/registry.js';
+import type { DaemonComponent } from '../runtime/daemon.js';
+import type { Store } from '../store/types.js';
+import { AlertHook } from './alert.js';
+import { agentSourceChecks } from './checks/agents.js';
+import { canaryCheck, clusterChecks } from './checks/cluster.js';
+import type { HealthConfig } from './config.js';
+import { HealthHistory } from './history.js';
+import { feedHealthMetrics, refreshStoreMetrics } from './metrics-feed.js';
+import type { AgentHealthSource, CanaryRunner, ClusterHealthSource } from './providers.js';
+import { isEnabled, resolveCheck } from './resolve.js';
+import { HealthRunner } from './runner.js';
+import { HealthScheduler } from './scheduler.js';
+import type { HealthCheck, StatusChange } from './types.js';
+
+/** What the health service is built from. */
+export interface HealthServiceDeps {
+  /** The `health:` config section. */
+  config: HealthConfig;
+  /** This node. */
+  nodeId: string;
+  /** Where history goes and task gauges come from. */
+  store: Store;
+  /** Whether the store takes queries now. */
+  storeReady: () => boolean;
+  /** Metrics to feed; /metrics serves them. */
+  metrics: DaemonMetrics;
+  /** Logger. */
+  logger: Logger;
+  /** Membership until the cluster issue provides its own. */
+  cluster: ClusterHealthSource;
+  /** Released on stop (samplers, diagnostics pools). */
+  closers?: (() => void | Promise<void>)[];
+}
+
+/**
+ * The health engine as one daemon component: runner, cron scheduler, history, alerts and metrics.
+ * Status changes are emitted on `runner` as `change` events for the WebSocket layer.
+ */
+export class HealthService implements DaemonComponent {
+  readonly name = 'health';
+  readonly runner: HealthRunner;
+  readonly history: HealthHistory;
+  /** The registry /metrics serves; other modules increment its hooks. */
+  readonly metrics: DaemonMetrics;
+  private readonly scheduler: HealthScheduler;
+  private readonly alert: AlertHook;
+  private clusterSource: ClusterHealthSource;
+  private firstRound = false;
+
+  constructor(private readonly deps: HealthServiceDeps) {
+    const { config, logger } = deps;
+    this.clusterSource = deps.cluster;
+    this.metrics = deps.metrics;
+    this.runner = new HealthRunner({ nodeId: deps.nodeId, freshMinIntervalMs: config.fresh_min_interval });
+    this.history = new HealthHistory(deps.store, {
+      nodeId: deps.nodeId,
+      retentionMs: config.history.retention,
+      sampleEveryMs: config.history.sample_every,
+      storeReady: deps.storeReady,
+    });
+    if (config.history.enabled) this.history.attach(this.runner);
+    this.alert = new AlertHook(
+      {
+        ...(config.alert.webhook_url ? { webhookUrl: config.alert.webhook_url } : {}),
+        ...(config.alert.command ? { command: config.alert.command } : {}),
+        statuses: config.alert.statuses,
+        timeoutMs: config.alert.timeout,
+      },
+      logger,
+    );
+    this.runner.on('change', (change: StatusChange) => {
+      const level = change.to === 'pass' ? 'info' : 'warn';
+      logger[level](
+        { check: change.name, from: change.from, to: change.to, output: change.result.observation.output },
+        'health status changed',
+      );
+      void this.alert.send(change);
+    });
+    feedHealthMetrics(this.runner, deps.metrics);
+    const everyMs = (ms: number) => `*/${Math.max(1, Math.min(59, Math.round(ms / 1000)))} * * * * *`;
+    this.scheduler = new HealthScheduler(
+      this.runner,
+      [
+        ...(config.history.enabled
+          ? [
+              {
+                name: 'history-flush',
+                schedule: everyMs(config.history.flush_every),
+                run: () => this.flushHistory(),
+              },
+              { name: 'history-prune', schedule: config.schedules.prune, run: () => this.pruneHistory() },
+            ]
+          : []),
+        {
+          name: 'metrics',
+          schedule: config.schedules.metrics,
+          run: async () => {
+            if (deps.storeReady()) await refreshStoreMetrics(deps.store, deps.metrics);
+          },
+        },
+      ],
+      logger,
+    );
+    this.add(...clusterChecks(() => this.clusterSource));
+  }
+
+  /** Registers checks (config overrides and `enabled: false` applied); works before and after start. */
+  add(...checks: HealthCheck[]): void {
+    this.runner.add(
+      ...checks
+        .filter((c) => isEnabled(c.name, this.deps.config))
+        .map((c) => resolveCheck(c, this.deps.config)),
+    );
+    this.scheduler.sync();
+  }
+
+  /** Plugs in the agent supervisor's view (agents issue). */
+  provideAgents(source: AgentHealthSource): void {
+    this.add(...agentSourceChecks(source));
+  }
+
+  /** Plugs in the business canary (tasks issue). */
+  provideCanary(runner: CanaryRunner): void {
+    this.add(canaryCheck(runner));
+  }
+
+  /** Replaces the single-host membership with the gossip one (cluster issue). */
+  provideCluster(source: ClusterHealthSource): void {
+    this.clusterSource = source;
+  }
+
+  /** Current membership source. */
+  cluster(): ClusterHealthSource {
+    return this.clusterSource;
+  }
+
+  /** Every check has run at least once. */
+  get started(): boolean {
+    return this.firstRound;
+  }
+
+  async flushHistory(): Promise<number> {
+    return this.history.flush().catch((error) => {
+      this.deps.logger.debug({ err: errorMessage(error) }, 'health history not written yet');
+      return 0;
+    });
+  }
+
+  async pruneHistory(): Promise<number> {
+    const deleted = await this.history.prune();
+    if (deleted > 0) this.deps.logger.info({ deleted }, 'health history pruned');
+    return deleted;
+  }
+
+  /** Runs the fast checks (everything readiness needs) before returning; the rest follow in the background. */
+  async start(): Promise<void> {
+    const all = this.runner.list();
+    const fast = all.filter((c) => c.group === 'fast' || c.affects !== 'none').map((c) => c.name);
+    await this.runner.runMany(fast);
+    const rest = all.map((c) => c.name).filter((n) => !fast.includes(n));
+    void this.runner.runMany(rest).then(() => {
+      this.firstRound = true;
+    });
+    if (rest.length === 0) this.firstRound = true;
+    if (this.deps.config.enabled) this.scheduler.start();
+    if (this.deps.storeReady()) void refreshStoreMetrics(this.deps.store, this.deps.metrics).catch(() => {});
+  }
+
+  async stop(): Promise<void> {
+    await this.scheduler.stop();
+    await this.flushHistory();
+    for (const close of this.deps.closers ?? []) await Promise.resolve(close()).catch(() => {});
+  }
+}
