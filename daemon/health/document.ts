@@ -40,14 +40,18 @@ export function healthDocument(
 ): HealthDocument {
   const entries = Object.entries(checks);
   const status = worstStatus(entries.flatMap(([, list]) => list.map((e) => e.status)));
-  const bad = entries.filter(([, list]) => list.some((e) => e.status !== 'pass')).map(([name]) => name);
+  const bad = entries.flatMap(([name, list]) =>
+    list
+      .filter((e) => e.status !== 'pass')
+      .map((e) => `${name} ${e.status}${e.output ? ` (${e.output})` : ''}`),
+  );
   return {
     status,
     version: '1',
     releaseId: VERSION,
     serviceId,
     description,
-    ...(bad.length ? { output: `${status}: ${bad.join(', ')}` } : {}),
+    ...(bad.length ? { output: bad.join('; ') } : {}),
     checks,
   };
 }

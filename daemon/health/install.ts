@@ -88,7 +88,7 @@ export function installHealth(daemon: Daemon): HealthService {
   }
   if (config.roles.includes('worker')) service.add(agentCommandCheck(() => agentCommands(daemon)));
   // Readiness follows the store link at once instead of waiting for the next scheduled run.
-  link.on('change', () => void service.runner.run('store:ready').catch(() => undefined));
+  link.on('change', () => service.runner.runSoon('store:ready'));
   const health = service;
   daemon.server.route(
     ...healthRoutes({

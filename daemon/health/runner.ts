@@ -81,6 +81,14 @@ export class HealthRunner extends EventEmitter {
     return promise;
   }
 
+  /** Runs a check as soon as possible: now, or once more after the run in flight (its input changed). */
+  runSoon(name: string): void {
+    const running = this.inflight.get(name);
+    const next = () => void this.run(name).catch(() => undefined);
+    if (running) void running.then(next, next);
+    else next();
+  }
+
   /** Runs several checks concurrently; never rejects. */
   async runMany(names: string[]): Promise<void> {
     await Promise.all(names.map((name) => this.run(name).catch(() => undefined)));

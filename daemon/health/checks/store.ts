@@ -12,7 +12,9 @@ export function storeChecks(store: Store, link: StoreLink, migrations: Migration
       componentId: store.description,
       affects: 'ready',
       group: 'fast',
-      // The link pings every 2 s and is the source of truth; the check only reports it.
+      // The link pings every 2 s and is the source of truth; the check only reports it, at once.
+      failuresBeforeFail: 1,
+      successesBeforePass: 1,
       run: async () => {
         const s = link.state;
         return {
