@@ -71,7 +71,10 @@ describe('health runner', () => {
     const started = Date.now();
     await runner.runMany(['t:slow', 't:throws']);
     expect(Date.now() - started).toBeLessThan(2_000);
-    expect(runner.result('t:slow')).toMatchObject({ status: 'fail', observation: { output: 'timed out after 50 ms' } });
+    expect(runner.result('t:slow')).toMatchObject({
+      status: 'fail',
+      observation: { output: 'timed out after 50 ms' },
+    });
     expect(aborted).toBe(true);
     expect(runner.result('t:throws')).toMatchObject({ status: 'fail', observation: { output: 'boom' } });
   });
