@@ -24,6 +24,12 @@ export interface PostgresCheckDeps {
   description: string;
 }
 
+/** pg-pool queues a caller for a tick even when a connection is idle; read counters after that settles. */
+async function settledFigures(pool: pg.Pool) {
+  await new Promise((resolve) => setImmediate(resolve));
+  return poolFigures(pool);
+}
+
 function lagObservation(lag: Awaited<ReturnType<typeof replicationLag>>): Observation {
   const detail =
     lag.role === 'primary'
@@ -57,7 +63,7 @@ export function postgresChecks(deps: PostgresCheckDeps): HealthCheck[] {
       // Saturated is normal under load; only waiting callers (pool-waiting) are a problem.
       thresholds: { warn: 100 },
       run: async () => {
-        const p = poolFigures(deps.appPool);
+        const p = await settledFigures(deps.appPool);
         return {
           observedValue: Math.round(((p.total - p.idle) / p.max) * 10_000) / 100,
           observedUnit: 'percent',
@@ -73,7 +79,7 @@ export function postgresChecks(deps: PostgresCheckDeps): HealthCheck[] {
       group: 'fast',
       thresholds: { warn: 1, fail: 10 },
       run: async () => {
-        const p = poolFigures(deps.appPool);
+        const p = await settledFigures(deps.appPool);
         return {
           observedValue: p.waiting,
           observedUnit: 'count',
