@@ -95,7 +95,7 @@ export function installHealth(daemon: Daemon): HealthService {
       nodeId: config.node_id,
       runner: health.runner,
       started: () => daemon.phase !== 'starting' && health.started,
-      draining: () => daemon.phase === 'draining' || daemon.phase === 'stopped',
+      phase: () => daemon.phase,
       cluster: () => health.cluster(),
     }),
     metricsRoute(metrics),

@@ -11,10 +11,10 @@ export interface HealthEndpointSource {
   nodeId: string;
   /** Latest results. */
   runner: HealthRunner;
-  /** Startup finished: the daemon is running and every check has run once. */
+  /** Startup finished: the daemon is running and every check readiness needs has run once. */
   started(): boolean;
-  /** Shutting down: readiness fails first, liveness stays pass. */
-  draining(): boolean;
+  /** Lifecycle phase: readiness passes only while running, so it fails first on shutdown. */
+  phase(): 'starting' | 'running' | 'draining' | 'stopped';
   /** Membership (this node alone on a single host). */
   cluster(): ClusterHealthSource;
 }
@@ -29,7 +29,7 @@ const FILTERS: Record<View, (c: ResolvedCheck) => boolean> = {
 
 const DESCRIPTIONS: Record<View | 'startup' | 'cluster', string> = {
   live: 'liveness: the process and its event loop',
-  ready: 'readiness: store, disk, agents, cluster, not draining',
+  ready: 'readiness: running, store, disk, agents, cluster',
   deep: 'every check with details',
   startup: 'startup: the daemon is running and has checked itself once',
   cluster: 'each member of the cluster as this node sees it',
@@ -51,13 +51,13 @@ export function healthRoutes(source: HealthEndpointSource): HttpRoute[] {
     for (const check of runner.list().filter(FILTERS[view]))
       checks[check.name] = [entryOf(check, runner.result(check.name), missing)];
     if (view !== 'live') {
-      const draining = source.draining();
-      checks['daemon:draining'] = [
+      const phase = source.phase();
+      checks['daemon:phase'] = [
         {
           componentType: 'component',
-          observedValue: draining,
-          status: draining ? 'fail' : 'pass',
-          ...(draining ? { output: 'shutting down' } : {}),
+          observedValue: phase,
+          status: phase === 'running' ? 'pass' : 'fail',
+          ...(phase === 'running' ? {} : { output: phase === 'starting' ? 'starting up' : 'shutting down' }),
         },
       ];
     }
@@ -77,7 +77,7 @@ export function healthRoutes(source: HealthEndpointSource): HttpRoute[] {
       const ran = await runner.refresh(FILTERS[view]);
       headers = { 'x-health-fresh': ran ? 'ran' : 'rate-limited' };
     }
-    const key = `${runner.version}:${source.draining()}`;
+    const key = `${runner.version}:${source.phase()}`;
     const slot = `${view}:${ctx.authenticated}`;
     let hit = cache.get(slot);
     if (!hit || hit.key !== key) {

@@ -137,7 +137,7 @@ export class HealthService implements DaemonComponent {
     return this.clusterSource;
   }
 
-  /** Every check has run at least once. */
+  /** Every check readiness needs (and every fast one) has run once. */
   get started(): boolean {
     return this.firstRound;
   }
@@ -160,11 +160,9 @@ export class HealthService implements DaemonComponent {
     const all = this.runner.list();
     const fast = all.filter((c) => c.group === 'fast' || c.affects !== 'none').map((c) => c.name);
     await this.runner.runMany(fast);
-    const rest = all.map((c) => c.name).filter((n) => !fast.includes(n));
-    void this.runner.runMany(rest).then(() => {
-      this.firstRound = true;
-    });
-    if (rest.length === 0) this.firstRound = true;
+    this.firstRound = true;
+    // Slow checks (PostgreSQL diagnostics, quick_check) must not hold up startup.
+    void this.runner.runMany(all.map((c) => c.name).filter((n) => !fast.includes(n)));
     if (this.deps.config.enabled) this.scheduler.start();
     if (this.deps.storeReady()) void refreshStoreMetrics(this.deps.store, this.deps.metrics).catch(() => {});
   }
