@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { provideAgentHealth } from '../health/agent-source.js';
 import { createLogger } from '../log/logger.js';
 import { Daemon } from '../runtime/daemon.js';
 import { installTasks } from '../tasks/install.js';
@@ -15,7 +16,9 @@ export function registerDaemonCommand(program: Command): void {
     if (!flags.migrate) config.store.migrate_on_start = false;
     const logger = createLogger(config.log.level, config.node_id);
     const daemon = new Daemon(config, logger);
-    installTasks(daemon);
+    const tasks = installTasks(daemon);
+    if (config.roles.includes('worker'))
+      provideAgentHealth(daemon.health, tasks, daemon.store, config.agents.kill_grace);
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {
       signals++;

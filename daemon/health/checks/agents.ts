@@ -50,9 +50,17 @@ export function agentCommandCheck(commands: () => string[]): HealthCheck {
   };
 }
 
+const HOUR = 3_600_000;
+
+interface Sample {
+  at: number;
+  count: number;
+}
+
 /** Checks on the agent supervisor: services up, restart rate, stuck tasks. */
 export function agentSourceChecks(source: AgentHealthSource, now: () => number = Date.now): HealthCheck[] {
-  let previous: { at: number; count: number } | undefined;
+  // Starts at zero so restarts before the first run count too.
+  const samples: Sample[] = [{ at: now(), count: 0 }];
   return [
     {
       name: 'agents:services-down',
@@ -76,14 +84,14 @@ export function agentSourceChecks(source: AgentHealthSource, now: () => number =
       affects: 'none',
       group: 'fast',
       thresholds: { warn: 10, fail: 60 },
-      // The source counts restarts since start; the check reports restarts per hour between runs.
+      // Restarts during the last hour (sliding), from the source's counter sampled every run.
       run: async () => {
-        const sample = { at: now(), count: source.restartCount() };
-        const before = previous;
-        previous = sample;
-        const hours = before ? (sample.at - before.at) / 3_600_000 : 0;
-        const rate = before && hours > 0 ? Math.max(0, sample.count - before.count) / hours : 0;
-        return { observedValue: Math.round(rate * 100) / 100, observedUnit: 'per_hour' };
+        const at = now();
+        samples.push({ at, count: source.restartCount() });
+        while (samples.length > 1 && (samples[1] as Sample).at <= at - HOUR) samples.shift();
+        const first = samples[0] as Sample;
+        const last = samples[samples.length - 1] as Sample;
+        return { observedValue: Math.max(0, last.count - first.count), observedUnit: 'per_hour' };
       },
     },
     {

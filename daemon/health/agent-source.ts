@@ -1,0 +1,60 @@
+import type { Store, Task } from '../store/types.js';
+import type { AgentHealthSource, AgentServiceHealth } from './providers.js';
+import type { HealthService } from './service.js';
+
+/** The slice of the agent service supervisor health reads. */
+export interface ServicesView {
+  /** Every configured service with its state and restarts. */
+  status(): { name: string; state: string; restarts: number }[];
+  /** Emits `restart` when a restart is scheduled. */
+  on(event: 'restart', listener: (info: { name: string }) => void): unknown;
+}
+
+/** What the task engine hands over (the return of installTasks). */
+export interface TaskEngineView {
+  /** Long-lived agent services. */
+  services: ServicesView;
+  /** The worker: ids of the tasks it runs now. */
+  worker: { runningIds(): string[] };
+}
+
+/** Builds the agent health source from the supervisor and the worker. */
+export function agentHealthSource(
+  engine: TaskEngineView,
+  getTask: (id: string) => Promise<Task | undefined>,
+  killGraceMs: number,
+  now: () => number = Date.now,
+): AgentHealthSource {
+  return {
+    services: (): AgentServiceHealth[] =>
+      engine.services
+        .status()
+        .map((s) => ({ name: s.name, up: s.state === 'running', restarts: s.restarts })),
+    restartCount: () => engine.services.status().reduce((sum, s) => sum + s.restarts, 0),
+    // A run past its timeout plus the kill grace should have been ended already: it is stuck.
+    stuckTasks: async () => {
+      const tasks = await Promise.all(
+        engine.worker.runningIds().map((id) => getTask(id).catch(() => undefined)),
+      );
+      return tasks.filter(
+        (t) =>
+          t?.state === 'running' &&
+          t.started_at !== null &&
+          now() - t.started_at > t.timeout_ms + killGraceMs,
+      ).length;
+    },
+  };
+}
+
+/** Plugs the task engine into health checks and counts service restarts in /metrics. */
+export function provideAgentHealth(
+  health: HealthService,
+  engine: TaskEngineView,
+  store: Store,
+  killGraceMs: number,
+) {
+  engine.services.on('restart', (info) =>
+    health.metrics.agentRestarts.inc({ kind: 'service', name: info.name }),
+  );
+  health.provideAgents(agentHealthSource(engine, (id) => store.getTask(id), killGraceMs));
+}

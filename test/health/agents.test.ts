@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { cleanupDaemons, type DaemonProcess, startDaemon } from '../helpers/daemon-process.js';
+import { waitFor } from '../helpers/wait.js';
+
+interface Entry {
+  status: string;
+  observedValue?: number;
+  output?: string;
+}
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'aidos-health-agents-'));
+});
+
+afterAll(async () => {
+  await cleanupDaemons();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function daemonWith(services: Record<string, unknown>): Promise<DaemonProcess> {
+  const file = join(dir, `${randomBytes(4).toString('hex')}.yaml`);
+  await writeFile(
+    file,
+    YAML.stringify({
+      agents: { services },
+      health: {
+        schedules: { fast: '* * * * * *' },
+        checks: {
+          'agents:restart-rate': { warn: 1, fail: 1000, failures_before_fail: 1, successes_before_pass: 1 },
+          'agents:services-down': { failures_before_fail: 1, successes_before_pass: 1 },
+        },
+      },
+    }),
+  );
+  return startDaemon({ args: ['--config', file] });
+}
+
+async function entry(d: DaemonProcess, name: string): Promise<Entry | undefined> {
+  const doc = (await (await fetch(`${d.url}/health/deep`)).json()) as { checks: Record<string, Entry[]> };
+  return doc.checks[name]?.[0];
+}
+
+/** Pid of the process whose command line holds the marker (only our own service has it). */
+async function pidWithMarker(marker: string): Promise<number | undefined> {
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const cmdline = await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(marker) && !cmdline.includes('aidos.js')) return Number(name);
+  }
+  return undefined;
+}
+
+describe('agent checks in a real daemon', () => {
+  it('a killed agent service shows as a restart; it is up again afterwards', async () => {
+    const marker = `hsteady-${randomBytes(4).toString('hex')}`;
+    const d = await daemonWith({
+      steady: { command: process.execPath, args: ['-e', 'setInterval(() => {}, 1000)', marker] },
+    });
+    const pid = await waitFor(() => pidWithMarker(marker), 10_000, 'service process');
+    await waitFor(
+      async () => (await entry(d, 'agents:services-down'))?.status === 'pass',
+      10_000,
+      'service up',
+    );
+    expect((await entry(d, 'agents:restart-rate'))?.status).toBe('pass');
+    process.kill(pid, 'SIGKILL');
+    await waitFor(
+      async () => (await entry(d, 'agents:restart-rate'))?.status === 'warn',
+      15_000,
+      'restart seen',
+    );
+    expect((await entry(d, 'agents:restart-rate'))?.observedValue).toBe(1);
+    await waitFor(
+      async () => (await entry(d, 'agents:services-down'))?.status === 'pass',
+      15_000,
+      'service back',
+    );
+    const newPid = await waitFor(() => pidWithMarker(marker), 10_000, 'restarted service');
+    expect(newPid).not.toBe(pid);
+    const metrics = await (await fetch(`${d.url}/metrics`)).text();
+    expect(metrics).toMatch(/aidos_agent_restarts_total\{kind="service",name="steady"\} 1/);
+  });
+
+  it('a service that keeps crashing shows as down', async () => {
+    const d = await daemonWith({ crashy: { command: process.execPath, args: ['-e', 'process.exit(3)'] } });
+    await waitFor(
+      async () => (await entry(d, 'agents:services-down'))?.status === 'warn',
+      15_000,
+      'down seen',
+    );
+    expect((await entry(d, 'agents:services-down'))?.output).toBe('down: crashy');
+  });
+});
