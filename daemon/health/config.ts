@@ -47,6 +47,7 @@ export const healthConfigSchema = z
     failures_before_fail: z.number().int().min(1).max(100).default(2),
     successes_before_pass: z.number().int().min(1).max(100).default(2),
     fresh_min_interval: duration.prefault('5s'),
+    drain_delay: duration.prefault('0s'),
     history: z
       .object({
         enabled: z.boolean().default(true),

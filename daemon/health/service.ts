@@ -142,6 +142,18 @@ export class HealthService implements DaemonComponent {
     return this.firstRound;
   }
 
+  /**
+   * On shutdown the phase is already `draining`, so readiness fails while liveness passes; waiting
+   * `health.drain_delay` before the listener closes lets load balancers see that 503 first.
+   */
+  async drain(budgetMs: number): Promise<void> {
+    const ms = Math.min(this.deps.config.drain_delay, Math.floor(budgetMs / 2));
+    if (ms > 0) {
+      this.deps.logger.info({ drain_delay_ms: ms }, 'readiness failing; waiting before closing the listener');
+      await new Promise((resolve) => setTimeout(resolve, ms));
+    }
+  }
+
   async flushHistory(): Promise<number> {
     return this.history.flush().catch((error) => {
       this.deps.logger.debug({ err: errorMessage(error) }, 'health history not written yet');

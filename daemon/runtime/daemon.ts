@@ -175,6 +175,7 @@ export class Daemon {
     this.logger.info({ timeout_ms: this.config.shutdown_timeout }, 'shutting down');
     if (this.heartbeat) clearInterval(this.heartbeat);
     const budget = this.config.shutdown_timeout;
+    await this.health.drain(budget);
     await this.server.close(Math.max(100, Math.floor(budget / 2)));
     for (const component of [...this.components].reverse()) {
       await component

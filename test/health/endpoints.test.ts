@@ -130,3 +130,15 @@ describe('aidos health against nothing', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ status: 'unknown' });
   });
 });
+
+describe('shutdown', () => {
+  it('fails readiness first while liveness passes, then exits', async () => {
+    const d = await startDaemon({ args: ['--set', 'health.drain_delay=3s'] });
+    d.child.kill('SIGTERM');
+    await waitFor(async () => (await get(d, '/health/ready')).status === 503, 5_000, 'readiness to fail');
+    const ready = await get(d, '/health/ready');
+    expect(ready.body.checks['daemon:phase'][0]).toMatchObject({ observedValue: 'draining', status: 'fail' });
+    expect((await get(d, '/health')).status).toBe(200);
+    expect((await d.exited).code).toBe(0);
+  });
+});
