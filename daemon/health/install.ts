@@ -6,6 +6,7 @@ import { migrationRunner } from '../store/open.js';
 import { openDiagnosticsPool } from '../store/postgres/diagnostics.js';
 import { PostgresStore } from '../store/postgres/pg-store.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { alertPayload } from './alert.js';
 import { agentCommandCheck } from './checks/agents.js';
 import { postgresChecks } from './checks/postgres.js';
 import { processChecks } from './checks/process.js';
@@ -14,8 +15,9 @@ import { storeChecks } from './checks/store.js';
 import { systemChecks } from './checks/system.js';
 import { SingleHostCluster } from './cluster-source.js';
 import { assertKnownChecks } from './resolve.js';
-import { healthRoutes } from './routes.js';
+import { healthRoutes, healthView } from './routes.js';
 import { HealthService } from './service.js';
+import type { StatusChange } from './types.js';
 
 /** The agent commands a worker would spawn: every profile's, plus openclaw's when it is the default. */
 function agentCommands(daemon: Daemon): string[] {
@@ -90,16 +92,23 @@ export function installHealth(daemon: Daemon): HealthService {
   // Readiness follows the store link at once instead of waiting for the next scheduled run.
   link.on('change', () => service.runner.runSoon('store:ready'));
   const health = service;
-  daemon.server.route(
-    ...healthRoutes({
-      nodeId: config.node_id,
-      runner: health.runner,
-      started: () => daemon.phase !== 'starting' && health.started,
-      phase: () => daemon.phase,
-      cluster: () => health.cluster(),
-    }),
-    metricsRoute(metrics),
-  );
+  const endpoints = {
+    nodeId: config.node_id,
+    runner: health.runner,
+    started: () => daemon.phase !== 'starting' && health.started,
+    phase: () => daemon.phase,
+    cluster: () => health.cluster(),
+  };
+  daemon.server.route(...healthRoutes(endpoints), metricsRoute(metrics));
+  // WebSocket `health` topic: the deep document first, then one message per status change.
+  daemon.topics.health = {
+    snapshot: async () => healthView(endpoints, 'deep'),
+    subscribe: (_params, push) => {
+      const listener = (change: StatusChange) => push(alertPayload(change));
+      health.runner.on('change', listener);
+      return () => health.runner.off('change', listener);
+    },
+  };
   daemon.use(health);
   return health;
 }

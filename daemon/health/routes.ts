@@ -19,7 +19,8 @@ export interface HealthEndpointSource {
   cluster(): ClusterHealthSource;
 }
 
-type View = 'live' | 'ready' | 'deep';
+/** Which set of checks a document holds. */
+export type View = 'live' | 'ready' | 'deep';
 
 const FILTERS: Record<View, (c: ResolvedCheck) => boolean> = {
   live: (c) => c.affects === 'live',
@@ -40,29 +41,33 @@ function flag(ctx: HttpContext, name: string): boolean {
   return v === '1' || v === 'true';
 }
 
+/** One view's document from the cached results (the WebSocket `health` topic uses `deep`). */
+export function healthView(source: HealthEndpointSource, view: View): HealthDocument {
+  const { runner } = source;
+  const checks: Record<string, HealthCheckEntry[]> = {};
+  const missing = view === 'ready' ? 'fail' : 'warn';
+  for (const check of runner.list().filter(FILTERS[view]))
+    checks[check.name] = [entryOf(check, runner.result(check.name), missing)];
+  if (view !== 'live') {
+    const phase = source.phase();
+    checks['daemon:phase'] = [
+      {
+        componentType: 'component',
+        observedValue: phase,
+        status: phase === 'running' ? 'pass' : 'fail',
+        ...(phase === 'running' ? {} : { output: phase === 'starting' ? 'starting up' : 'shutting down' }),
+      },
+    ];
+  }
+  return healthDocument(source.nodeId, checks, DESCRIPTIONS[view]);
+}
+
 /** Builds the documents from cached results; serialised text is reused until a result changes. */
 export function healthRoutes(source: HealthEndpointSource): HttpRoute[] {
   const { runner } = source;
   const cache = new Map<string, { key: string; status: number; text: string }>();
 
-  const build = (view: View): HealthDocument => {
-    const checks: Record<string, HealthCheckEntry[]> = {};
-    const missing = view === 'ready' ? 'fail' : 'warn';
-    for (const check of runner.list().filter(FILTERS[view]))
-      checks[check.name] = [entryOf(check, runner.result(check.name), missing)];
-    if (view !== 'live') {
-      const phase = source.phase();
-      checks['daemon:phase'] = [
-        {
-          componentType: 'component',
-          observedValue: phase,
-          status: phase === 'running' ? 'pass' : 'fail',
-          ...(phase === 'running' ? {} : { output: phase === 'starting' ? 'starting up' : 'shutting down' }),
-        },
-      ];
-    }
-    return healthDocument(source.nodeId, checks, DESCRIPTIONS[view]);
-  };
+  const build = (view: View): HealthDocument => healthView(source, view);
 
   const reply = (doc: HealthDocument, authenticated: boolean): HttpReply => ({
     status: doc.status === 'fail' ? 503 : 200,

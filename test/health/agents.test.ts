@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { cleanupDaemons, type DaemonProcess, startDaemon } from '../helpers/daemon-process.js';
 import { waitFor } from '../helpers/wait.js';
+import { connectClient } from '../helpers/ws.js';
 
 interface Entry {
   status: string;
@@ -70,6 +71,12 @@ describe('agent checks in a real daemon', () => {
       'service up',
     );
     expect((await entry(d, 'agents:restart-rate'))?.status).toBe('pass');
+    const client = await connectClient(d.url);
+    client.send({ type: 'request', id: 'sub', op: 'subscribe', params: { topics: ['health'] } });
+    const snapshot = await client.next((f) => f.type === 'event' && f.kind === 'snapshot');
+    expect((snapshot.data as { checks: Record<string, unknown> }).checks).toHaveProperty([
+      'agents:restart-rate',
+    ]);
     process.kill(pid, 'SIGKILL');
     await waitFor(
       async () => (await entry(d, 'agents:restart-rate'))?.status === 'warn',
@@ -77,6 +84,15 @@ describe('agent checks in a real daemon', () => {
       'restart seen',
     );
     expect((await entry(d, 'agents:restart-rate'))?.observedValue).toBe(1);
+    // The status change is pushed to WebSocket subscribers of the `health` topic.
+    const pushed = await client.next(
+      (f) =>
+        f.type === 'event' &&
+        f.kind === 'change' &&
+        (f.data as { check?: string }).check === 'agents:restart-rate',
+    );
+    expect(pushed.data).toMatchObject({ from: 'pass', to: 'warn', observed_value: 1 });
+    client.ws.close();
     await waitFor(
       async () => (await entry(d, 'agents:services-down'))?.status === 'pass',
       15_000,
