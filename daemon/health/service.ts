@@ -72,6 +72,8 @@ export class HealthService implements DaemonComponent {
       logger,
     );
     this.runner.on('change', (change: StatusChange) => {
+      // A check's first result being pass is not news; everything else is.
+      if (change.from === undefined && change.to === 'pass') return;
       const level = change.to === 'pass' ? 'info' : 'warn';
       logger[level](
         { check: change.name, from: change.from, to: change.to, output: change.result.observation.output },

@@ -57,9 +57,11 @@ export default async function bench(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'aidos-bench-health-'));
   try {
     const config = writeStandinConfig(dir);
+    // Info-level logs: the test helper's debug level would log every request into this process.
+    const env = { AIDOS_LOG_LEVEL: 'info' };
     const [on, off] = await Promise.all([
-      startDaemon({ args: ['--config', config] }),
-      startDaemon({ args: ['--config', config, '--set', 'health.enabled=false'] }),
+      startDaemon({ args: ['--config', config], env }),
+      startDaemon({ args: ['--config', config, '--set', 'health.enabled=false'], env }),
     ]);
     const healthQuiet = await load(`${on.url}/health`);
     // Tasks keep the agent slots busy while the endpoints are under load.
