@@ -31,6 +31,8 @@ export function storeChecks(store: Store, link: StoreLink, migrations: Migration
       componentId: store.description,
       affects: 'none',
       group: 'deep',
+      // Reading the history takes the migration lock; every five minutes is plenty for drift.
+      schedule: '0 */5 * * * *',
       run: async () => {
         const rows = await migrations.status();
         const pending = rows.filter((r) => r.state === 'pending').length;
