@@ -1,5 +1,6 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { AidosError } from '../../errors.js';
+import { loadPg } from '../drivers.js';
 
 // Read-only diagnostics for health checks and metrics. Scoped to the current database where the
 // figure is per database, so another application sharing the server does not trip our checks.
@@ -50,7 +51,7 @@ export interface DiagnosticsPoolOptions {
  * exhausted, and can never take a connection the daemon's work needs.
  */
 export function openDiagnosticsPool(options: DiagnosticsPoolOptions): pg.Pool {
-  const pool = new pg.Pool({
+  const pool = new (loadPg().Pool)({
     connectionString: options.url,
     application_name: options.applicationName,
     connectionTimeoutMillis: options.timeoutMs,
