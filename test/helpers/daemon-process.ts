@@ -42,6 +42,8 @@ export interface StartDaemonOptions {
   port?: number;
   /** Wait for /health/ready to pass (default true). */
   waitReady?: boolean;
+  /** Node.js flags, e.g. the ones deploy/aidosd.service sets in NODE_OPTIONS. */
+  nodeArgs?: string[];
 }
 
 const cleanups: (() => Promise<void>)[] = [];
