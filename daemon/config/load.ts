@@ -177,6 +177,12 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       },
     );
   }
+  const canary = cfg.health.canary_profile;
+  if (canary && canary !== 'openclaw' && !profiles.includes(canary)) {
+    throw new AidosError('config', `invalid config: health.canary_profile: no profile named "${canary}"`, {
+      field: 'health.canary_profile',
+    });
+  }
   if (cfg.tasks.renew_every >= cfg.tasks.lease) {
     throw new AidosError('config', 'invalid config: tasks.renew_every: must be shorter than tasks.lease', {
       field: 'tasks.renew_every',

@@ -66,6 +66,8 @@ export const healthConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** Agent profile of the business canary task; no canary unless set (each run starts an agent). */
+    canary_profile: z.string().min(1).optional(),
     checks: z
       .record(
         z.string().regex(/^[a-z0-9_-]+:[a-z0-9_-]+$/, 'check names are component:measurement'),
