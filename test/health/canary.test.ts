@@ -17,7 +17,9 @@ describe('business canary', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'aidos-canary-'));
-    daemon = await startDaemon({ args: ['--config', writeStandinConfig(dir), '--set', 'health.canary_profile=standin'] });
+    daemon = await startDaemon({
+      args: ['--config', writeStandinConfig(dir), '--set', 'health.canary_profile=standin'],
+    });
   });
   afterAll(async () => {
     await cleanupDaemons();
@@ -29,7 +31,11 @@ describe('business canary', () => {
     const canary = res.body.checks['canary:pipeline']?.[0];
     expect(canary?.status).toBe('pass');
     expect(canary?.observedValue).toBeGreaterThan(0);
-    const tasks = await api<{ tasks: { state: string; labels: Record<string, string> }[] }>(daemon.url, 'GET', '/api/v1/tasks?label=aidos=canary');
+    const tasks = await api<{ tasks: { state: string; labels: Record<string, string> }[] }>(
+      daemon.url,
+      'GET',
+      '/api/v1/tasks?label=aidos=canary',
+    );
     expect(tasks.body.tasks.length).toBeGreaterThanOrEqual(1);
     expect(tasks.body.tasks.every((t) => t.state === 'succeeded')).toBe(true);
     const metrics = await fetch(`${daemon.url}/metrics`).then((r) => r.text());
