@@ -1,28 +1,13 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AIDOS_BIN, cleanupDaemons, type DaemonProcess, startDaemon } from '../helpers/daemon-process.js';
+import { type CliResult, runAidos } from '../helpers/cli.js';
+import { cleanupDaemons, type DaemonProcess, startDaemon } from '../helpers/daemon-process.js';
 import { writeStandinConfig } from '../helpers/standin-config.js';
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 function aidos(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [AIDOS_BIN, ...args],
-      { env: { ...process.env, ...env }, timeout: 30_000 },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      },
-    );
-  });
+  return runAidos(args, env);
 }
 
 describe('aidos task CLI', () => {

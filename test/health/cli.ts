@@ -1,20 +1,6 @@
-import { execFile } from 'node:child_process';
-import { AIDOS_BIN } from '../helpers/daemon-process.js';
+import { type CliResult, runAidos } from '../helpers/cli.js';
 
-/** Runs `aidos health …` and resolves with its exit code and output. */
-export function aidosHealth(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [AIDOS_BIN, 'health', ...args],
-      { env: { ...process.env, AIDOS_URL: '', AIDOS_TOKEN: '', ...env }, timeout: 20_000 },
-      (error, stdout, stderr) => {
-        const code = error ? Number((error as { code?: number }).code ?? 99) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+/** Runs `aidos health …` with no AIDOS_URL/AIDOS_TOKEN from the outer environment. */
+export function aidosHealth(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runAidos(['health', ...args], { AIDOS_URL: '', AIDOS_TOKEN: '', ...env }, 20_000);
 }
