@@ -63,6 +63,7 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
   const child = spawn(
     process.execPath,
     [
+      ...(options.nodeArgs ?? []),
       AIDOS_BIN,
       'daemon',
       '--data-dir',
