@@ -78,7 +78,7 @@ export class PostgresStore implements Store {
     this.pool = new pg.Pool({ ...client, max: options.poolMax, idleTimeoutMillis: options.idleTimeoutMs });
     // An idle client losing its server must not crash the daemon; the next query reconnects.
     this.pool.on('error', (error) => options.onPoolError?.(error));
-    this.migrations = new PostgresMigrationDriver(this.pool);
+    this.migrations = new PostgresMigrationDriver(this.pool, this.description);
     this.listener = new PgListener({ client, channel: NOTIFY_CHANNEL });
   }
 
