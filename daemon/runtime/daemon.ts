@@ -53,7 +53,14 @@ export class Daemon {
     readonly config: Config,
     readonly logger: Logger,
   ) {
-    mkdirSync(config.data_dir, { recursive: true });
+    try {
+      mkdirSync(config.data_dir, { recursive: true });
+    } catch (cause) {
+      throw new AidosError('config', `data_dir: cannot create ${config.data_dir} (${errorMessage(cause)})`, {
+        field: 'data_dir',
+        cause,
+      });
+    }
     this.store = openStore(config.store, config.node_id, (error) => {
       this.logger.warn({ err: errorMessage(error) }, 'idle store connection failed');
     });

@@ -318,14 +318,16 @@ describe('config', () => {
 
     it('exits 78 with one line on stderr naming the key', async () => {
       const port = await freePort();
+      await writeFile(join(dir, 'not-a-dir'), 'a file where a directory should be\n');
       const file = await yamlFile(`listen: 127.0.0.1:${port}\nstore:\n  pool_max: -1\n`);
       const runs = await Promise.all([
         runDaemon(['--config', file]),
         runDaemon(['--listen', `127.0.0.1:${port}`], { AIDOS_TASKS_LEASE: 'forever' }),
         runDaemon(['--listen', `127.0.0.1:${port}`, '--set', 'nope.key=1']),
         runDaemon(['--listen', `0.0.0.0:${port}`]),
+        runDaemon(['--listen', `127.0.0.1:${port}`, '--data-dir', join(dir, 'not-a-dir', 'x')]),
       ]);
-      const keys = ['store.pool_max', 'tasks.lease', 'nope.key', 'listen'];
+      const keys = ['store.pool_max', 'tasks.lease', 'nope.key', 'listen', 'data_dir'];
       runs.forEach((run, i) => {
         expect(run.code, run.stderr).toBe(78);
         const lines = run.stderr.trim().split('\n');

@@ -174,6 +174,25 @@ function runCli(args: string[]): Promise<{ code: number | null; stdout: string; 
   });
 }
 
+describe('migrate CLI against an unusable store', () => {
+  it('exits 69 with one line naming the PostgreSQL store it cannot reach', async () => {
+    const { freePort } = await import('../helpers/postgres-server.js');
+    const port = await freePort();
+    const run = await runCli([
+      'migrate',
+      'up',
+      '--db',
+      `postgres://aidos:secret@127.0.0.1:${port}/aidos`,
+      '--json',
+    ]);
+    expect(run.code).toBe(69);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`127.0.0.1:${port}`);
+    expect(lines[0]).not.toContain('secret');
+  });
+});
+
 for (const dialect of [sqlite, postgres]) {
   describe(`migrations on ${dialect.name}`, () => {
     it('applies every migration once and records version, name, checksum, time and duration', async () => {
@@ -320,6 +339,44 @@ for (const dialect of [sqlite, postgres]) {
       const badStatus = await runCli(['migrate', 'status', ...t.cliArgs, '--json']);
       expect(badStatus.code).toBe(65);
       expect(JSON.parse(badStatus.stdout).migrations[0].state).toBe('changed');
+    });
+
+    it('concurrent runners over several files apply each exactly once, in order', async () => {
+      const t = await dialect.fresh();
+      const folder = await copyMigrations(dialect.name);
+      for (const v of [2, 3, 4, 5])
+        await writeFile(
+          join(folder, `000${v}_step_${v}.sql`),
+          `CREATE TABLE step_${v} (id INTEGER PRIMARY KEY);\n`,
+        );
+      const others: Store[] = [];
+      if (dialect.name === 'postgres') {
+        // Separate pools: separate sessions contend for the advisory lock.
+        for (let i = 0; i < 4; i++) {
+          const other = new PostgresStore({
+            url: t.cliArgs[1] as string,
+            poolMax: 2,
+            idleTimeoutMs: 10_000,
+            statementTimeoutMs: 10_000,
+            connectTimeoutMs: 5_000,
+            applicationName: 'aidos-migration-test',
+          });
+          others.push(other);
+        }
+      }
+      try {
+        const runners = [t.store, ...others].map((s) => new MigrationRunner(s.migrations, folder));
+        const applied = await Promise.all(runners.map((r) => r.up()));
+        expect(
+          applied
+            .flat()
+            .map((r) => r.version)
+            .sort(),
+        ).toEqual([1, 2, 3, 4, 5]);
+        expect((await t.history()).map((h) => h.version)).toEqual([1, 2, 3, 4, 5]);
+      } finally {
+        for (const o of others) await o.close();
+      }
     });
 
     it('concurrent migrator processes apply each migration exactly once, none fails', async () => {

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { AidosError } from '../../errors.js';
 import { HISTORY_TABLE, insertHistorySql, toAppliedMigration } from '../migrate/runner.js';
 import type { MigrationDriver, MigrationTx } from '../types.js';
 
@@ -13,9 +14,25 @@ const MIGRATION_LOCK_KEY = 7_420_001;
 export class PostgresMigrationDriver implements MigrationDriver {
   readonly dialect = 'postgres' as const;
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    /** Where the pool points (no secrets), to name the store when it cannot be reached. */
+    private readonly description = 'PostgreSQL',
+  ) {}
 
   async locked<T>(fn: (tx: MigrationTx) => Promise<T>): Promise<T> {
+    try {
+      return await this.lockedOnce(fn);
+    } catch (error) {
+      if (error instanceof AidosError) throw error;
+      // Connection and history-table failures are the store's, not a migration's: exit 69 naming it.
+      throw new AidosError('store', `PostgreSQL ${this.description}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  private async lockedOnce<T>(fn: (tx: MigrationTx) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     const tx: MigrationTx = {
       exec: async (sql) => {

@@ -80,7 +80,7 @@ export class PostgresStore implements Store {
     });
     // An idle client losing its server must not crash the daemon; the next query reconnects.
     this.pool.on('error', (error) => options.onPoolError?.(error));
-    this.migrations = new PostgresMigrationDriver(this.pool);
+    this.migrations = new PostgresMigrationDriver(this.pool, this.description);
     this.listener = new PgListener({ client, channel: NOTIFY_CHANNEL });
   }
 
