@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromFlags } from '../../daemon/cli/config-flags.js';
 import { loadConfig } from '../../daemon/config/load.js';
 import { AidosError } from '../../daemon/errors.js';
-import { AIDOS_BIN } from '../helpers/daemon-process.js';
+import { runAidos } from '../helpers/cli.js';
 import { freePort } from '../helpers/postgres-server.js';
 
 let dir: string;
@@ -294,26 +293,7 @@ describe('config', () => {
 
   describe('aidos daemon with a bad config', () => {
     function runDaemon(args: string[], extraEnv: Record<string, string> = {}) {
-      return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, [AIDOS_BIN, 'daemon', '--data-dir', join(dir, 'd'), ...args], {
-          stdio: ['ignore', 'pipe', 'pipe'],
-          env: { ...process.env, ...extraEnv },
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d: Buffer) => {
-          stdout += d.toString();
-        });
-        child.stderr.on('data', (d: Buffer) => {
-          stderr += d.toString();
-        });
-        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-        child.on('error', reject);
-        child.on('exit', (code) => {
-          clearTimeout(timer);
-          resolve({ code, stdout, stderr });
-        });
-      });
+      return runAidos(['daemon', '--data-dir', join(dir, 'd'), ...args], extraEnv, 20_000);
     }
 
     it('exits 78 with one line on stderr naming the key', async () => {

@@ -88,7 +88,8 @@ describe('daemon on SQLite', () => {
     expect(live.body.status).toBe('pass');
     const ready = await health(d, '/health/ready');
     expect(ready.status).toBe(200);
-    expect(ready.body.status).toBe('pass');
+    // warn, not fail, on machines without the openclaw command (agents:command): still in rotation.
+    expect(['pass', 'warn']).toContain(ready.body.status);
     expect(ready.body.checks?.['store:ready']?.[0]).toMatchObject({
       status: 'pass',
       componentId: `sqlite:${join(d.dataDir, 'aidos.db')}`,
@@ -128,7 +129,7 @@ describe('daemon on SQLite', () => {
       expect(reply.toLowerCase()).toContain('content-type: application/health+json');
       const body = JSON.parse(httpBody(reply)) as HealthReply['body'];
       expect(body.status).toBe('fail');
-      expect(body.checks?.['daemon:draining']?.[0]?.status).toBe('fail');
+      expect(body.checks?.['daemon:phase']?.[0]).toMatchObject({ status: 'fail', observedValue: 'draining' });
       expect(body.checks?.['store:ready']?.[0]?.status).toBe('pass');
     } finally {
       request.destroy();

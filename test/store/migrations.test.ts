@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +10,7 @@ import { MigrationRunner } from '../../daemon/store/migrate/runner.js';
 import { PostgresStore } from '../../daemon/store/postgres/pg-store.js';
 import { SqliteStore } from '../../daemon/store/sqlite/sqlite-store.js';
 import type { Store } from '../../daemon/store/types.js';
-import { AIDOS_BIN } from '../helpers/daemon-process.js';
+import { type CliResult, runAidos } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres-db.js';
 
 /** One empty database of a dialect, reachable by the store, by raw SQL and by the CLI. */
@@ -151,27 +150,8 @@ async function caught(promise: Promise<unknown>): Promise<AidosError> {
   throw new Error('expected an AidosError');
 }
 
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [AIDOS_BIN, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, AIDOS_LOG_LEVEL: 'warn' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function runCli(args: string[]): Promise<CliResult> {
+  return runAidos(args, { AIDOS_LOG_LEVEL: 'warn' });
 }
 
 describe('migrate CLI against an unusable store', () => {
