@@ -44,6 +44,14 @@ export function registerDaemonCommand(program: Command): void {
         process.exitCode = 0;
       });
     };
+    // A background promise nobody awaited must not take the daemon (and its agents) down; it is a
+    // bug to fix, so it is logged loudly with its stack.
+    process.on('unhandledRejection', (reason) => {
+      logger.error(
+        { err: reason instanceof Error ? { message: reason.message, stack: reason.stack } : String(reason) },
+        'unhandled rejection',
+      );
+    });
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
     await daemon.start();

@@ -196,7 +196,9 @@ describe('daemon on PostgreSQL', () => {
       'a retry log line',
     );
     expect((await health(d)).status).toBe(200);
-    expect((await d.stop()).code).toBe(0);
+    const stopped = await d.stop();
+    expect(stopped.code, d.output().slice(-3000)).toBe(0);
+    expect(d.logs().filter((l) => l.msg === 'unhandled rejection')).toEqual([]);
   });
 
   it('goes not-ready when PostgreSQL stops and recovers by itself when it is back', async () => {
