@@ -108,6 +108,8 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
       const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
       const result = await exited;
       clearTimeout(timer);
+      for (const line of out.split('\n'))
+        if (line.includes('"unhandled rejection"')) process.stderr.write(`UNHANDLED IN DAEMON: ${line}\n`);
       return result;
     },
     kill9: async () => {
