@@ -39,10 +39,8 @@ export function registerDaemonCommand(program: Command): void {
         process.exit(1);
       }, config.shutdown_timeout + 1_000);
       force.unref();
-      void daemon.stop().then(() => {
-        logger.flush();
-        process.exitCode = 0;
-      });
+      // Exit once stopped, without waiting for stray handles (a half-open socket) to drain.
+      void daemon.stop().then(() => logger.flush(() => process.exit(0)));
     };
     // A background promise nobody awaited must not take the daemon (and its agents) down; it is a
     // bug to fix, so it is logged loudly with its stack.

@@ -182,18 +182,32 @@ export class Daemon {
     this.logger.info({ timeout_ms: this.config.shutdown_timeout }, 'shutting down');
     if (this.heartbeat) clearInterval(this.heartbeat);
     const budget = this.config.shutdown_timeout;
-    await this.health.drain(budget);
-    await this.server.close(Math.max(100, Math.floor(budget / 2)));
-    for (const component of [...this.components].reverse()) {
-      await component
-        .stop()
-        .catch((error) =>
-          this.logger.error({ err: errorMessage(error), component: component.name }, 'stop failed'),
-        );
-    }
-    if (this.link.ready) await this.store.heartbeatNode(this.config.node_id, 'left').catch(() => {});
-    await this.link.stop();
-    await this.store.close();
+    const deadline = Date.now() + budget;
+    // Every step gets what is left of the budget; one that overruns is logged and left behind, so
+    // the store still closes and the process exits 0 rather than being cut off by the watchdog.
+    const step = async (name: string, work: () => Promise<unknown>) => {
+      const left = Math.max(100, deadline - Date.now());
+      let timer: NodeJS.Timeout | undefined;
+      const overrun = new Promise<'overrun'>((resolve) => {
+        timer = setTimeout(() => resolve('overrun'), left);
+      });
+      const outcome = await Promise.race([
+        work().catch((error) =>
+          this.logger.error({ err: errorMessage(error), step: name }, 'stop step failed'),
+        ),
+        overrun,
+      ]);
+      clearTimeout(timer);
+      if (outcome === 'overrun')
+        this.logger.warn({ step: name, waited_ms: left }, 'stop step overran its budget');
+    };
+    await step('health drain', () => this.health.drain(budget));
+    await step('server', () => this.server.close(Math.max(100, Math.floor(budget / 2))));
+    for (const component of [...this.components].reverse())
+      await step(component.name, () => component.stop());
+    if (this.link.ready) await step('node left', () => this.store.heartbeatNode(this.config.node_id, 'left'));
+    await step('store link', () => this.link.stop());
+    await step('store', () => this.store.close());
     this.phase = 'stopped';
     this.logger.info('stopped');
   }
