@@ -104,8 +104,14 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
     onLog: () => {},
     onError: () => {},
   });
-  await withLibraries(() => server.initialise());
-  await withLibraries(() => server.start());
+  try {
+    await withLibraries(() => server.initialise());
+    await withLibraries(() => server.start());
+  } catch (error) {
+    await server.stop().catch(() => {});
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
     port,
