@@ -1,5 +1,19 @@
 import { z } from 'zod';
 
+/** How much of a message lists and pushed events carry; a 4 MiB prompt per row would make huge frames. */
+export const LIST_MESSAGE_CHARS = 65_536;
+
+/** The task as lists and pushed events show it: a long message cut, with its length. */
+export function summarizeTask(task: Task): Task {
+  if (task.message.length <= LIST_MESSAGE_CHARS) return task;
+  return {
+    ...task,
+    message: task.message.slice(0, LIST_MESSAGE_CHARS),
+    message_truncated: true,
+    message_length: task.message.length,
+  };
+}
+
 /** Every state a task can be in; the last four are final. */
 export const taskStateSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled', 'dead']);
 export type TaskState = z.infer<typeof taskStateSchema>;
@@ -49,6 +63,10 @@ export const taskSchema = z.object({
   result: z.unknown().nullable(),
   /** Why the latest run failed, when it did. */
   error: z.string().nullable(),
+  /** Lists and pushed events cut `message` to its first LIST_MESSAGE_CHARS characters: true when cut (task.get returns it whole). */
+  message_truncated: z.boolean().optional(),
+  /** Length of the whole message in characters, when `message` was cut. */
+  message_length: z.number().int().optional(),
 });
 export type Task = z.infer<typeof taskSchema>;
 

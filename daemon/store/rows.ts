@@ -1,3 +1,4 @@
+import { LIST_MESSAGE_CHARS } from '../../shared/tasks.js';
 import type { HealthResultRow, NodeRecord, Task, TaskEvent } from './types.js';
 
 /** Column values as either driver returns them: SQLite gives numbers/strings, pg gives Dates/objects. */
@@ -41,8 +42,17 @@ export function toTask(row: Raw): Task {
     cancel_requested: Boolean(row.cancel_requested),
     result: json<unknown>(row.result, null),
     error: (row.error as string | null) ?? null,
+    // Set by list queries, which read only the head of long messages.
+    ...(row.message_length !== undefined && Number(row.message_length) > LIST_MESSAGE_CHARS
+      ? { message_truncated: true, message_length: Number(row.message_length) }
+      : {}),
   };
 }
+
+/** Columns of a task for list queries: the message cut to LIST_MESSAGE_CHARS, with its full length. */
+export const LIST_COLUMNS = `id, idempotency_key, profile, substr(message, 1, ${LIST_MESSAGE_CHARS}) AS message,
+  length(message) AS message_length, priority, state, attempt, max_attempts, timeout_ms, labels, run_after,
+  created_at, updated_at, started_at, finished_at, node_id, lease_expires_at, fence, cancel_requested, result, error`;
 
 export function toTaskEvent(row: Raw): TaskEvent {
   return {

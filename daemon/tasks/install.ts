@@ -1,4 +1,5 @@
 import { emptyParamsSchema } from '../../shared/protocol.js';
+import { summarizeTask } from '../../shared/tasks.js';
 import { resolveProfiles } from '../agents/index.js';
 import { operation } from '../api/operation.js';
 import { taskOperations } from '../api/task-operations.js';
@@ -62,7 +63,7 @@ export function installTasks(daemon: Daemon) {
   );
   daemon.topics.tasks = {
     snapshot: async () => store.listTasks({ limit: SNAPSHOT_TASKS }),
-    subscribe: (_params, push) => feed.subscribe((task: Task) => push(task)),
+    subscribe: (_params, push) => feed.subscribe((task: Task) => push(summarizeTask(task))),
   };
   daemon.topics.logs = {
     snapshot: async (params) => logs.read(params.task_id ?? '', undefined, 200),

@@ -170,6 +170,18 @@ export function defineLifecycleSuite(label: string, target: () => Promise<StoreT
       expect(second.body.task.id).toBe(first.body.task.id);
     });
 
+    it('cuts long messages in lists and pushed events, and returns them whole from task.get', async () => {
+      const message = `sleep:1 ${'x'.repeat(100_000)}`;
+      const task = await submit(daemon.url, { message, labels: { case: 'long' } });
+      const list = await api<{ tasks: Task[] }>(daemon.url, 'GET', '/api/v1/tasks?label=case=long');
+      const listed = list.body.tasks[0];
+      expect(listed?.message).toHaveLength(65_536);
+      expect(listed).toMatchObject({ message_truncated: true, message_length: message.length });
+      const { task: whole } = await getTask(daemon.url, task.id);
+      expect(whole.message).toBe(message);
+      expect(whole.message_truncated).toBeUndefined();
+    });
+
     it('rejects bad input with the field and the reason, and stores nothing', async () => {
       const before = await api<{ tasks: Task[] }>(daemon.url, 'GET', '/api/v1/tasks?limit=1000');
       const cases: [unknown, string][] = [

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { AidosError } from '../../errors.js';
 import { loadPg } from '../drivers.js';
-import { toHealthResult, toNode, toTask, toTaskEvent } from '../rows.js';
+import { LIST_COLUMNS, toHealthResult, toNode, toTask, toTaskEvent } from '../rows.js';
 import type {
   HealthResultRow,
   NewTask,
@@ -172,7 +172,7 @@ export class PostgresStore implements Store {
       where.push(`id < $${params.length}`);
     }
     params.push(query.limit);
-    const sql = `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`;
+    const sql = `SELECT ${LIST_COLUMNS} FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`;
     return (await this.query(sql, params)).map(toTask);
   }
 

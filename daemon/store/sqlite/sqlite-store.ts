@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type Database from 'better-sqlite3';
 import { AidosError } from '../../errors.js';
 import { loadSqlite } from '../drivers.js';
-import { toHealthResult, toNode, toTask, toTaskEvent } from '../rows.js';
+import { LIST_COLUMNS, toHealthResult, toNode, toTask, toTaskEvent } from '../rows.js';
 import type {
   HealthResultRow,
   NewTask,
@@ -187,7 +187,7 @@ export class SqliteStore implements Store {
       where.push('id < ?');
       params.push(query.before_id);
     }
-    const sql = `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    const sql = `SELECT ${LIST_COLUMNS} FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
     return (this.db.prepare(sql).all(...params, query.limit) as Row[]).map(toTask);
   }
 
