@@ -1,5 +1,5 @@
 import { LIST_MESSAGE_CHARS } from '../../shared/tasks.js';
-import type { HealthResultRow, NodeRecord, Task, TaskEvent } from './types.js';
+import type { HealthResultRow, NodeRecord, Task, TaskEvent, TaskState } from './types.js';
 
 /** Column values as either driver returns them: SQLite gives numbers/strings, pg gives Dates/objects. */
 type Raw = Record<string, unknown>;
@@ -93,4 +93,16 @@ export function toHealthResult(row: Raw): HealthResultRow {
   };
 }
 
-export const FINAL_STATES_SQL = "('succeeded', 'failed', 'cancelled', 'dead')";
+/** `SELECT state, COUNT(*) AS n … GROUP BY state` rows as a count for every state (0 when absent). */
+export function toStateCounts(rows: Raw[]): Record<TaskState, number> {
+  const counts: Record<TaskState, number> = {
+    queued: 0,
+    running: 0,
+    succeeded: 0,
+    failed: 0,
+    cancelled: 0,
+    dead: 0,
+  };
+  for (const row of rows) counts[row.state as TaskState] = Number(row.n);
+  return counts;
+}

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { AidosError } from '../../errors.js';
 import { loadPg } from '../drivers.js';
-import { LIST_COLUMNS, toHealthResult, toNode, toTask, toTaskEvent } from '../rows.js';
+import { LIST_COLUMNS, toHealthResult, toNode, toStateCounts, toTask, toTaskEvent } from '../rows.js';
 import type {
   HealthResultRow,
   NewTask,
@@ -35,15 +35,6 @@ export interface PostgresStoreOptions {
   /** Called when an idle pooled connection errors (the server went away). */
   onPoolError?: (error: Error) => void;
 }
-
-const EMPTY_COUNTS: Record<TaskState, number> = {
-  queued: 0,
-  running: 0,
-  succeeded: 0,
-  failed: 0,
-  cancelled: 0,
-  dead: 0,
-};
 
 function redact(url: string): string {
   try {
@@ -177,9 +168,7 @@ export class PostgresStore implements Store {
   }
 
   async countTasksByState(): Promise<Record<TaskState, number>> {
-    const counts = { ...EMPTY_COUNTS };
-    for (const row of await this.query(SQL.countByState)) counts[row.state as TaskState] = Number(row.n);
-    return counts;
+    return toStateCounts(await this.query(SQL.countByState));
   }
 
   async oldestQueuedAgeMs(): Promise<number> {

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type Database from 'better-sqlite3';
 import { AidosError } from '../../errors.js';
 import { loadSqlite } from '../drivers.js';
-import { LIST_COLUMNS, toHealthResult, toNode, toTask, toTaskEvent } from '../rows.js';
+import { LIST_COLUMNS, toHealthResult, toNode, toStateCounts, toTask, toTaskEvent } from '../rows.js';
 import type {
   HealthResultRow,
   NewTask,
@@ -31,15 +31,6 @@ export interface SqliteStoreOptions {
   /** Clock, injectable for tests. */
   now?: () => number;
 }
-
-const EMPTY_COUNTS: Record<TaskState, number> = {
-  queued: 0,
-  running: 0,
-  succeeded: 0,
-  failed: 0,
-  cancelled: 0,
-  dead: 0,
-};
 
 /** The embedded store: one SQLite file in WAL mode, for a single host. */
 export class SqliteStore implements Store {
@@ -192,11 +183,7 @@ export class SqliteStore implements Store {
   }
 
   async countTasksByState(): Promise<Record<TaskState, number>> {
-    const counts = { ...EMPTY_COUNTS };
-    for (const row of this.db.prepare(SQL.countByState).all() as { state: TaskState; n: number }[]) {
-      counts[row.state] = Number(row.n);
-    }
-    return counts;
+    return toStateCounts(this.db.prepare(SQL.countByState).all() as Row[]);
   }
 
   async oldestQueuedAgeMs(): Promise<number> {
