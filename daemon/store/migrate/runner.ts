@@ -118,11 +118,15 @@ export class MigrationRunner {
   }
 
   async status(): Promise<MigrationStatus[]> {
+    return this.statusOf(this.files());
+  }
+
+  private async statusOf(files: MigrationFile[]): Promise<MigrationStatus[]> {
     const applied = await this.driver.locked(async (tx) => {
       await tx.exec(HISTORY_DDL);
       return tx.applied();
     });
-    return compareWithHistory(this.files(), applied);
+    return compareWithHistory(files, applied);
   }
 
   /** Checks history against files without applying anything. */
@@ -135,9 +139,13 @@ export class MigrationRunner {
   /** Applies every pending migration; returns the ones this call applied. */
   async up(now: () => number = Date.now): Promise<MigrationStatus[]> {
     const files = this.files();
-    assertConsistent(await this.status());
+    const rows = await this.statusOf(files);
+    assertConsistent(rows);
+    // Only what looked pending takes the lock again (and is re-checked under it): a daemon that
+    // reconnects to an up-to-date store pays one transaction, not one per migration.
+    const pending = new Set(rows.filter((r) => r.state === 'pending').map((r) => r.version));
     const appliedNow: MigrationStatus[] = [];
-    for (const file of files) {
+    for (const file of files.filter((f) => pending.has(f.version))) {
       const row = await this.driver.locked(async (tx) => {
         const history = await tx.applied();
         const current = compareWithHistory(files, history);
