@@ -137,16 +137,13 @@ export class TaskWorker {
       this.claimAgain = true;
       return;
     }
-    // setImmediate: let the submitter publish `queued` before we publish `running`.
-    this.claiming = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.claimLoop())
-      .finally(() => {
-        this.claiming = undefined;
-        if (this.claimAgain) {
-          this.claimAgain = false;
-          this.wake();
-        }
-      });
+    this.claiming = this.claimLoop().finally(() => {
+      this.claiming = undefined;
+      if (this.claimAgain) {
+        this.claimAgain = false;
+        this.wake();
+      }
+    });
   }
 
   private claimableProfiles(): string[] | undefined {

@@ -80,8 +80,12 @@ export class SqliteStore implements Store {
     });
   }
 
+  /**
+   * Delivered after the caller's own continuation, as PostgreSQL delivers NOTIFY after the commit:
+   * whoever submitted sees (and publishes) `queued` before a woken worker publishes `running`.
+   */
   private notifyQueued(): void {
-    this.queued.emit('queued');
+    setImmediate(() => this.queued.emit('queued'));
   }
 
   async ping(): Promise<number> {
