@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import { provideAgentHealth } from '../health/agent-source.js';
 import { createLogger } from '../log/logger.js';
 import { Daemon } from '../runtime/daemon.js';
-import { TaskCanary } from '../tasks/canary.js';
 import { installTasks } from '../tasks/install.js';
 import { addConfigFlags, type ConfigFlagValues, configFromFlags } from './config-flags.js';
 
@@ -17,16 +15,7 @@ export function registerDaemonCommand(program: Command): void {
     if (!flags.migrate) config.store.migrate_on_start = false;
     const logger = createLogger(config.log.level, config.node_id);
     const daemon = new Daemon(config, logger);
-    const tasks = installTasks(daemon);
-    if (config.roles.includes('worker')) {
-      provideAgentHealth(daemon.health, tasks, daemon.store, config.agents.kill_grace);
-      tasks.feed.subscribe((task) => {
-        if (task.state === 'running' && task.node_id === config.node_id)
-          daemon.health.metrics.claims.inc({ profile: task.profile });
-      });
-      if (config.health.canary_profile)
-        daemon.health.provideCanary(new TaskCanary(tasks.service, tasks.feed, config.health.canary_profile));
-    }
+    installTasks(daemon);
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {
       signals++;

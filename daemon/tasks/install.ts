@@ -3,8 +3,10 @@ import { summarizeTask } from '../../shared/tasks.js';
 import { resolveProfiles } from '../agents/index.js';
 import { operation } from '../api/operation.js';
 import { taskOperations } from '../api/task-operations.js';
+import { provideAgentHealth } from '../health/agent-source.js';
 import type { Daemon } from '../runtime/daemon.js';
 import type { Task } from '../store/types.js';
+import { TaskCanary } from './canary.js';
 import { servicesComponent } from './services-component.js';
 import { SupervisorLauncher } from './supervisor-launcher.js';
 import { TaskFeed } from './task-feed.js';
@@ -72,6 +74,14 @@ export function installTasks(daemon: Daemon) {
   if (config.roles.includes('worker')) {
     daemon.use(services);
     daemon.use(worker);
+    const engine = { feed, worker, service, launcher, services: services.supervisor };
+    provideAgentHealth(daemon.health, engine, store, config.agents.kill_grace);
+    feed.subscribe((task) => {
+      if (task.state === 'running' && task.node_id === config.node_id)
+        daemon.health.metrics.claims.inc({ profile: task.profile });
+    });
+    if (config.health.canary_profile)
+      daemon.health.provideCanary(new TaskCanary(service, feed, config.health.canary_profile));
   }
   return { feed, worker, service, launcher, services: services.supervisor };
 }
