@@ -80,15 +80,32 @@ export function defineLifecycleSuite(label: string, target: () => Promise<StoreT
       expect(done.attempt).toBe(2);
     });
 
-    it('stops an agent at its timeout (TERM, then KILL when it ignores TERM)', async () => {
-      const task = await submit(daemon.url, {
-        message: 'hang ignore-sigterm',
-        timeout_s: 0.5,
-        max_attempts: 1,
-      });
+    it('stops an agent at its timeout and dead-letters the task', async () => {
+      const task = await submit(daemon.url, { message: 'hang', timeout_s: 0.5, max_attempts: 1 });
       const { task: done, events } = await waitForState(daemon.url, task.id);
       expect(done.state).toBe('dead');
       expect(done.error).toMatch(/timed out after 500 ms/);
+      expect(events.at(-1)?.detail.signal).toBe('SIGTERM');
+    });
+
+    it('kills an agent that ignores SIGTERM once the grace has passed', async () => {
+      const task = await submit(daemon.url, { message: 'hang ignore-sigterm' });
+      // "hanging" comes after the stand-in has started ignoring SIGTERM.
+      await waitFor(
+        async () => {
+          const logs = await api<{ lines: { text: string }[] }>(
+            daemon.url,
+            'GET',
+            `/api/v1/tasks/${task.id}/logs?tail=20`,
+          );
+          return logs.body.lines?.some((l) => l.text === 'hanging');
+        },
+        10_000,
+        'the agent to ignore SIGTERM',
+      );
+      await api(daemon.url, 'POST', `/api/v1/tasks/${task.id}/cancel`, { reason: 'operator' });
+      const { task: done, events } = await waitForState(daemon.url, task.id);
+      expect(done.state).toBe('cancelled');
       expect(events.at(-1)?.detail.signal).toBe('SIGKILL');
     });
 
