@@ -1,28 +1,23 @@
 import type { Command } from 'commander';
 import { type HealthDocument, healthDocumentSchema } from '../../shared/health.js';
+import { addClientFlags, type ClientFlagValues, clientOptions, intArg } from './client-flags.js';
 import { printJson, table } from './output.js';
 
 /** Nagios-style exit codes, so cron jobs and monitoring can act on `aidos health`. */
 export const HEALTH_EXIT = { pass: 0, warn: 1, fail: 2, unreachable: 3 } as const;
 
 /** Options of `aidos health`. */
-export interface HealthFlags {
+export interface HealthFlags extends ClientFlagValues {
   /** Readiness instead of liveness. */
   ready?: boolean;
   /** Every check with details. */
   deep?: boolean;
   /** Every member of the cluster. */
   cluster?: boolean;
-  /** Print the document as JSON. */
-  json?: boolean;
-  /** Daemon base URL. */
-  url?: string;
-  /** API token. */
-  token?: string;
   /** Ask for a fresh run instead of cached results. */
   fresh?: boolean;
   /** Give up after this many ms. */
-  timeout?: string;
+  timeout?: number;
 }
 
 function pathFor(flags: HealthFlags): string {
@@ -60,14 +55,14 @@ export async function fetchHealth(
   flags: HealthFlags,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ doc: HealthDocument } | { error: string }> {
-  const base = (flags.url ?? env.AIDOS_URL ?? 'http://127.0.0.1:7420').replace(/\/+$/, '');
-  const token = flags.token ?? env.AIDOS_TOKEN;
+  const { url: baseUrl, token } = clientOptions(flags, env);
+  const base = baseUrl.replace(/\/+$/, '');
   const url = `${base}${pathFor(flags)}${flags.fresh ? '?fresh=1' : ''}`;
   let res: Response;
   try {
     res = await fetch(url, {
       headers: token ? { authorization: `Bearer ${token}` } : {},
-      signal: AbortSignal.timeout(Number(flags.timeout ?? 5_000)),
+      signal: AbortSignal.timeout(flags.timeout ?? 5_000),
     });
   } catch (error) {
     const cause = (error as Error & { cause?: Error }).cause;
@@ -87,27 +82,24 @@ export async function fetchHealth(
 
 /** `aidos health [--ready|--deep|--cluster] [--json] [--url URL] [--token T]`. */
 export function registerHealthCommand(program: Command): void {
-  program
+  const cmd = program
     .command('health')
     .description('ask a daemon for its health; exit 0 pass, 1 warn, 2 fail, 3 unreachable')
     .option('--ready', 'readiness (store, disk, agents, cluster, not draining)')
     .option('--deep', 'every check, with details')
     .option('--cluster', 'every member of the cluster')
     .option('--fresh', 'run the checks now instead of serving cached results (rate-limited)')
-    .option('--json', 'print the application/health+json document')
-    .option('--url <url>', 'daemon URL (env AIDOS_URL, default http://127.0.0.1:7420)')
-    .option('--token <token>', 'API token (env AIDOS_TOKEN)')
-    .option('--timeout <ms>', 'give up after this many milliseconds', '5000')
-    .action(async (flags: HealthFlags) => {
-      const outcome = await fetchHealth(flags);
-      if ('error' in outcome) {
-        if (flags.json) printJson({ status: 'unknown', output: outcome.error });
-        else process.stderr.write(`aidos health: ${outcome.error}\n`);
-        process.exitCode = HEALTH_EXIT.unreachable;
-        return;
-      }
-      if (flags.json) printJson(outcome.doc);
-      else process.stdout.write(`${renderHealth(outcome.doc)}\n`);
-      process.exitCode = HEALTH_EXIT[outcome.doc.status];
-    });
+    .option('--timeout <ms>', 'give up after this many milliseconds', intArg('--timeout', 1, 600_000), 5_000);
+  addClientFlags(cmd).action(async (flags: HealthFlags) => {
+    const outcome = await fetchHealth(flags);
+    if ('error' in outcome) {
+      if (flags.json) printJson({ status: 'unknown', output: outcome.error });
+      else process.stderr.write(`aidos health: ${outcome.error}\n`);
+      process.exitCode = HEALTH_EXIT.unreachable;
+      return;
+    }
+    if (flags.json) printJson(outcome.doc);
+    else process.stdout.write(`${renderHealth(outcome.doc)}\n`);
+    process.exitCode = HEALTH_EXIT[outcome.doc.status];
+  });
 }
