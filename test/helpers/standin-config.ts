@@ -1,26 +1,17 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import YAML from 'yaml';
+import { openclawProfile } from '../../daemon/agents/index.js';
 
 /** The compiled stand-in for the openclaw CLI (npm test builds it). */
 export const STANDIN = resolve('dist/test/fixtures/openclaw-standin.js');
 
-/** Args of a profile that runs the stand-in exactly as the real `openclaw agent exec` would be run. */
+/**
+ * Args of a profile that runs the stand-in exactly as the built-in profile runs `openclaw agent
+ * exec`, plus `--attempt` (which the stand-in uses to fail or hang until a given attempt).
+ */
 export function standinArgs(): string[] {
-  return [
-    STANDIN,
-    'agent',
-    'exec',
-    '--json',
-    '--cwd',
-    '{workdir}',
-    '--timeout',
-    '{timeout_s}',
-    '--attempt',
-    '{attempt}',
-    '--message-file',
-    '{message_file}',
-  ];
+  return [STANDIN, ...openclawProfile(process.execPath).args, '--attempt', '{attempt}'];
 }
 
 /** Writes a daemon config whose default profile is the stand-in; returns its path. */
