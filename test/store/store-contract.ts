@@ -61,6 +61,23 @@ export function storeContract(name: string, harness: StoreHarness): void {
       return task;
     }
 
+    /** Completes node n1's run of `id` under `fence` with a final or retry state; false when refused. */
+    function finish(
+      id: string,
+      fence: number,
+      next: 'succeeded' | 'failed',
+      error?: string,
+    ): Promise<boolean> {
+      return store.completeRun({
+        id,
+        fence,
+        node_id: 'n1',
+        next,
+        event: next,
+        ...(error === undefined ? {} : { error }),
+      });
+    }
+
     async function another(): Promise<Store> {
       const s = await harness.another();
       opened.push(s);
@@ -386,26 +403,10 @@ export function storeContract(name: string, harness: StoreHarness): void {
           kind: 'requeued',
           detail: { reason: 'lease expired', previous_node: 'n1' },
         });
-        expect(
-          await store.completeRun({
-            id: task.id,
-            fence: claimed.fence,
-            node_id: 'n1',
-            next: 'succeeded',
-            event: 'succeeded',
-          }),
-        ).toBe(false);
+        expect(await finish(task.id, claimed.fence, 'succeeded')).toBe(false);
         const again = await claimOne('n2');
         expect(again).toMatchObject({ id: task.id, attempt: 2, fence: 2, node_id: 'n2' });
-        expect(
-          await store.completeRun({
-            id: task.id,
-            fence: claimed.fence,
-            node_id: 'n1',
-            next: 'succeeded',
-            event: 'succeeded',
-          }),
-        ).toBe(false);
+        expect(await finish(task.id, claimed.fence, 'succeeded')).toBe(false);
         expect((await store.getTask(task.id))!.state).toBe('running');
         // A live lease is not requeued.
         expect(await store.requeueExpiredLeases('lease expired')).toEqual([]);
@@ -435,15 +436,7 @@ export function storeContract(name: string, harness: StoreHarness): void {
           finished_at: null,
         });
         expect((await store.getTask(elsewhere.id))!).toMatchObject({ state: 'running', node_id: 'n2' });
-        expect(
-          await store.completeRun({
-            id: twice.id,
-            fence: 1,
-            node_id: 'n1',
-            next: 'succeeded',
-            event: 'succeeded',
-          }),
-        ).toBe(false);
+        expect(await finish(twice.id, 1, 'succeeded')).toBe(false);
         expect(await store.requeueNodeRuns('n1', 'again')).toEqual([]);
       });
     });
@@ -473,15 +466,7 @@ export function storeContract(name: string, harness: StoreHarness): void {
           expect(last).toMatchObject({ kind: next, node_id: 'n1', attempt: 1, fence: 1 });
           expect(last.detail.exit_code).toBe(next === 'succeeded' ? 0 : 1);
           // A second completion of the same run is refused.
-          expect(
-            await store.completeRun({
-              id: task.id,
-              fence: claimed.fence,
-              node_id: 'n1',
-              next: 'failed',
-              event: 'failed',
-            }),
-          ).toBe(false);
+          expect(await finish(task.id, claimed.fence, 'failed')).toBe(false);
           expect((await store.getTask(task.id))!.state).toBe(next);
         });
       }
@@ -564,14 +549,7 @@ export function storeContract(name: string, harness: StoreHarness): void {
         const claimed = await claimOne();
         // Not final yet: retry changes nothing.
         expect((await store.retryTask(task.id, 'n1'))!.state).toBe('running');
-        await store.completeRun({
-          id: task.id,
-          fence: claimed.fence,
-          node_id: 'n1',
-          next: 'failed',
-          error: 'x',
-          event: 'failed',
-        });
+        await finish(task.id, claimed.fence, 'failed', 'x');
         const retried = (await store.retryTask(task.id, 'n1'))!;
         expect(retried).toMatchObject({
           state: 'queued',
@@ -614,23 +592,11 @@ export function storeContract(name: string, harness: StoreHarness): void {
         const running = await submit({ priority: 1 });
         const queued = await submit({ priority: 0, run_after: Date.now() + 60_000 });
         const c1 = await claimOne();
-        await store.completeRun({
-          id: old.id,
-          fence: c1.fence,
-          node_id: 'n1',
-          next: 'succeeded',
-          event: 'succeeded',
-        });
+        await finish(old.id, c1.fence, 'succeeded');
         const oldDone = (await store.getTask(old.id))!;
         await waitFor(() => Date.now() > oldDone.finished_at! + 5, 1_000, 'the clock to move');
         const c2 = await claimOne();
-        await store.completeRun({
-          id: recent.id,
-          fence: c2.fence,
-          node_id: 'n1',
-          next: 'failed',
-          event: 'failed',
-        });
+        await finish(recent.id, c2.fence, 'failed');
         const recentDone = (await store.getTask(recent.id))!;
         expect(recentDone.finished_at!).toBeGreaterThan(oldDone.finished_at! + 1);
         await claimOne();
@@ -716,13 +682,7 @@ export function storeContract(name: string, harness: StoreHarness): void {
         const task = await submit();
         await expectFired('submit');
         const claimed = await claimOne();
-        await store.completeRun({
-          id: task.id,
-          fence: claimed.fence,
-          node_id: 'n1',
-          next: 'failed',
-          event: 'failed',
-        });
+        await finish(task.id, claimed.fence, 'failed');
         seen = calls;
         await store.retryTask(task.id, null);
         await expectFired('retry');
