@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { CLIENT_LIMITS, type NodeInfo, type Topic } from '../../shared/protocol.js';
 import { serveClientSocket, type TopicSource } from '../api/client-socket.js';
@@ -12,6 +11,7 @@ import type { Logger } from '../log/logger.js';
 import { DaemonServer } from '../server/server.js';
 import { migrationRunner, openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
+import { makeDirectory } from '../util/make-directory.js';
 import { VERSION } from '../version.js';
 import { StoreLink } from './store-link.js';
 
@@ -54,7 +54,7 @@ export class Daemon {
     readonly logger: Logger,
   ) {
     try {
-      mkdirSync(config.data_dir, { recursive: true });
+      makeDirectory(config.data_dir);
     } catch (cause) {
       throw new AidosError('config', `data_dir: cannot create ${config.data_dir} (${errorMessage(cause)})`, {
         field: 'data_dir',

@@ -137,6 +137,19 @@ describe('daemon on SQLite', () => {
     expect(await d.exited).toEqual({ code: 0, signal: null });
   });
 
+  it('exits 78 with one line naming data_dir when it cannot be created, also under /proc', async () => {
+    // Under /proc, Node's own recursive mkdir never returns; the daemon must fail at once.
+    for (const dataDir of ['/proc/aidos-no-such/state', '/etc/hostname/state']) {
+      const daemon = await startDaemon({ dataDir, waitReady: false });
+      const stderr = collectStderr(daemon);
+      const exit = await daemon.exited;
+      expect(exit.code).toBe(78);
+      const lines = stderr().trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(`data_dir: cannot create ${dataDir}`);
+    }
+  });
+
   it('exits 65 with one line naming the file when a migration was tampered with', async () => {
     const first = await startDaemon();
     expect((await first.stop()).code).toBe(0);

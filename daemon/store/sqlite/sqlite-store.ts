@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type Database from 'better-sqlite3';
 import { AidosError } from '../../errors.js';
+import { makeDirectory } from '../../util/make-directory.js';
 import { loadSqlite } from '../drivers.js';
 import { LIST_COLUMNS, toHealthResult, toNode, toStateCounts, toTask, toTaskEvent } from '../rows.js';
 import type {
@@ -46,7 +46,7 @@ export class SqliteStore implements Store {
     this.now = options.now ?? Date.now;
     this.description = `sqlite:${options.path}`;
     try {
-      mkdirSync(dirname(options.path), { recursive: true });
+      makeDirectory(dirname(options.path));
       const Sqlite = loadSqlite();
       this.db = new Sqlite(options.path, { timeout: options.busyTimeoutMs });
       this.db.pragma('journal_mode = WAL');
