@@ -1,10 +1,22 @@
-import cron from 'node-cron';
+import { CronPattern } from 'croner';
 import { z } from 'zod';
 import { duration } from '../config/units.js';
 
-const cronExpression = z
-  .string()
-  .refine((value) => cron.validate(value), 'not a cron expression (e.g. "*/10 * * * * *")');
+/** The parser's own reason for refusing an expression, or undefined when it is valid. */
+function cronProblem(value: string): string | undefined {
+  try {
+    new CronPattern(value);
+    return undefined;
+  } catch (error) {
+    return (error instanceof Error ? error.message : String(error)).replace(/^CronPattern:\s*/, '');
+  }
+}
+
+const cronExpression = z.string().superRefine((value, ctx) => {
+  const problem = cronProblem(value);
+  if (problem)
+    ctx.addIssue({ code: 'custom', message: `not a cron expression (e.g. "*/10 * * * * *"): ${problem}` });
+});
 
 /** Overrides for one check, keyed by its `component:measurement` name. */
 export const checkOverrideSchema = z

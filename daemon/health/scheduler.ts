@@ -1,4 +1,4 @@
-import cron, { type ScheduledTask } from 'node-cron';
+import { Cron } from 'croner';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { HealthRunner } from './runner.js';
@@ -18,7 +18,7 @@ export interface ScheduledJob {
  * endpoints serve results instead of running probes. Overlapping runs are skipped.
  */
 export class HealthScheduler {
-  private readonly tasks = new Map<string, ScheduledTask>();
+  private readonly tasks = new Map<string, Cron>();
   private started = false;
 
   constructor(
@@ -29,17 +29,15 @@ export class HealthScheduler {
 
   private cronTask(key: string, schedule: string, fn: () => Promise<unknown>): void {
     if (this.tasks.has(key)) return;
-    const task = cron.schedule(
-      schedule,
-      async () => {
-        try {
-          await fn();
-        } catch (error) {
-          this.logger.warn({ err: errorMessage(error), job: key }, 'health job failed');
-        }
-      },
-      { name: `health:${key}`, noOverlap: true, suppressMissedWarning: true },
-    );
+    // protect: a run still in progress makes the next one skip. No `name`: croner keeps named
+    // jobs in a process-wide registry, and several daemons may share a process in tests.
+    const task = new Cron(schedule, { protect: true }, async () => {
+      try {
+        await fn();
+      } catch (error) {
+        this.logger.warn({ err: errorMessage(error), job: key }, 'health job failed');
+      }
+    });
     this.tasks.set(key, task);
   }
 
@@ -67,7 +65,7 @@ export class HealthScheduler {
 
   async stop(): Promise<void> {
     this.started = false;
-    for (const task of this.tasks.values()) await task.destroy();
+    for (const task of this.tasks.values()) task.stop();
     this.tasks.clear();
   }
 }

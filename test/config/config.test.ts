@@ -244,6 +244,20 @@ describe('config', () => {
         () => loadConfig({ env: env({ AIDOS_AGENTS_DEFAULT_PROFILE: 'nope' }) }),
         'agents.default_profile',
       ],
+      [
+        'not a cron expression',
+        () => loadConfig({ env: env({ AIDOS_HEALTH_SCHEDULES_FAST: '*/10 * *' }) }),
+        'health.schedules.fast',
+      ],
+      [
+        'a cron field out of range',
+        async () =>
+          loadConfig({
+            file: await yamlFile('health:\n  checks:\n    "process:rss": { schedule: "61 * * * *" }\n'),
+            env: env(),
+          }),
+        'Invalid value for minute: 61',
+      ],
       ['bad role', () => loadConfig({ env: env({ AIDOS_ROLES: 'api,chef' }) }), 'roles'],
       ['malformed --set', () => configFromFlags({ set: ['tasks.lease'] }, env()), '--set'],
       ['unreadable file', () => loadConfig({ file: join(dir, 'missing.yaml'), env: env() }), 'missing.yaml'],
