@@ -36,12 +36,12 @@ function layout(dir: string, ownNode: boolean): OpenclawInstall {
  * Finds the pinned OpenClaw (and a Node 24 to run it, unless this Node is new enough) in a cache
  * folder, installing both from the npm registry the first time (~840 MB, about a minute). The
  * install goes to a temporary sibling first and is renamed into place, so an interrupted or
- * concurrent install never leaves a half-filled cache. `AIDOS_OPENCLAW_CACHE` moves the cache.
+ * concurrent install never leaves a half-filled cache. `AIDOS_TEST_OPENCLAW_CACHE` moves the cache.
  */
 export async function ensureOpenclaw(): Promise<OpenclawInstall> {
   const [major, minor] = nodeMajorMinor(process.version);
   const ownNode = major > 24 || (major === 24 && minor >= 16);
-  const cacheRoot = process.env.AIDOS_OPENCLAW_CACHE ?? join(homedir(), '.cache', 'aidos-test-openclaw');
+  const cacheRoot = process.env.AIDOS_TEST_OPENCLAW_CACHE ?? join(homedir(), '.cache', 'aidos-test-openclaw');
   const dir = join(cacheRoot, `openclaw-${OPENCLAW_VERSION}-${ownNode ? 'own-node' : 'node24'}`);
   const found = layout(dir, ownNode);
   if (existsSync(found.entry) && existsSync(found.node)) return found;
