@@ -34,8 +34,8 @@ export interface DaemonProcess {
 export interface StartDaemonOptions {
   /** Extra CLI args after `daemon`. */
   args?: string[];
-  /** Extra environment; `undefined` removes a variable the test process has. */
-  env?: Record<string, string | undefined>;
+  /** Extra environment. */
+  env?: Record<string, string>;
   /** Reuse a data dir (restart); else a fresh temp dir. */
   dataDir?: string;
   /** Reuse a port (restart); else a free one. */
@@ -47,12 +47,6 @@ export interface StartDaemonOptions {
 }
 
 const cleanups: (() => Promise<void>)[] = [];
-
-function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, AIDOS_LOG_LEVEL: 'debug', ...extra };
-  for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
-  return env;
-}
 
 /** Stops every daemon and deletes every temp dir this file started; call from afterAll/afterEach. */
 export async function cleanupDaemons(): Promise<void> {
@@ -80,7 +74,7 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
       `n${port}`,
       ...(options.args ?? []),
     ],
-    { env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] },
+    { env: { ...process.env, AIDOS_LOG_LEVEL: 'debug', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
   child.stdout?.on('data', (d: Buffer) => {
