@@ -55,13 +55,22 @@ export type EnvelopeParse = { ok: true; envelope: AgentEnvelope } | { ok: false;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
+/**
+ * Besides the run envelope (`{ok, status, final, …}`), OpenClaw prints a shorter one when it
+ * rejects the command line before any run: `{ok: false, error: {type: "cli_error", message}}`,
+ * without `status` (seen with an unknown option). The gateway's failures have that shape too.
+ * Both are read as status "error", the error's `type` standing in for its `kind`.
+ */
 function toEnvelope(raw: Record<string, unknown>): AgentEnvelope | undefined {
-  if (typeof raw.ok !== 'boolean' || typeof raw.status !== 'string') return undefined;
+  if (typeof raw.ok !== 'boolean') return undefined;
+  const error =
+    raw.error !== null && typeof raw.error === 'object' ? (raw.error as Record<string, unknown>) : undefined;
+  const status = typeof raw.status === 'string' ? raw.status : !raw.ok && error ? 'error' : undefined;
+  if (status === undefined) return undefined;
   const usage = (raw.usage ?? {}) as Record<string, unknown>;
-  const error = raw.error as Record<string, unknown> | undefined;
   return {
     ok: raw.ok,
-    status: raw.status,
+    status,
     final: str(raw.final) ?? '',
     usage:
       num(usage.total) === undefined
@@ -72,10 +81,12 @@ function toEnvelope(raw: Record<string, unknown>): AgentEnvelope | undefined {
     provider: str(raw.provider),
     sessionId: str(raw.sessionId),
     assistantTurns: num(raw.assistantTurns),
-    error:
-      error && typeof error === 'object'
-        ? { message: str(error.message) ?? 'unknown error', kind: str(error.kind) ?? 'unknown' }
-        : undefined,
+    error: error
+      ? {
+          message: str(error.message) ?? 'unknown error',
+          kind: str(error.kind) ?? str(error.type) ?? 'unknown',
+        }
+      : undefined,
   };
 }
 
@@ -108,7 +119,10 @@ export function parseEnvelope(stdout: string): EnvelopeParse {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) continue;
     const envelope = toEnvelope(value as Record<string, unknown>);
     if (envelope) return { ok: true, envelope };
-    return { ok: false, reason: 'JSON on stdout is not an OpenClaw envelope (needs ok and status)' };
+    return {
+      ok: false,
+      reason: 'JSON on stdout is not an OpenClaw envelope (needs ok and status, or ok: false and error)',
+    };
   }
   const last = text.slice(text.lastIndexOf('\n') + 1).slice(0, 120);
   return { ok: false, reason: `stdout is not JSON (last line: ${JSON.stringify(last)})` };

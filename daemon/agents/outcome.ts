@@ -108,6 +108,9 @@ export function classify(f: RunFacts): RunOutcome {
     if (result?.ok) return out('succeeded', undefined, false);
     return out('failed', result?.error?.message ?? `agent reported status ${result?.status}`, true);
   }
+  // OpenClaw refused its command line (an unknown option, say): the profile is wrong, and
+  // running the same command again cannot help.
+  if (result?.error?.kind === 'cli_error') return out('failed', `cli_error: ${result.error.message}`, false);
   if (result?.error) return out('failed', `${result.error.kind}: ${result.error.message}`, true);
   return out('failed', withLine(`agent failed (${exitText(f.exit)})`, f.lastLine), true);
 }

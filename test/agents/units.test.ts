@@ -9,6 +9,7 @@ import {
   resolveProfiles,
 } from '../../daemon/agents/index.js';
 import { RotatingLog } from '../../daemon/agents/log-file.js';
+import { classify } from '../../daemon/agents/outcome.js';
 import { LineRing, LineSplitter, MAX_LINE_CHARS } from '../../daemon/agents/ring-buffer.js';
 import { configSchema } from '../../daemon/config/schema.js';
 import { tempDir } from '../helpers/agents.js';
@@ -91,6 +92,74 @@ describe('envelope parsing', () => {
       reason: expect.stringContaining('not an OpenClaw envelope'),
     });
     expect(parseEnvelope('  \n')).toMatchObject({ ok: false, reason: expect.stringContaining('no output') });
+  });
+
+  // Captured from the real CLI (openclaw 2026.9.6); see test/fixtures/openclaw-envelopes/README.md.
+  const real = (name: string): string =>
+    readFileSync(join('test/fixtures/openclaw-envelopes', `${name}.json`), 'utf8');
+  const facts = (stdout: string, exitCode: number) => ({
+    exit: { exitCode, signal: undefined, spawnError: undefined },
+    stop: undefined,
+    stdoutTail: stdout,
+    lastLine: 'Try: openclaw agent exec --help',
+    durationMs: 1,
+    peakRssBytes: 0,
+    cpuMs: undefined,
+  });
+
+  it("reads the real CLI's envelopes: success, model error, timeout", () => {
+    expect(parseEnvelope(real('ok'))).toEqual({
+      ok: true,
+      envelope: {
+        ok: true,
+        status: 'ok',
+        final: 'hi from the fake model',
+        usage: { input: 11, output: 5, total: 16 },
+        cost: 0,
+        model: 'fake-model',
+        provider: 'fake',
+        sessionId: 'a0e57471-4857-4b26-988c-e1f46eed686a',
+        assistantTurns: 1,
+        error: undefined,
+      },
+    });
+    // A failed run: model and provider are null, and there is no usage.
+    expect(parseEnvelope(real('model-500'))).toMatchObject({
+      ok: true,
+      envelope: {
+        ok: false,
+        status: 'error',
+        usage: undefined,
+        model: undefined,
+        error: { kind: 'exception' },
+      },
+    });
+    expect(classify(facts(real('model-500'), 1))).toMatchObject({
+      kind: 'failed',
+      retryable: true,
+      error: expect.stringMatching(/^exception: .*fake\/fake-model request failed .*HTTP 500/),
+    });
+    expect(classify(facts(real('timeout'), 2))).toMatchObject({
+      kind: 'timeout',
+      retryable: true,
+      error: expect.stringContaining('Request timed out before a response was generated'),
+      result: { status: 'timeout', model: 'fake-model', error: { kind: 'timeout' } },
+    });
+  });
+
+  it('reads the envelope of a rejected command line (no status) and does not retry it', () => {
+    expect(parseEnvelope(real('unknown-option'))).toMatchObject({
+      ok: true,
+      envelope: { ok: false, status: 'error', error: { kind: 'cli_error' } },
+    });
+    expect(classify(facts(real('unknown-option'), 1))).toMatchObject({
+      kind: 'failed',
+      retryable: false,
+      error: 'cli_error: OpenClaw does not recognize option "--attempt".\nTry: openclaw agent exec --help',
+    });
+    // Not every JSON object is an envelope: ok alone, or ok: true without status, is not one.
+    expect(parseEnvelope('{"ok": false}')).toMatchObject({ ok: false });
+    expect(parseEnvelope('{"ok": true, "error": {"message": "x"}}')).toMatchObject({ ok: false });
   });
 
   it('keeps only the tail of stdout', () => {
