@@ -1,4 +1,6 @@
 import { worstStatus } from '../../shared/health.js';
+import { DEFAULT_PROFILE_NAME, openclawProfile } from '../agents/profile.js';
+import type { ParsedConfig } from '../config/schema.js';
 import { DaemonMetrics } from '../metrics/registry.js';
 import { metricsRoute } from '../metrics/routes.js';
 import type { Daemon } from '../runtime/daemon.js';
@@ -19,12 +21,15 @@ import { healthRoutes, healthView } from './routes.js';
 import { HealthService } from './service.js';
 import type { StatusChange } from './types.js';
 
-/** The agent commands a worker would spawn: every profile's, plus openclaw's when it is the default. */
-function agentCommands(daemon: Daemon): string[] {
-  const agents = daemon.config.agents;
+/**
+ * The agent commands a worker would spawn: every profile's, plus openclaw's when it is the default.
+ * `openclaw_command` may be "node /path/openclaw.mjs"; the executable is its first word, as the
+ * built-in profile splits it.
+ */
+export function agentCommands(agents: ParsedConfig['agents']): string[] {
   const commands = Object.values(agents.profiles).map((p) => p.command);
-  if (agents.default_profile === 'openclaw' && !agents.profiles.openclaw)
-    commands.push(agents.openclaw_command);
+  if (agents.default_profile === DEFAULT_PROFILE_NAME && !agents.profiles[DEFAULT_PROFILE_NAME])
+    commands.push(openclawProfile(agents.openclaw_command).command);
   return commands;
 }
 
@@ -88,7 +93,8 @@ export function installHealth(daemon: Daemon): HealthService {
       }),
     );
   }
-  if (config.roles.includes('worker')) service.add(agentCommandCheck(() => agentCommands(daemon)));
+  if (config.roles.includes('worker'))
+    service.add(agentCommandCheck(() => agentCommands(daemon.config.agents)));
   // Readiness follows the store link at once instead of waiting for the next scheduled run.
   link.on('change', () => service.runner.runSoon('store:ready'));
   const health = service;

@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
+import { configSchema } from '../../daemon/config/schema.js';
+import { agentCommandCheck } from '../../daemon/health/checks/agents.js';
+import { agentCommands } from '../../daemon/health/install.js';
 import { cleanupDaemons, type DaemonProcess, startDaemon } from '../helpers/daemon-process.js';
 import { waitFor } from '../helpers/wait.js';
 import { connectClient } from '../helpers/ws.js';
@@ -112,5 +115,32 @@ describe('agent checks in a real daemon', () => {
       'down seen',
     );
     expect((await entry(d, 'agents:services-down'))?.output).toBe('down: crashy');
+  });
+});
+
+describe('agents:command', () => {
+  const agents = (a: object) => configSchema.parse({ agents: a }).agents;
+
+  it('checks the executable of an openclaw_command with arguments, not the whole line', async () => {
+    // e.g. Node 24 running openclaw.mjs: the executable is the first word, as the profile splits it.
+    const commands = agentCommands(agents({ openclaw_command: `${process.execPath} /opt/oc/openclaw.mjs` }));
+    expect(commands).toEqual([process.execPath]);
+    expect(await agentCommandCheck(() => commands).run(new AbortController().signal)).toMatchObject({
+      observedValue: 0,
+    });
+    const missing = agentCommands(agents({ openclaw_command: '/nonexistent/node /opt/oc/openclaw.mjs' }));
+    expect(await agentCommandCheck(() => missing).run(new AbortController().signal)).toMatchObject({
+      observedValue: 1,
+      output: 'not found: /nonexistent/node',
+    });
+  });
+
+  it('checks every profile command, and openclaw only while it is the default and not overridden', () => {
+    expect(
+      agentCommands(
+        agents({ default_profile: 'x', profiles: { x: { command: '/bin/x' } }, openclaw_command: 'oc' }),
+      ),
+    ).toEqual(['/bin/x']);
+    expect(agentCommands(agents({ profiles: { openclaw: { command: '/opt/oc' } } }))).toEqual(['/opt/oc']);
   });
 });
