@@ -73,7 +73,7 @@ describe('AgentSupervisor', () => {
     const { supervisor, spec } = setup();
     const failed = await (await supervisor.start(spec('fail'))).done;
     expect(failed).toMatchObject({ kind: 'failed', exitCode: 1, retryable: true });
-    expect(failed.error).toBe('model_error: stand-in failure on attempt 1');
+    expect(failed.error).toBe('exception: stand-in failure on attempt 1');
     expect(failed.result?.ok).toBe(false);
     const early = await (await supervisor.start(spec('fail-until:3', { attempt: 2 }))).done;
     const late = await (await supervisor.start(spec('fail-until:3', { attempt: 3 }))).done;
@@ -115,6 +115,17 @@ describe('AgentSupervisor', () => {
     const out = await (await supervisor.start(spec('hang', { profile, timeoutMs: 10_000 }))).done;
     expect(out).toMatchObject({ kind: 'timeout', exitCode: 2, signal: undefined });
     expect(out.result?.status).toBe('timeout');
+  });
+
+  it('fails at once, not retryable, when OpenClaw rejects an option of the profile', async () => {
+    const { supervisor, spec } = setup();
+    const profile = standinProfile();
+    profile.args = [...profile.args, '--no-such-option'];
+    const out = await (await supervisor.start(spec('hello', { profile }))).done;
+    expect(out).toMatchObject({ kind: 'failed', exitCode: 1, retryable: false });
+    expect(out.error).toBe(
+      'cli_error: OpenClaw does not recognize option "--no-such-option".\nTry: openclaw agent exec --help',
+    );
   });
 
   it('cancels a run, and streams live lines to subscribers', async () => {
