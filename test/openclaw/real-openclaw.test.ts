@@ -113,9 +113,9 @@ beforeAll(async () => {
   await writeFile(
     join(state, 'openclaw.json'),
     JSON.stringify({
+      // Each run also appends to the shared /tmp/openclaw/openclaw-DATE.log: `agent exec` ignores
+      // TMPDIR and `logging.file` for it (seen with 2026.9.6).
       gateway: { mode: 'local' },
-      // Not the shared /tmp/openclaw/openclaw-DATE.log every instance writes by default.
-      logging: { file: join(root, 'openclaw.log') },
       agents: { defaults: { model: { primary: `fake/${FAKE_MODEL_ID}` } } },
       models: {
         mode: 'merge',
