@@ -36,6 +36,8 @@ export interface StartDaemonOptions {
   args?: string[];
   /** Extra environment. */
   env?: Record<string, string>;
+  /** Variables of this process's environment the daemon must not inherit. */
+  unsetEnv?: string[];
   /** Reuse a data dir (restart); else a fresh temp dir. */
   dataDir?: string;
   /** Reuse a port (restart); else a free one. */
@@ -60,6 +62,8 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
   const ownDir = !options.dataDir;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'aidos-d-')));
   const port = options.port ?? (await freePort());
+  const env: NodeJS.ProcessEnv = { ...process.env, AIDOS_LOG_LEVEL: 'debug', ...options.env };
+  for (const name of options.unsetEnv ?? []) delete env[name];
   const child = spawn(
     process.execPath,
     [
@@ -74,7 +78,7 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
       `n${port}`,
       ...(options.args ?? []),
     ],
-    { env: { ...process.env, AIDOS_LOG_LEVEL: 'debug', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
   child.stdout?.on('data', (d: Buffer) => {
