@@ -1,8 +1,8 @@
 /**
  * The real OpenClaw CLI under a real daemon: `openclaw agent exec` (pinned, on Node 24, from the
  * test cache; see test/helpers/openclaw-install.ts) talks to the fake model server on 127.0.0.1.
- * Slow (~15–20 s and ~1 GB per OpenClaw turn), so it is not part of `npm test`:
- * run `npm run test:openclaw`.
+ * Slow (~15–25 s and ~1 GB per OpenClaw turn); part of `npm test`, and alone with
+ * `npm run test:openclaw`.
  */
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,8 @@ import { ensureOpenClaw, type OpenClawInstall } from '../helpers/openclaw-instal
 const REPLY = 'hi from the fake model';
 /** Bound on one task that runs OpenClaw once or twice (a turn is ~15–20 s here, more under load). */
 const TASK_WAIT_MS = 150_000;
+/** Bound on finding or installing OpenClaw (ensureOpenClaw bounds the install at 15 minutes). */
+const INSTALL_WAIT_MS = 16 * 60_000;
 
 let install: OpenClawInstall;
 let model: FakeModelServer;
@@ -182,7 +184,8 @@ beforeAll(async () => {
       (k) => k.startsWith('VITEST') || k === 'TEST' || k === 'NODE_ENV',
     ),
   });
-});
+  // A cold install (Node 24 + openclaw, ~840 MB from the npm registry) happens here.
+}, INSTALL_WAIT_MS);
 
 afterEach(async () => {
   expect(await strayAgents()).toEqual([]);
