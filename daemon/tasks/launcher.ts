@@ -40,4 +40,6 @@ export interface AgentLauncher {
   profileSlots(profile: string): number | undefined;
   /** Kills agents that survived a previous daemon (from its journal) before their tasks are re-queued. */
   reapSurvivors(): Promise<{ taskId: string; pid: number; killed: boolean }[]>;
+  /** Deletes this node's run folders and logs of tasks not run here since `cutoffMs`; returns how many tasks' files went. */
+  sweepFiles(cutoffMs: number): Promise<number>;
 }

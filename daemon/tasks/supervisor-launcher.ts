@@ -6,6 +6,8 @@ import {
   type RunOutcome,
   reapSurvivors,
 } from '../agents/index.js';
+import { sweepRunFiles } from '../agents/run-files.js';
+import { safeName } from '../agents/safe-name.js';
 import type { Logger } from '../log/logger.js';
 import type { Task } from '../store/types.js';
 import type { AgentLauncher, LaunchedRun, RunResult } from './launcher.js';
@@ -92,6 +94,11 @@ export class SupervisorLauncher implements AgentLauncher {
       recentLines: () => handle.recentLines().map(({ stream, text }) => ({ stream, text })),
       subscribe: (listener) => handle.subscribe(({ stream, text }) => listener({ stream, text })),
     };
+  }
+
+  async sweepFiles(cutoffMs: number): Promise<number> {
+    const isLive = (folder: string) => this.supervisor.runs().some((run) => safeName(run.taskId) === folder);
+    return sweepRunFiles([this.paths.work, this.paths.logs], cutoffMs, isLive);
   }
 
   async reapSurvivors() {

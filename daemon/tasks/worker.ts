@@ -337,9 +337,17 @@ export class TaskWorker {
   }
 
   private async prune(): Promise<void> {
+    const cutoff = this.now() - this.settings.retention;
+    try {
+      // Local files need no store: a node cut off from it still keeps its disk in check.
+      const swept = await this.deps.launcher.sweepFiles(cutoff);
+      if (swept > 0) this.deps.logger.info({ tasks: swept }, 'removed run folders and logs past retention');
+    } catch (error) {
+      this.deps.logger.warn({ err: errorMessage(error) }, 'cannot remove old run folders');
+    }
     if (!this.deps.storeReady()) return;
     try {
-      const removed = await this.deps.store.pruneFinishedTasks(this.now() - this.settings.retention);
+      const removed = await this.deps.store.pruneFinishedTasks(cutoff);
       if (removed > 0) this.deps.logger.info({ removed }, 'pruned finished tasks past retention');
     } catch (error) {
       this.deps.storeFailed(error);
