@@ -90,6 +90,10 @@ export class AgentSupervisor {
     const messageFile = join(runDir, 'message.md');
     // Synchronous: small local writes, faster than the fs thread pool on the claim-to-spawn path.
     mkdirSync(workdir, { recursive: true });
+    // A temp folder per run: what an agent leaves there (OpenClaw leaves its exec state when it is
+    // killed) goes with the run folder at retention instead of piling up in /tmp.
+    const tmpDir = join(runDir, 'tmp');
+    mkdirSync(tmpDir, { recursive: true });
     writeFileSync(messageFile, spec.message);
     const timeoutMs = spec.timeoutMs ?? profile.timeoutMs;
     const values: PlaceholderValues = {
@@ -103,6 +107,7 @@ export class AgentSupervisor {
     };
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(this.options.baseEnv ?? process.env)) if (v !== undefined) env[k] = v;
+    env.TMPDIR = tmpDir;
     for (const [k, v] of Object.entries(profile.env)) env[k] = expandPlaceholders(v, values);
     Object.assign(env, {
       AIDOS_TASK_ID: spec.taskId,

@@ -67,6 +67,7 @@ describe('AgentSupervisor', () => {
       STANDIN_TASK: 'task=envy attempt=4',
     });
     expect(final.cwd).toMatch(/envy\/attempt-4\/work$/);
+    expect(final.env.TMPDIR).toMatch(/envy\/attempt-4\/tmp$/);
   });
 
   it('reports a failing agent with its error and honours fail-until by attempt', async () => {

@@ -80,6 +80,16 @@ function withValue(args: string[], flag: string, value: string): string[] {
   return args.map((a, j) => (j === i + 1 ? value : a));
 }
 
+/** The per-run temp folder the supervisor gives attempt 1 of a task (TMPDIR). */
+function runTmp(taskId: string): string {
+  return join(daemon.dataDir, 'agents', 'runs', taskId, 'attempt-1', 'tmp');
+}
+
+/** OpenClaw's `agent exec` state folders left in `dir`. */
+async function execLeftovers(dir: string): Promise<string[]> {
+  return (await readdir(dir)).filter((n) => n.startsWith('openclaw-agent-exec-'));
+}
+
 /** Our own agents still alive: any process running this install's openclaw.mjs on our data dir. */
 async function strayAgents(): Promise<number[]> {
   const found: number[] = [];
@@ -249,7 +259,8 @@ describe('the real openclaw CLI under the daemon', () => {
         expect(seen[0]).toMatchObject({ behaviour: 'answer', stream: true });
         const detail = await waitForState(daemon.url, task.id, ['succeeded'], 5_000);
         // OpenClaw removes its temporary state dir when it finishes by itself.
-        expect((await readdir(agentTmp)).filter((n) => n.startsWith('openclaw-agent-exec-'))).toEqual([]);
+        expect(await execLeftovers(runTmp(task.id))).toEqual([]);
+        expect(await execLeftovers(agentTmp)).toEqual([]);
         return detail;
       });
     },
@@ -315,6 +326,10 @@ describe('the real openclaw CLI under the daemon', () => {
           if (Number(fields[2]) === pid && fields[0] !== 'Z') group.push(Number(name));
         }
         expect(group).toEqual([]);
+        // What the killed OpenClaw left behind is inside the run folder (its own TMPDIR), which
+        // retention deletes with the run, not in the daemon's temp dir.
+        expect((await execLeftovers(runTmp(task.id))).length).toBeGreaterThan(0);
+        expect(await execLeftovers(agentTmp)).toEqual([]);
         return detail;
       });
     },
