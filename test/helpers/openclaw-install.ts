@@ -12,12 +12,12 @@
  * As a program (`node dist/test/helpers/openclaw-install.js`) it installs and prints the paths
  * as JSON, e.g. to fill a CI cache ahead of `npm run test:openclaw`.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { type ExecaError, execa } from 'execa';
 
 /** The OpenClaw release the tests run. */
 export const OPENCLAW_VERSION = '2026.9.6';
@@ -68,32 +68,25 @@ function nodePackage(): string {
   return `node-${process.platform}-${process.arch}`;
 }
 
-function run(
+/** Runs a command with a hard time limit; a failure names the command and ends with its output's tail. */
+async function run(
   command: string,
   args: string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs: number },
 ): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      command,
-      args,
-      {
-        cwd: options.cwd,
-        env: options.env,
-        timeout: options.timeoutMs,
-        killSignal: 'SIGKILL',
-        maxBuffer: 64 * 1024 * 1024,
-      },
-      (error, stdout, stderr) => {
-        if (error) {
-          const tail = `${stdout}\n${stderr}`.trim().split('\n').slice(-15).join('\n');
-          reject(
-            new Error(`${command} ${args.join(' ')} failed (${error.message.split('\n')[0]}):\n${tail}`),
-          );
-        } else resolve({ stdout, stderr });
-      },
-    );
-  });
+  try {
+    return await execa(command, args, {
+      cwd: options.cwd,
+      env: options.env,
+      timeout: options.timeoutMs,
+      killSignal: 'SIGKILL',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+  } catch (error) {
+    const { shortMessage, stdout = '', stderr = '' } = error as ExecaError;
+    const tail = `${stdout}\n${stderr}`.trim().split('\n').slice(-15).join('\n');
+    throw new Error(`${shortMessage}:\n${tail}`, { cause: error });
+  }
 }
 
 function versionAtLeast(version: string, [major, minor]: [number, number]): boolean {
