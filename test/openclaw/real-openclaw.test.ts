@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
+import { allProcesses } from '../../daemon/agents/proc.js';
 import { openclawProfile } from '../../daemon/agents/profile.js';
 import type { Task, TaskEvent } from '../../shared/tasks.js';
 import { FAKE_MODEL_ID, type FakeModelServer, startFakeModelServer } from '../fixtures/fake-model-server.js';
@@ -318,14 +319,7 @@ describe('the real openclaw CLI under the daemon', () => {
         const pid = Number(started?.detail?.pid);
         expect(pid).toBeGreaterThan(0);
         // Nothing of the agent's group is left.
-        const group: number[] = [];
-        for (const name of await readdir('/proc')) {
-          if (!/^\d+$/.test(name)) continue;
-          const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
-          const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-          if (Number(fields[2]) === pid && fields[0] !== 'Z') group.push(Number(name));
-        }
-        expect(group).toEqual([]);
+        expect(allProcesses().filter((p) => p.pgrp === pid)).toEqual([]);
         // What the killed OpenClaw left behind is inside the run folder (its own TMPDIR), which
         // retention deletes with the run, not in the daemon's temp dir.
         expect((await execLeftovers(runTmp(task.id))).length).toBeGreaterThan(0);
