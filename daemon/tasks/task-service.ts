@@ -3,7 +3,8 @@ import type { cancelTaskSchema, listTasksSchema, SubmitTaskRequest } from '../..
 import { newId } from '../../shared/ids.js';
 import { FINAL_TASK_STATES } from '../../shared/tasks.js';
 import { ApiError } from '../server/api-error.js';
-import type { Store, Task, TaskEvent } from '../store/types.js';
+import type { TaskStore } from '../store/facets.js';
+import type { Task, TaskEvent } from '../store/types.js';
 import type { TaskFeed } from './task-feed.js';
 
 /** What the service needs to know about agent profiles. */
@@ -33,7 +34,7 @@ export interface LocalCanceller {
 /** The client-facing task operations; inputs arrive already validated against shared/api schemas. */
 export class TaskService {
   constructor(
-    private readonly store: Store,
+    private readonly store: TaskStore,
     private readonly profiles: ProfileCatalog,
     private readonly feed: TaskFeed,
     private readonly settings: TaskServiceSettings,
