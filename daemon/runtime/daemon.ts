@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { CLIENT_SOCKET_PATH } from '../../shared/api/operations.js';
 import { CLIENT_LIMITS, type NodeInfo, type Topic } from '../../shared/protocol.js';
 import { type Clock, systemClock } from '../agents/clock.js';
 import { execaSpawn, type SpawnFn, withParentDeathSignal } from '../agents/spawn.js';
@@ -112,7 +113,7 @@ export class Daemon {
       logger,
     });
     this.server.websocket({
-      path: '/v1/client',
+      path: CLIENT_SOCKET_PATH,
       maxPayloadBytes: CLIENT_LIMITS.maxFrameBytes,
       requireToken: true,
       maxConnectionsPerAddress: CLIENT_LIMITS.connectionsPerAddress,
