@@ -1,4 +1,5 @@
 import { worstStatus } from '../../shared/health.js';
+import { logWriteFailures } from '../agents/log-file.js';
 import { DEFAULT_PROFILE_NAME, openclawProfile } from '../agents/profile.js';
 import type { ParsedConfig } from '../config/schema.js';
 import { DaemonMetrics } from '../metrics/registry.js';
@@ -9,7 +10,7 @@ import { openDiagnosticsPool } from '../store/postgres/diagnostics.js';
 import { PostgresStore } from '../store/postgres/pg-store.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { alertPayload } from './alert.js';
-import { agentCommandCheck } from './checks/agents.js';
+import { agentCommandCheck, agentLogWritesCheck } from './checks/agents.js';
 import { postgresChecks } from './checks/postgres.js';
 import { processChecks } from './checks/process.js';
 import { sqliteChecks } from './checks/sqlite.js';
@@ -94,7 +95,10 @@ export function installHealth(daemon: Daemon): HealthService {
     );
   }
   if (config.roles.includes('worker'))
-    service.add(agentCommandCheck(() => agentCommands(daemon.config.agents)));
+    service.add(
+      agentCommandCheck(() => agentCommands(daemon.config.agents)),
+      agentLogWritesCheck(logWriteFailures),
+    );
   // Readiness follows the store link at once instead of waiting for the next scheduled run.
   link.on('change', () => service.runner.runSoon('store:ready'));
   const health = service;
