@@ -1,9 +1,10 @@
 import { worstStatus } from '../../shared/health.js';
+import { logWriteFailures } from '../agents/log-file.js';
 import { DEFAULT_PROFILE_NAME, openclawProfile } from '../agents/profile.js';
 import type { ParsedConfig } from '../config/schema.js';
 import type { DaemonContext, DaemonModule } from '../runtime/module.js';
 import { alertPayload } from './alert.js';
-import { agentCommandCheck } from './checks/agents.js';
+import { agentCommandCheck, agentLogWritesCheck } from './checks/agents.js';
 import { postgresChecks } from './checks/postgres.js';
 import { processChecks } from './checks/process.js';
 import { sqliteChecks } from './checks/sqlite.js';
@@ -112,7 +113,11 @@ export const healthModule: DaemonModule = {
       ...storeSpecificChecks(ctx, storeClosers),
     );
     closers.push(...storeClosers);
-    if (config.roles.includes('worker')) health.add(agentCommandCheck(() => agentCommands(config.agents)));
+    if (config.roles.includes('worker'))
+      health.add(
+        agentCommandCheck(() => agentCommands(config.agents)),
+        agentLogWritesCheck(logWriteFailures),
+      );
     health.runner.on('change', (change: StatusChange) => ctx.events.emit('health.change', change));
     // Readiness follows the store link at once instead of waiting for the next scheduled run.
     ctx.events.on('store.change', () => health.runner.runSoon('store:ready'));

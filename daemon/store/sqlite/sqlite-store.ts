@@ -173,8 +173,9 @@ export class SqliteStore implements Store {
       params.push(...query.states);
     }
     if (query.label) {
-      where.push('json_extract(labels, ?) = ?');
-      params.push(`$."${query.label.key.replace(/"/g, '')}"`, query.label.value);
+      // json_each compares the key as data: a JSON path built from it breaks on `\` and `"`.
+      where.push("EXISTS (SELECT 1 FROM json_each(labels) WHERE key = ? AND type = 'text' AND value = ?)");
+      params.push(query.label.key, query.label.value);
     }
     if (query.before_id) {
       where.push('id < ?');
