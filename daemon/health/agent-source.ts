@@ -7,8 +7,6 @@ import type { HealthService } from './service.js';
 export interface ServicesView {
   /** Every configured service with its state and restarts. */
   status(): { name: string; state: string; restarts: number }[];
-  /** Emits `restart` when a restart is scheduled. */
-  on(event: 'restart', listener: (info: { name: string }) => void): unknown;
 }
 
 /** What the task engine hands over. */

@@ -59,7 +59,7 @@ export const tasksModule: DaemonModule = {
       { nodeId: config.node_id, defaultMaxAttempts: config.tasks.default_max_attempts },
       worker,
     );
-    const services = servicesComponent(config, logger, seams);
+    const services = servicesComponent(config, logger, ctx.events, seams);
     const logs = new TaskLogReader(store, launcher.logDir, (id) => launcher.live(id), feed);
 
     ctx.addOperation(
@@ -89,8 +89,8 @@ export const tasksModule: DaemonModule = {
     ctx.use(services);
     ctx.use(worker);
     const engine = { worker, services: services.supervisor };
-    services.supervisor.on('restart', (info) =>
-      ctx.metrics.agentRestarts.inc({ kind: 'service', name: info.name }),
+    ctx.events.on('service.restart', (e) =>
+      ctx.metrics.agentRestarts.inc({ kind: 'service', name: e.service }),
     );
     feed.subscribe((task) => {
       if (task.state === 'running' && task.node_id === config.node_id)

@@ -250,7 +250,13 @@ export class TaskWorker {
       };
     }
     this.deps.logger.info(
-      { task: task.id, attempt: task.attempt, outcome: outcome.kind, next: completion.next },
+      {
+        task: task.id,
+        attempt: task.attempt,
+        outcome: outcome.kind,
+        next: completion.next,
+        ...(outcome.error ? { err: outcome.error } : {}),
+      },
       'agent finished',
     );
     await this.complete(completion);
