@@ -4,7 +4,6 @@ import {
   AgentSupervisor,
   type Clock,
   type RunHandle,
-  type RunOutcome,
   reapSurvivors,
   type SpawnFn,
 } from '../agents/index.js';
@@ -12,7 +11,7 @@ import { sweepRunFiles } from '../agents/run-files.js';
 import { safeName } from '../agents/safe-name.js';
 import type { Logger } from '../log/logger.js';
 import type { Task } from '../store/types.js';
-import type { AgentLauncher, LaunchedRun, RunResult } from './launcher.js';
+import type { AgentLauncher, LaunchedRun } from './launcher.js';
 import type { LiveOutput } from './task-logs.js';
 
 /** Where the supervisor keeps its files under the data dir. */
@@ -21,19 +20,6 @@ export function agentPaths(dataDir: string) {
     journal: join(dataDir, 'agents', 'journal'),
     work: join(dataDir, 'agents', 'runs'),
     logs: join(dataDir, 'agents', 'logs'),
-  };
-}
-
-function toRunResult(o: RunOutcome): RunResult {
-  return {
-    kind: o.kind,
-    retryable: o.retryable,
-    ...(o.result === undefined ? {} : { result: o.result }),
-    ...(o.error === undefined ? {} : { error: o.error }),
-    exitCode: o.exitCode ?? null,
-    signal: o.signal ?? null,
-    durationMs: o.durationMs,
-    peakRssBytes: o.peakRssBytes,
   };
 }
 
@@ -83,7 +69,7 @@ export class SupervisorLauncher implements AgentLauncher {
     this.handles.set(task.id, handle);
     const done = handle.done.then((outcome) => {
       this.handles.delete(task.id);
-      return toRunResult(outcome);
+      return outcome;
     });
     return { pid: handle.pid, cancel: (reason) => handle.cancel(reason), done };
   }

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { cancelTaskSchema, listTasksSchema, SubmitTaskRequest } from '../../shared/api/tasks.js';
 import { newId } from '../../shared/ids.js';
-import { FINAL_TASK_STATES } from '../../shared/tasks.js';
+import { FINAL_TASK_STATES, RETRYABLE_TASK_STATES } from '../../shared/tasks.js';
 import { ApiError } from '../server/api-error.js';
 import type { TaskStore } from '../store/facets.js';
 import type { Task, TaskEvent } from '../store/types.js';
@@ -141,7 +141,7 @@ export class TaskService {
 
   async retry(id: string): Promise<Task> {
     const before = await this.mustGet(id);
-    const task = ['failed', 'dead', 'cancelled'].includes(before.state)
+    const task = RETRYABLE_TASK_STATES.includes(before.state)
       ? await this.store.retryTask(id, this.settings.nodeId)
       : undefined;
     if (task?.state !== 'queued') {

@@ -235,20 +235,9 @@ export class TaskWorker {
       this.wake();
       return;
     }
-    let completion = completionFor(task, this.settings.nodeId, outcome, this.settings);
-    if (entry.stopping === 'cancel' && outcome.kind !== 'succeeded') {
-      completion = { ...completion, next: 'cancelled', event: 'cancelled', error: 'cancelled by request' };
-    }
-    if (entry.stopping === 'shutdown' && outcome.kind !== 'succeeded') {
-      completion = {
-        ...completion,
-        next: 'queued',
-        event: 'requeued',
-        retry_delay_ms: 0,
-        refund_attempt: true,
-        error: 'daemon stopping',
-      };
-    }
+    const completion = completionFor(task, this.settings.nodeId, outcome, this.settings, {
+      ...(entry.stopping ? { stopped: entry.stopping } : {}),
+    });
     this.deps.logger.info(
       {
         task: task.id,
