@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import type { AgentServiceConfig } from '../config/schema.js';
+import { agentBaseEnv } from './agent-env.js';
 import { type BackoffOptions, DEFAULT_BACKOFF, RestartBackoff } from './backoff.js';
 import { type Clock, systemClock } from './clock.js';
 import { stopGroup } from './group-stop.js';
@@ -162,8 +163,7 @@ export class ServiceSupervisor extends EventEmitter<ServiceEvents> {
 
   private launch(slot: Slot): void {
     if (this.stopping) return;
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(this.options.baseEnv ?? process.env)) if (v !== undefined) env[k] = v;
+    const env = agentBaseEnv(this.options.baseEnv ?? process.env, slot.def.pass_env);
     Object.assign(env, slot.def.env);
     const child = this.spawnFn({
       command: slot.def.command,

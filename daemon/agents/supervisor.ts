@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AidosError } from '../errors.js';
+import { agentBaseEnv } from './agent-env.js';
 import { type Clock, systemClock } from './clock.js';
 import { removeJournal, writeJournal } from './journal.js';
 import { type AgentLogger, silentLogger } from './logger.js';
@@ -53,7 +54,7 @@ export interface SupervisorOptions {
   spawn?: SpawnFn;
   /** Logger (pino-compatible). */
   logger?: AgentLogger;
-  /** Environment the agents inherit; defaults to the daemon's. */
+  /** Environment the agents' safe base and pass_env come from; defaults to the daemon's. */
   baseEnv?: NodeJS.ProcessEnv;
 }
 
@@ -105,12 +106,14 @@ export class AgentSupervisor {
       model: spec.model ?? '',
       session_id: spec.sessionId ?? spec.taskId,
     };
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(this.options.baseEnv ?? process.env)) if (v !== undefined) env[k] = v;
+    const env = agentBaseEnv(this.options.baseEnv ?? process.env, profile.passEnv);
     env.TMPDIR = tmpDir;
     for (const [k, v] of Object.entries(profile.env)) env[k] = expandPlaceholders(v, values);
     Object.assign(env, {
       AIDOS_TASK_ID: spec.taskId,
+      AIDOS_TASK_ATTEMPT: String(spec.attempt),
+      AIDOS_TASK_FENCE: String(spec.fence),
+      // The names before AIDOS_TASK_*, kept for agents written against them.
       AIDOS_ATTEMPT: String(spec.attempt),
       AIDOS_FENCE: String(spec.fence),
     });

@@ -27,7 +27,13 @@ export function servicesComponent(
   events: EventBus,
   seams: { spawn?: SpawnFn; clock?: Clock } = {},
 ): DaemonComponent & { supervisor: ServiceSupervisor } {
-  const supervisor = new ServiceSupervisor(config.agents.services, {
+  const services = Object.fromEntries(
+    Object.entries(config.agents.services).map(([name, def]) => [
+      name,
+      { ...def, pass_env: [...new Set([...config.agents.pass_env, ...(def.pass_env ?? [])])] },
+    ]),
+  );
+  const supervisor = new ServiceSupervisor(services, {
     logDir: join(config.data_dir, 'agents', 'logs'),
     killGraceMs: config.agents.kill_grace,
     logger,
