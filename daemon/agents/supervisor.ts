@@ -4,11 +4,11 @@ import { AidosError } from '../errors.js';
 import { agentBaseEnv } from './agent-env.js';
 import { type Clock, systemClock } from './clock.js';
 import { removeJournal, writeJournal } from './journal.js';
+import { runDir, runLogFile } from './layout.js';
 import { type AgentLogger, silentLogger } from './logger.js';
 import { expandPlaceholders, type PlaceholderValues } from './placeholders.js';
 import type { AgentProfile } from './profile.js';
 import { AgentRun, type RunHandle } from './run.js';
-import { safeName } from './safe-name.js';
 import { startTimeOf } from './sampler.js';
 import { execaSpawn, type SpawnFn, withParentDeathSignal } from './spawn.js';
 
@@ -86,14 +86,14 @@ export class AgentSupervisor {
         `task ${spec.taskId} already has a live agent (pid ${this.live.get(spec.taskId)?.pid})`,
       );
     }
-    const runDir = join(spec.workRoot, safeName(spec.taskId), `attempt-${spec.attempt}`);
-    const workdir = join(runDir, 'work');
-    const messageFile = join(runDir, 'message.md');
+    const runFolder = runDir(spec.workRoot, spec.taskId, spec.attempt);
+    const workdir = join(runFolder, 'work');
+    const messageFile = join(runFolder, 'message.md');
     // Synchronous: small local writes, faster than the fs thread pool on the claim-to-spawn path.
     mkdirSync(workdir, { recursive: true });
     // A temp folder per run: what an agent leaves there (OpenClaw leaves its exec state when it is
     // killed) goes with the run folder at retention instead of piling up in /tmp.
-    const tmpDir = join(runDir, 'tmp');
+    const tmpDir = join(runFolder, 'tmp');
     mkdirSync(tmpDir, { recursive: true });
     writeFileSync(messageFile, spec.message);
     const timeoutMs = spec.timeoutMs ?? profile.timeoutMs;
@@ -163,7 +163,7 @@ export class AgentSupervisor {
         killGraceMs: this.options.killGraceMs ?? 5_000,
         memoryLimitMb: profile.memoryLimitMb,
         sampleIntervalMs: this.options.sampleIntervalMs ?? 500,
-        logFile: join(spec.logDir, safeName(spec.taskId), `attempt-${spec.attempt}.log`),
+        logFile: runLogFile(spec.logDir, spec.taskId, spec.attempt),
         logMaxBytes: this.options.logMaxBytes ?? 10 * 1024 * 1024,
         ringLines: this.options.ringLines ?? 200,
         procStartTime,

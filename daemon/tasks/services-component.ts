@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import {
   type Clock,
   type ServiceStatus,
@@ -6,6 +5,7 @@ import {
   type SpawnExit,
   type SpawnFn,
 } from '../agents/index.js';
+import { agentLayout } from '../agents/layout.js';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
 import type { EventBus } from '../runtime/events.js';
@@ -34,7 +34,7 @@ export function servicesComponent(
     ]),
   );
   const supervisor = new ServiceSupervisor(services, {
-    logDir: join(config.data_dir, 'agents', 'logs'),
+    logDir: agentLayout(config.data_dir).logs,
     killGraceMs: config.agents.kill_grace,
     logger,
     ...seams,
