@@ -37,7 +37,16 @@ export const tasksModule: DaemonModule = {
       seams,
     );
     const worker = new TaskWorker(
-      { ...config.tasks, nodeId: config.node_id, slots: config.agents.slots },
+      {
+        nodeId: config.node_id,
+        slots: config.agents.slots,
+        lease_ms: config.tasks.lease,
+        renew_every_ms: config.tasks.renew_every,
+        poll_interval_ms: config.tasks.poll_interval,
+        retention_ms: config.tasks.retention,
+        retry_base_ms: config.tasks.retry_base,
+        retry_max_ms: config.tasks.retry_max,
+      },
       {
         store,
         launcher,

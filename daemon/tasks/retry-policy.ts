@@ -4,10 +4,10 @@ import { backoffDelay } from '../util/backoff.js';
 
 /** Retry settings (`tasks.*`). */
 export interface RetrySettings {
-  /** First retry delay. */
-  retry_base: number;
-  /** Longest retry delay. */
-  retry_max: number;
+  /** First retry delay (tasks.retry_base). */
+  retry_base_ms: number;
+  /** Longest retry delay (tasks.retry_max). */
+  retry_max_ms: number;
 }
 
 /** Why this node stopped the run itself, when it did (a run the node lost is not completed at all). */
@@ -73,7 +73,7 @@ function outcomeCompletion(
       error: `${error} (gave up after ${task.attempt} attempts)`,
     };
   }
-  const delay = backoffDelay(task.attempt, settings.retry_base, settings.retry_max, random);
+  const delay = backoffDelay(task.attempt, settings.retry_base_ms, settings.retry_max_ms, random);
   return {
     ...base,
     next: 'queued',

@@ -13,14 +13,14 @@ export interface WorkerSettings extends RetrySettings {
   nodeId: string;
   /** Agents this node runs at once. */
   slots: number;
-  /** Lease length of a claim. */
-  lease: number;
-  /** How often leases are renewed (well under `lease`). */
-  renew_every: number;
-  /** Fallback poll when no wake-up notification arrives. */
-  poll_interval: number;
-  /** Keep final tasks this long. */
-  retention: number;
+  /** Lease length of a claim (tasks.lease). */
+  lease_ms: number;
+  /** How often leases are renewed, well under the lease (tasks.renew_every). */
+  renew_every_ms: number;
+  /** Fallback poll when no wake-up notification arrives (tasks.poll_interval). */
+  poll_interval_ms: number;
+  /** Keep final tasks this long (tasks.retention). */
+  retention_ms: number;
 }
 
 /** Dependencies of the worker, injectable for tests. */
@@ -88,9 +88,9 @@ export class TaskWorker {
   async start(): Promise<void> {
     await this.recover();
     this.unsubscribe = this.deps.store.onTaskQueued(() => this.wake());
-    this.every(this.settings.poll_interval, () => this.wake());
-    this.every(this.settings.renew_every, () => this.renew());
-    this.every(Math.max(500, Math.floor(this.settings.lease / 2)), () => this.sweepExpired());
+    this.every(this.settings.poll_interval_ms, () => this.wake());
+    this.every(this.settings.renew_every_ms, () => this.renew());
+    this.every(Math.max(500, Math.floor(this.settings.lease_ms / 2)), () => this.sweepExpired());
     this.every(3_600_000, () => this.prune());
     this.wake();
   }
@@ -170,7 +170,7 @@ export class TaskWorker {
         claimed = await this.deps.store.claimTasks(
           this.settings.nodeId,
           this.freeSlots,
-          this.settings.lease,
+          this.settings.lease_ms,
           this.claimableProfiles(),
         );
       } catch (error) {
@@ -289,7 +289,7 @@ export class TaskWorker {
     }
     try {
       const kept = new Set(
-        await this.deps.store.renewLeases(this.settings.nodeId, runs, this.settings.lease),
+        await this.deps.store.renewLeases(this.settings.nodeId, runs, this.settings.lease_ms),
       );
       this.lastRenewOk = this.now();
       for (const run of runs) {
@@ -301,7 +301,7 @@ export class TaskWorker {
     } catch (error) {
       this.deps.storeFailed(error);
       // Cut off from the store: stop our agents before our leases lapse and another node runs them.
-      if (this.now() - this.lastRenewOk > this.settings.lease - this.settings.renew_every) {
+      if (this.now() - this.lastRenewOk > this.settings.lease_ms - this.settings.renew_every_ms) {
         for (const run of runs)
           this.stopRun(run.id, 'isolated', 'store unreachable: lease cannot be renewed');
       }
@@ -333,7 +333,7 @@ export class TaskWorker {
   }
 
   private async prune(): Promise<void> {
-    const cutoff = this.now() - this.settings.retention;
+    const cutoff = this.now() - this.settings.retention_ms;
     try {
       // Local files need no store: a node cut off from it still keeps its disk in check.
       const swept = await this.deps.launcher.sweepFiles(cutoff);

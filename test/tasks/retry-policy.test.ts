@@ -3,7 +3,7 @@ import type { RunOutcome } from '../../daemon/agents/outcome.js';
 import { completionFor } from '../../daemon/tasks/retry-policy.js';
 import type { Task } from '../../shared/tasks.js';
 
-const settings = { retry_base: 1_000, retry_max: 60_000 };
+const settings = { retry_base_ms: 1_000, retry_max_ms: 60_000 };
 
 function task(overrides: Partial<Task> = {}): Task {
   return {
