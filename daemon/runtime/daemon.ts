@@ -125,7 +125,13 @@ export class Daemon {
         }),
     });
     this.server.route(metricsRoute(this.metrics));
-    for (const module of options.modules) module.install(this.contextFor(module));
+    try {
+      for (const module of options.modules) module.install(this.contextFor(module));
+    } catch (error) {
+      // Nothing has started; only the store is open (a config error exits 78 right after this).
+      void this.store.close().catch(() => {});
+      throw error;
+    }
   }
 
   /** The narrow view one module gets. */
