@@ -7,6 +7,7 @@ import { provideAgentHealth } from '../health/agent-source.js';
 import type { Daemon } from '../runtime/daemon.js';
 import type { Task } from '../store/types.js';
 import { TaskCanary } from './canary.js';
+import { ClaimGate } from './claim-gate.js';
 import { servicesComponent } from './services-component.js';
 import { SupervisorLauncher } from './supervisor-launcher.js';
 import { TaskFeed } from './task-feed.js';
@@ -23,10 +24,17 @@ export function installTasks(daemon: Daemon) {
   const profiles = resolveProfiles(config);
   const feed = new TaskFeed();
   const launcher = new SupervisorLauncher(profiles, config.data_dir, config.agents.kill_grace, logger);
+  const gate = new ClaimGate({
+    dataDir: config.data_dir,
+    diskFloorBytes: config.tasks.disk_floor_mb * 1024 * 1024,
+    retryBase: config.tasks.retry_base,
+    retryMax: config.tasks.retry_max,
+  });
   const worker = new TaskWorker(
     { ...config.tasks, nodeId: config.node_id, slots: config.agents.slots },
     {
       store,
+      gate,
       launcher,
       feed,
       logger,
@@ -76,6 +84,7 @@ export function installTasks(daemon: Daemon) {
     daemon.use(worker);
     const engine = { feed, worker, service, launcher, services: services.supervisor };
     provideAgentHealth(daemon.health, engine, store, config.agents.kill_grace);
+    daemon.health.add(gate.healthCheck());
     feed.subscribe((task) => {
       if (task.state === 'running' && task.node_id === config.node_id)
         daemon.health.metrics.claims.inc({ profile: task.profile });
