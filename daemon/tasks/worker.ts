@@ -3,6 +3,7 @@ import { errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { TaskStore } from '../store/facets.js';
 import type { RunCompletion, Task } from '../store/types.js';
+import { type ClaimGate, environmentalCause } from './claim-gate.js';
 import type { AgentLauncher, LaunchedRun } from './launcher.js';
 import { completionFor, type RetrySettings } from './retry-policy.js';
 import type { TaskFeed } from './task-feed.js';
@@ -37,6 +38,8 @@ export interface WorkerDeps {
   storeReady: () => boolean;
   /** Reports a failed store call so readiness reflects it at once. */
   storeFailed: (error: unknown) => void;
+  /** Says when the host cannot take work (disk floor, launches failing with ENOSPC/EMFILE/…). */
+  gate?: ClaimGate;
   /** Clock. */
   now?: () => number;
 }
@@ -165,6 +168,8 @@ export class TaskWorker {
     // Never claim before our previous incarnation's tasks are back in the queue.
     if (!this.recovered) return;
     while (!this.stopped && this.freeSlots > 0 && this.deps.storeReady()) {
+      // The poll interval wakes us again; readiness tells the operator why we wait.
+      if (await this.deps.gate?.blocked()) return;
       let claimed: Task[];
       try {
         claimed = await this.deps.store.claimTasks(
@@ -196,6 +201,24 @@ export class TaskWorker {
     } catch (error) {
       this.active.delete(task.id);
       const message = `agent could not be started: ${errorMessage(error)}`;
+      const cause = this.deps.gate ? environmentalCause(error) : undefined;
+      if (cause && this.deps.gate) {
+        // The host, not the task, is at fault: back to the queue without using up an attempt.
+        const pause = this.deps.gate.launchFailed(cause);
+        this.deps.logger.warn({ task: task.id, err: message, pause_ms: pause }, 'launch deferred');
+        await this.complete({
+          id: task.id,
+          fence: task.fence,
+          node_id: this.settings.nodeId,
+          next: 'queued',
+          event: 'launch_deferred',
+          error: message,
+          retry_delay_ms: pause,
+          refund_attempt: true,
+          detail: { cause, retry_in_ms: pause },
+        });
+        return;
+      }
       this.deps.logger.error({ task: task.id, err: message }, 'launch failed');
       await this.complete({
         id: task.id,
@@ -207,6 +230,7 @@ export class TaskWorker {
       });
       return;
     }
+    this.deps.gate?.launched();
     const startedAt = performance.now();
     // Supervisor overhead: spawn_ms = launcher.launch alone; claim_to_spawn_ms also counts the wait behind
     // earlier tasks of the same claim batch.
