@@ -5,7 +5,7 @@ import type { TaskStore } from '../store/facets.js';
 import type { RunCompletion, Task } from '../store/types.js';
 import { type ClaimGate, environmentalCause } from './claim-gate.js';
 import type { AgentLauncher, LaunchedRun } from './launcher.js';
-import { completionFor, type RetrySettings } from './retry-policy.js';
+import { completionFor, launchFailedCompletion, type RetrySettings } from './retry-policy.js';
 import type { TaskFeed } from './task-feed.js';
 
 /** Worker settings (from `agents.slots` and `tasks.*`). */
@@ -206,28 +206,13 @@ export class TaskWorker {
         // The host, not the task, is at fault: back to the queue without using up an attempt.
         const pause = this.deps.gate.launchFailed(cause);
         this.deps.logger.warn({ task: task.id, err: message, pause_ms: pause }, 'launch deferred');
-        await this.complete({
-          id: task.id,
-          fence: task.fence,
-          node_id: this.settings.nodeId,
-          next: 'queued',
-          event: 'launch_deferred',
-          error: message,
-          retry_delay_ms: pause,
-          refund_attempt: true,
-          detail: { cause, retry_in_ms: pause },
-        });
+        await this.complete(
+          launchFailedCompletion(task, this.settings.nodeId, message, { cause, pause_ms: pause }),
+        );
         return;
       }
       this.deps.logger.error({ task: task.id, err: message }, 'launch failed');
-      await this.complete({
-        id: task.id,
-        fence: task.fence,
-        node_id: this.settings.nodeId,
-        next: 'failed',
-        event: 'failed',
-        error: message,
-      });
+      await this.complete(launchFailedCompletion(task, this.settings.nodeId, message));
       return;
     }
     this.deps.gate?.launched();
