@@ -82,6 +82,9 @@ export function installTasks(daemon: Daemon) {
   if (config.roles.includes('worker')) {
     daemon.use(services);
     daemon.use(worker);
+    daemon.link.on('change', () => {
+      if (daemon.link.ready) worker.storeUp();
+    });
     const engine = { feed, worker, service, launcher, services: services.supervisor };
     provideAgentHealth(daemon.health, engine, store, config.agents.kill_grace);
     daemon.health.add(gate.healthCheck());
