@@ -3,7 +3,7 @@ import type { HealthCheck } from '../health/types.js';
 import { backoffDelay } from '../util/backoff.js';
 
 /** Errors that say the host is short of something (disk, descriptors, processes, memory), not that the task is bad. */
-const ENVIRONMENTAL = ['ENOSPC', 'EDQUOT', 'EMFILE', 'ENFILE', 'EAGAIN', 'ENOMEM'] as const;
+const ENVIRONMENTAL = ['ENOSPC', 'EDQUOT', 'EMFILE', 'ENFILE', 'EAGAIN', 'ENOMEM', 'ENOTINSTALLED'] as const;
 const ENVIRONMENTAL_RE = new RegExp(`\\b(${ENVIRONMENTAL.join('|')})\\b`);
 
 /**
@@ -50,11 +50,11 @@ export class ClaimGate {
   }
 
   /** Records an environmental launch failure; returns the pause (ms) before the next claim. */
-  launchFailed(code: string): number {
+  launchFailed(code: string, message: string): number {
     this.failures += 1;
     const pause = backoffDelay(this.failures, this.s.retryBase, this.s.retryMax);
     this.pausedUntil = this.now() + pause;
-    this.pauseReason = `agent launches fail with ${code}`;
+    this.pauseReason = `agent launches fail with ${code} (${message})`;
     return pause;
   }
 
