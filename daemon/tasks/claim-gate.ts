@@ -68,15 +68,28 @@ export class ClaimGate {
   async blocked(): Promise<string | undefined> {
     const left = this.pausedUntil - this.now();
     if (left > 0) return `${this.pauseReason}: claiming paused for ${left} ms`;
+    if (this.s.diskFloorBytes <= 0) return undefined;
     try {
-      const fs = await statfs(this.s.dataDir);
-      const free = fs.bavail * fs.bsize;
+      const free = await this.freeBytes();
       if (free < this.s.diskFloorBytes)
         return `disk below floor: ${free} bytes free under ${this.s.dataDir}, floor ${this.s.diskFloorBytes} (tasks.disk_floor_mb)`;
     } catch {
       // A data dir we cannot stat fails the launch itself, which pauses claiming above.
     }
     return undefined;
+  }
+
+  private freeAt = 0;
+  private free = Number.POSITIVE_INFINITY;
+
+  /** Free bytes under the data dir, looked up at most every 500 ms: a burst wakes the claim loop per submit. */
+  private async freeBytes(): Promise<number> {
+    if (this.now() - this.freeAt >= 500) {
+      const fs = await statfs(this.s.dataDir);
+      this.free = fs.bavail * fs.bsize;
+      this.freeAt = this.now();
+    }
+    return this.free;
   }
 
   /** Readiness check: fails while the node does not claim. */
