@@ -118,7 +118,9 @@ export class DaemonServer {
   listen(host: string, port: number): Promise<number> {
     return new Promise((resolve, reject) => {
       this.http.once('error', reject);
-      this.http.listen(port, host, () => {
+      // A burst of connections (2,000 clients submitting at once) overflows Node's default
+      // backlog of 511: the kernel drops SYNs and clients wait seconds for the retransmit.
+      this.http.listen({ port, host, backlog: 4096 }, () => {
         this.http.off('error', reject);
         const address = this.http.address();
         resolve(typeof address === 'object' && address ? address.port : port);

@@ -213,7 +213,7 @@ export class TaskWorker {
       const cause = this.deps.gate ? environmentalCause(error) : undefined;
       if (cause && this.deps.gate) {
         // The host, not the task, is at fault: back to the queue without using up an attempt.
-        const pause = this.deps.gate.launchFailed(cause);
+        const pause = this.deps.gate.launchFailed(cause, errorMessage(error));
         this.deps.logger.warn({ task: task.id, err: message, pause_ms: pause }, 'launch deferred');
         await this.complete(
           launchFailedCompletion(task, this.settings.nodeId, message, { cause, pause_ms: pause }),
