@@ -3,6 +3,7 @@ import { createLogger } from '../log/logger.js';
 import { Daemon } from '../runtime/daemon.js';
 import { installTasks } from '../tasks/install.js';
 import { addConfigFlags, type ConfigFlagValues, configFromFlags } from './config-flags.js';
+import { examples } from './help.js';
 
 /** `aidos daemon`: runs until SIGTERM/SIGINT, then shuts down gracefully within shutdown_timeout. */
 export function registerDaemonCommand(program: Command): void {
@@ -10,7 +11,11 @@ export function registerDaemonCommand(program: Command): void {
     .command('daemon')
     .description('run the aidos daemon (aidosd) in the foreground')
     .option('--no-migrate', 'do not apply migrations at start (only verify; not ready while any is pending)');
-  addConfigFlags(cmd, { server: true }).action(async (flags: ConfigFlagValues & { migrate: boolean }) => {
+  examples(addConfigFlags(cmd, { server: true }), [
+    'aidos daemon',
+    'aidos daemon --config /etc/aidos/aidosd.yaml',
+    'aidos daemon --data-dir ./data --listen 127.0.0.1:7421 --set log.level=debug',
+  ]).action(async (flags: ConfigFlagValues & { migrate: boolean }) => {
     const config = configFromFlags(flags);
     if (!flags.migrate) config.store.migrate_on_start = false;
     const logger = createLogger(config.log.level, config.node_id);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { type HealthDocument, healthDocumentSchema } from '../../shared/health.js';
-import { addClientFlags, type ClientFlagValues, clientOptions, intArg } from './client-flags.js';
+import { addClientFlags, type ClientFlagValues, clientOptions, durationArg } from './client-flags.js';
+import { examples } from './help.js';
 import { printJson, table } from './output.js';
 
 /** Nagios-style exit codes, so cron jobs and monitoring can act on `aidos health`. */
@@ -16,7 +17,7 @@ export interface HealthFlags extends ClientFlagValues {
   cluster?: boolean;
   /** Ask for a fresh run instead of cached results. */
   fresh?: boolean;
-  /** Give up after this many ms. */
+  /** Give up after this long, ms (--timeout takes a duration: 5s, 500ms). */
   timeout?: number;
 }
 
@@ -58,17 +59,25 @@ export async function fetchHealth(
   const { url: baseUrl, token } = clientOptions(flags, env);
   const base = baseUrl.replace(/\/+$/, '');
   const url = `${base}${pathFor(flags)}${flags.fresh ? '?fresh=1' : ''}`;
+  // A ref'd timer (AbortSignal.timeout's is not) keeps the process alive until the answer or the
+  // timeout, whatever the server does to the connection.
+  const abort = new AbortController();
+  const timeoutMs = flags.timeout ?? 5_000;
+  const timer = setTimeout(() => abort.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
   let res: Response;
+  let text: string;
   try {
     res = await fetch(url, {
       headers: token ? { authorization: `Bearer ${token}` } : {},
-      signal: AbortSignal.timeout(flags.timeout ?? 5_000),
+      signal: abort.signal,
     });
+    text = await res.text();
   } catch (error) {
     const cause = (error as Error & { cause?: Error }).cause;
     return { error: `${url}: unreachable (${cause?.message ?? (error as Error).message})` };
+  } finally {
+    clearTimeout(timer);
   }
-  const text = await res.text();
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -89,8 +98,17 @@ export function registerHealthCommand(program: Command): void {
     .option('--deep', 'every check, with details')
     .option('--cluster', 'every member of the cluster')
     .option('--fresh', 'run the checks now instead of serving cached results (rate-limited)')
-    .option('--timeout <ms>', 'give up after this many milliseconds', intArg('--timeout', 1, 600_000), 5_000);
-  addClientFlags(cmd).action(async (flags: HealthFlags) => {
+    .option(
+      '--timeout <duration>',
+      'give up after this long (e.g. 5s, 500ms)',
+      durationArg('--timeout'),
+      5_000,
+    );
+  examples(addClientFlags(cmd), [
+    'aidos health',
+    'aidos health --ready --timeout 2s',
+    'aidos health --deep --json | jq .checks',
+  ]).action(async (flags: HealthFlags) => {
     const outcome = await fetchHealth(flags);
     if ('error' in outcome) {
       if (flags.json) printJson({ status: 'unknown', output: outcome.error });

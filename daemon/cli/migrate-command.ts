@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { MigrationStatus } from '../store/migrate/runner.js';
 import { migrationRunner, openStore } from '../store/open.js';
 import { addConfigFlags, type ConfigFlagValues, configFromFlags } from './config-flags.js';
+import { examples } from './help.js';
 import { printJson, table } from './output.js';
 
 function render(rows: MigrationStatus[]): string {
@@ -20,7 +21,10 @@ function render(rows: MigrationStatus[]): string {
 
 /** `aidos migrate status|up|verify`. */
 export function registerMigrateCommand(program: Command): void {
-  const migrate = program.command('migrate').description('inspect and apply store schema migrations');
+  const migrate = examples(
+    program.command('migrate').description('inspect and apply store schema migrations'),
+    ['aidos migrate status', 'aidos migrate up --db postgres://aidos@db/aidos'],
+  );
   const actions: Record<
     string,
     { describe: string; run: (r: ReturnType<typeof migrationRunner>) => Promise<MigrationStatus[]> }
@@ -38,7 +42,10 @@ export function registerMigrateCommand(program: Command): void {
   };
   for (const [name, action] of Object.entries(actions)) {
     const cmd = migrate.command(name).description(action.describe).option('--json', 'print JSON');
-    addConfigFlags(cmd).action(async (flags: ConfigFlagValues & { json?: boolean }) => {
+    examples(addConfigFlags(cmd), [
+      `aidos migrate ${name}`,
+      `aidos migrate ${name} --config /etc/aidos/aidosd.yaml --json`,
+    ]).action(async (flags: ConfigFlagValues & { json?: boolean }) => {
       const config = configFromFlags(flags);
       const store = openStore(config.store, config.node_id);
       try {

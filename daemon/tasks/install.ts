@@ -7,6 +7,7 @@ import { provideAgentHealth } from '../health/agent-source.js';
 import type { Daemon } from '../runtime/daemon.js';
 import type { Task } from '../store/types.js';
 import { TaskCanary } from './canary.js';
+import { operatorRoutes } from './operator-routes.js';
 import { servicesComponent } from './services-component.js';
 import { SupervisorLauncher } from './supervisor-launcher.js';
 import { TaskFeed } from './task-feed.js';
@@ -48,19 +49,25 @@ export function installTasks(daemon: Daemon) {
   const services = servicesComponent(config, logger);
   const logs = new TaskLogReader(store, launcher.logDir, (id) => launcher.live(id), feed);
 
+  const nodeInfo = () =>
+    daemon.nodeInfo({
+      running: worker.runningIds(),
+      free_slots: worker.freeSlots,
+      services: services.supervisor
+        .status()
+        .map((s) => ({ name: s.name, state: s.state, pid: s.pid ?? null, restarts: s.restarts })),
+    });
   daemon.operations.push(
     ...taskOperations(service, logs),
-    operation({
-      name: 'node.info',
-      input: emptyParamsSchema,
-      handle: async () =>
-        daemon.nodeInfo({
-          running: worker.runningIds(),
-          free_slots: worker.freeSlots,
-          services: services.supervisor
-            .status()
-            .map((s) => ({ name: s.name, state: s.state, pid: s.pid ?? null, restarts: s.restarts })),
-        }),
+    operation({ name: 'node.info', input: emptyParamsSchema, handle: async () => nodeInfo() }),
+  );
+  daemon.server.route(
+    ...operatorRoutes({
+      nodeInfo,
+      services: services.supervisor,
+      runs: () => launcher.supervisor.runs(),
+      profileOf: (id) => worker.profileOf(id),
+      taskLogs: logs,
     }),
   );
   daemon.topics.tasks = {

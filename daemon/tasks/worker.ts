@@ -80,6 +80,11 @@ export class TaskWorker {
     return [...this.active.keys()];
   }
 
+  /** The profile of a task running here, if it is. */
+  profileOf(taskId: string): string | undefined {
+    return this.active.get(taskId)?.task.profile;
+  }
+
   get freeSlots(): number {
     return Math.max(0, this.settings.slots - this.active.size);
   }
