@@ -82,6 +82,11 @@ interface Slot {
   readyTimer?: unknown;
 }
 
+/** How a process ended, under the log keys used everywhere (exit_code, signal). */
+function exitFields(exit: SpawnExit): { exit_code: number | null; signal: string | null } {
+  return { exit_code: exit.exitCode ?? null, signal: exit.signal ?? null };
+}
+
 /** Keeps long-lived agent services (e.g. `openclaw gateway run`) up, with restart backoff. */
 export class ServiceSupervisor extends EventEmitter<ServiceEvents> {
   private readonly slots = new Map<string, Slot>();
@@ -205,7 +210,7 @@ export class ServiceSupervisor extends EventEmitter<ServiceEvents> {
     if (decision.giveUp) {
       this.setState(slot, 'errored', undefined);
       this.logger.warn(
-        { service: slot.name, quickCrashes: decision.quickCrashes, exit },
+        { service: slot.name, quick_crashes: decision.quickCrashes, ...exitFields(exit) },
         'service keeps crashing; gave up',
       );
       this.emit('errored', { ...slot.status });
@@ -213,7 +218,10 @@ export class ServiceSupervisor extends EventEmitter<ServiceEvents> {
     }
     this.setState(slot, 'backoff', undefined);
     slot.status.restarts++;
-    this.logger.info({ service: slot.name, delayMs: decision.delayMs, exit }, 'service exited; restarting');
+    this.logger.warn(
+      { service: slot.name, delay_ms: decision.delayMs, restarts: slot.status.restarts, ...exitFields(exit) },
+      'service exited; restarting after backoff',
+    );
     this.emit('restart', { name: slot.name, delayMs: decision.delayMs, restarts: slot.status.restarts });
     slot.timer = this.clock.setTimer(() => this.launch(slot), decision.delayMs);
   }

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { createLogger } from '../log/logger.js';
+import { prettyDestination, wantsPretty } from '../log/pretty.js';
 import { Daemon } from '../runtime/daemon.js';
 import { installTasks } from '../tasks/install.js';
+import { ensureWritableDir } from '../util/writable-dir.js';
 import { addConfigFlags, type ConfigFlagValues, configFromFlags } from './config-flags.js';
 import { examples } from './help.js';
 
@@ -18,7 +20,12 @@ export function registerDaemonCommand(program: Command): void {
   ]).action(async (flags: ConfigFlagValues & { migrate: boolean }) => {
     const config = configFromFlags(flags);
     if (!flags.migrate) config.store.migrate_on_start = false;
-    const logger = createLogger(config.log.level, config.node_id);
+    ensureWritableDir(config.data_dir, 'data_dir');
+    const logger = createLogger(
+      config.log.level,
+      config.node_id,
+      wantsPretty(config.log.format, Boolean(process.stdout.isTTY)) ? prettyDestination() : undefined,
+    );
     const daemon = new Daemon(config, logger);
     installTasks(daemon);
     let signals = 0;

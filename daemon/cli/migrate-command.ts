@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { MigrationStatus } from '../store/migrate/runner.js';
 import { migrationRunner, openStore } from '../store/open.js';
@@ -17,6 +18,13 @@ function render(rows: MigrationStatus[]): string {
       r.checksum.slice(0, 12),
     ]),
   );
+}
+
+/** The path of a SQLite store whose file does not exist, else undefined. */
+function missingSqliteFile(url: string): string | undefined {
+  if (!url.startsWith('sqlite:')) return undefined;
+  const path = url.slice('sqlite:'.length);
+  return path && path !== ':memory:' && !existsSync(path) ? path : undefined;
 }
 
 /** `aidos migrate status|up|verify`. */
@@ -47,17 +55,26 @@ export function registerMigrateCommand(program: Command): void {
       `aidos migrate ${name} --config /etc/aidos/aidosd.yaml --json`,
     ]).action(async (flags: ConfigFlagValues & { json?: boolean }) => {
       const config = configFromFlags(flags);
-      const store = openStore(config.store, config.node_id);
+      const missing = name !== 'up' ? missingSqliteFile(config.store.url) : undefined;
+      // Looking must not create: a database file that does not exist is read as an empty one.
+      const store = openStore(
+        missing ? { ...config.store, url: 'sqlite::memory:' } : config.store,
+        config.node_id,
+      );
       try {
         const runner = migrationRunner(store);
         const rows = await action.run(runner);
         const shown = name === 'up' ? rows : rows;
-        if (flags.json) printJson({ store: store.description, migrations: shown });
+        const description = missing ? config.store.url : store.description;
+        if (flags.json) printJson({ store: description, exists: !missing, migrations: shown });
         else if (name === 'up')
           process.stdout.write(
             rows.length ? `${render(rows)}\napplied ${rows.length} migration(s)\n` : 'up to date\n',
           );
-        else process.stdout.write(`${render(rows)}\n`);
+        else
+          process.stdout.write(
+            `${render(rows)}\n${missing ? `(${missing} does not exist yet: nothing is applied)\n` : ''}`,
+          );
         if (name === 'status' && rows.some((r) => r.state !== 'applied' && r.state !== 'pending'))
           process.exitCode = 65;
       } finally {

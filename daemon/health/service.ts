@@ -49,6 +49,8 @@ export class HealthService implements DaemonComponent {
   private readonly alert: AlertHook;
   private clusterSource: ClusterHealthSource;
   private firstRound = false;
+  /** Each check's status as alerts last saw it; until start-up ends it is only recorded. */
+  private readonly settled = new Map<string, StatusChange['to']>();
 
   constructor(private readonly deps: HealthServiceDeps) {
     const { config, logger } = deps;
@@ -71,16 +73,7 @@ export class HealthService implements DaemonComponent {
       },
       logger,
     );
-    this.runner.on('change', (change: StatusChange) => {
-      // A check's first result being pass is not news; everything else is.
-      if (change.from === undefined && change.to === 'pass') return;
-      const level = change.to === 'pass' ? 'info' : 'warn';
-      logger[level](
-        { check: change.name, from: change.from, to: change.to, output: change.result.observation.output },
-        'health status changed',
-      );
-      void this.alert.send(change);
-    });
+    this.runner.on('change', (change: StatusChange) => this.onChange(change));
     feedHealthMetrics(this.runner, deps.metrics);
     const everyMs = (ms: number) => `*/${Math.max(1, Math.min(59, Math.round(ms / 1000)))} * * * * *`;
     this.scheduler = new HealthScheduler(
@@ -107,6 +100,24 @@ export class HealthService implements DaemonComponent {
       logger,
     );
     this.add(...clusterChecks(() => this.clusterSource));
+  }
+
+  /**
+   * Start-up results (the store "not connected yet" 7 ms before it connects, each check's first
+   * run, a slow check's first result) set the baseline; only later changes against it are news:
+   * logged at info/warn and sent to the alert hook.
+   */
+  private onChange(change: StatusChange): void {
+    const before = this.settled.get(change.name);
+    this.settled.set(change.name, change.to);
+    const startup = !this.firstRound;
+    const news = !startup && before !== undefined && before !== change.to;
+    const level = !news ? 'debug' : change.to === 'pass' ? 'info' : 'warn';
+    this.deps.logger[level](
+      { check: change.name, from: before, to: change.to, output: change.result.observation.output },
+      startup ? 'health status at start-up' : 'health status changed',
+    );
+    if (news) void this.alert.send(change);
   }
 
   /** Registers checks (config overrides and `enabled: false` applied); works before and after start. */

@@ -14,10 +14,7 @@ export function servicesComponent(
     killGraceMs: config.agents.kill_grace,
     logger,
   });
-  supervisor.on('restart', (info) => logger.warn(info, 'agent service exited; restarting after backoff'));
-  supervisor.on('errored', (info) =>
-    logger.error(info, 'agent service keeps crashing; gave up restarting it'),
-  );
+  // The supervisor logs restarts and give-ups itself, once each.
   return {
     name: 'agent-services',
     supervisor,

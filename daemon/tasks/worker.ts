@@ -110,7 +110,11 @@ export class TaskWorker {
   /** Kills agents a crashed daemon left behind, then returns their tasks (and any other of ours) to the queue. */
   private async recover(): Promise<void> {
     const reaped = await this.deps.launcher.reapSurvivors();
-    for (const r of reaped) this.deps.logger.warn(r, 'stopped an agent left by a previous daemon');
+    for (const r of reaped)
+      this.deps.logger.warn(
+        { task_id: r.taskId, agent_pid: r.pid, killed: r.killed },
+        'stopped an agent left by a previous daemon',
+      );
     await this.requeueOwnRuns();
   }
 
@@ -124,7 +128,7 @@ export class TaskWorker {
       );
       for (const task of requeued) {
         this.deps.logger.warn(
-          { task: task.id, state: task.state, attempt: task.attempt },
+          { task_id: task.id, state: task.state, attempt: task.attempt },
           'recovered task from previous run',
         );
         this.deps.feed.publish(task);
@@ -200,7 +204,7 @@ export class TaskWorker {
     } catch (error) {
       this.active.delete(task.id);
       const message = `agent could not be started: ${errorMessage(error)}`;
-      this.deps.logger.error({ task: task.id, err: message }, 'launch failed');
+      this.deps.logger.error({ task_id: task.id, err: message }, 'launch failed');
       await this.complete({
         id: task.id,
         fence: task.fence,
@@ -219,7 +223,7 @@ export class TaskWorker {
       claim_to_spawn_ms: round2(startedAt - claimedAt),
     };
     this.deps.logger.info(
-      { task: task.id, attempt: task.attempt, agent_pid: entry.run.pid, profile: task.profile, ...timing },
+      { task_id: task.id, attempt: task.attempt, agent_pid: entry.run.pid, profile: task.profile, ...timing },
       'agent started',
     );
     this.deps.store
@@ -233,7 +237,7 @@ export class TaskWorker {
     this.active.delete(task.id);
     if (entry.stopping === 'lease_lost' || entry.stopping === 'isolated') {
       this.deps.logger.warn(
-        { task: task.id, reason: entry.stopping },
+        { task_id: task.id, reason: entry.stopping },
         'agent stopped without recording a result (lease lost)',
       );
       this.wake();
@@ -254,7 +258,7 @@ export class TaskWorker {
       };
     }
     this.deps.logger.info(
-      { task: task.id, attempt: task.attempt, outcome: outcome.kind, next: completion.next },
+      { task_id: task.id, attempt: task.attempt, outcome: outcome.kind, next: completion.next },
       'agent finished',
     );
     await this.complete(completion);
@@ -267,7 +271,7 @@ export class TaskWorker {
       this.pendingCompletions.delete(completion.id);
       if (!ok)
         this.deps.logger.warn(
-          { task: completion.id, fence: completion.fence },
+          { task_id: completion.id, fence: completion.fence },
           'completion refused: fence is stale',
         );
       const task = await this.deps.store.getTask(completion.id);
@@ -321,7 +325,7 @@ export class TaskWorker {
     const entry = this.active.get(taskId);
     if (!entry?.run || entry.stopping) return;
     entry.stopping = why;
-    this.deps.logger.warn({ task: taskId, reason }, 'stopping agent');
+    this.deps.logger.warn({ task_id: taskId, reason }, 'stopping agent');
     entry.run.cancel(reason);
   }
 
@@ -333,7 +337,7 @@ export class TaskWorker {
     await this.renew();
     try {
       for (const task of await this.deps.store.requeueExpiredLeases('lease expired')) {
-        this.deps.logger.warn({ task: task.id, state: task.state }, 'lease expired; task re-queued');
+        this.deps.logger.warn({ task_id: task.id, state: task.state }, 'lease expired; task re-queued');
         this.deps.feed.publish(task);
       }
     } catch (error) {
