@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
+import { composeDaemon } from '../compose.js';
 import { createLogger } from '../log/logger.js';
 import { prettyDestination, wantsPretty } from '../log/pretty.js';
-import { Daemon } from '../runtime/daemon.js';
-import { installTasks } from '../tasks/install.js';
 import { ensureWritableDir } from '../util/writable-dir.js';
 import { addConfigFlags, type ConfigFlagValues, configFromFlags } from './config-flags.js';
 import { examples } from './help.js';
@@ -26,8 +25,7 @@ export function registerDaemonCommand(program: Command): void {
       config.node_id,
       wantsPretty(config.log.format, Boolean(process.stdout.isTTY)) ? prettyDestination() : undefined,
     );
-    const daemon = new Daemon(config, logger);
-    installTasks(daemon);
+    const daemon = composeDaemon(config, logger);
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {
       signals++;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { OperatorLogLine, OperatorLogsReply } from '../../shared/api/operator.js';
-import { HttpClient } from '../../shared/client/http-client.js';
+import type { OperatorLogLine } from '../../shared/api/operator.js';
+import { AidosClient } from '../../shared/client/client.js';
 import { WsClient } from '../../shared/client/ws-client.js';
 import type { EventFrame } from '../../shared/protocol.js';
 import { FINAL_TASK_STATES, type Task } from '../../shared/tasks.js';
@@ -29,12 +29,13 @@ function formatLine(line: OperatorLogLine, style: TimeStyle): string {
   return `${formatTime(line.at, style) ?? '-'.padEnd(style.utc ? 20 : 25)} ${line.source} ${stream}| ${line.text}`;
 }
 
-function query(flags: LogsFlags, since?: number): string {
-  const q = new URLSearchParams({ tail: String(flags.tail) });
-  if (flags.task) q.set('task', flags.task);
-  if (flags.service) q.set('service', flags.service);
-  if (since !== undefined) q.set('since', String(since));
-  return `/api/v1/logs?${q}`;
+function query(flags: LogsFlags, since?: number) {
+  return {
+    tail: flags.tail,
+    ...(flags.task ? { task: flags.task } : {}),
+    ...(flags.service ? { service: flags.service } : {}),
+    ...(since !== undefined ? { since } : {}),
+  };
 }
 
 /** --task ID -f: the task's live output, pushed over the client WebSocket, until it ends. */
@@ -69,7 +70,7 @@ async function followTask(flags: LogsFlags, id: string): Promise<void> {
 }
 
 /** Services (and the merged view) have no pushed feed: ask for what came since the last line, every second. */
-async function followPolling(flags: LogsFlags, http: HttpClient, first: OperatorLogLine[]): Promise<void> {
+async function followPolling(flags: LogsFlags, client: AidosClient, first: OperatorLogLine[]): Promise<void> {
   let since = Math.max(0, ...first.map((l) => l.at ?? 0));
   let seen = new Set(first.filter((l) => l.at === since).map((l) => `${l.source}|${l.stream}|${l.text}`));
   let stopped = false;
@@ -80,7 +81,7 @@ async function followPolling(flags: LogsFlags, http: HttpClient, first: Operator
   process.once('SIGTERM', stop);
   while (!stopped) {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const { lines } = await http.request<OperatorLogsReply>('GET', query(flags, since));
+    const { lines } = await client.logs(query(flags, since));
     const fresh = lines.filter((l) => !(l.at === since && seen.has(`${l.source}|${l.stream}|${l.text}`)));
     for (const line of fresh) process.stdout.write(`${formatLine(line, flags)}\n`);
     if (fresh.length) {
@@ -106,11 +107,11 @@ export function registerLogsCommand(program: Command): void {
     'aidos logs --task t_01jabc -f',
   ]).action(async (flags: LogsFlags) => {
     if (flags.task && flags.service) throw new UsageError('give --task or --service, not both');
-    const http = new HttpClient(clientOptions(flags));
+    const client = new AidosClient(clientOptions(flags));
     if (flags.follow && flags.task) return followTask(flags, flags.task);
-    const { lines } = await http.request<OperatorLogsReply>('GET', query(flags));
+    const { lines } = await client.logs(query(flags));
     if (flags.json && !flags.follow) return printJson({ lines });
     for (const line of lines) process.stdout.write(`${formatLine(line, flags)}\n`);
-    if (flags.follow) await followPolling(flags, http, lines);
+    if (flags.follow) await followPolling(flags, client, lines);
   });
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { StatusReply } from '../../shared/api/operator.js';
-import { HttpClient } from '../../shared/client/http-client.js';
+import { AidosClient } from '../../shared/client/client.js';
 import { formatDuration } from '../../shared/duration.js';
 import type { HealthDocument } from '../../shared/health.js';
 import { addClientFlags, type ClientFlagValues, clientOptions } from './client-flags.js';
@@ -65,7 +65,7 @@ export function registerStatusCommand(program: Command): void {
   examples(addClientFlags(cmd), ['aidos status', 'aidos status --url http://10.0.0.11:7420 --json']).action(
     async (flags: ClientFlagValues) => {
       const options = clientOptions(flags);
-      const status = await new HttpClient(options).request<StatusReply>('GET', '/api/v1/status');
+      const status = await new AidosClient(options).status();
       const [ready, cluster] = await Promise.all([
         fetchHealth({ ...flags, ready: true }),
         fetchHealth({ ...flags, cluster: true }),

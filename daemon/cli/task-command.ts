@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { HttpClient } from '../../shared/client/http-client.js';
+import { AidosClient } from '../../shared/client/client.js';
 import { WsClient } from '../../shared/client/ws-client.js';
 import type { EventFrame } from '../../shared/protocol.js';
 import { FINAL_TASK_STATES, type Task, type TaskEvent, taskStateSchema } from '../../shared/tasks.js';
@@ -11,7 +11,7 @@ import { readMessage } from './message-input.js';
 import { printJson } from './output.js';
 import { renderTask, renderTaskList } from './task-display.js';
 import { waitForTask } from './task-wait.js';
-import { type ListFlags, listQuery, watchTasks } from './task-watch.js';
+import { type ListFlags, listInput, watchTasks } from './task-watch.js';
 import { parseWhen } from './time-arg.js';
 
 function addWaitFlags(cmd: Command): Command {
@@ -120,11 +120,7 @@ function registerSubmit(task: Command): void {
       ...(flags.runAfter !== undefined ? { run_after: flags.runAfter } : {}),
     };
     const options = clientOptions(flags);
-    const { task: submitted } = await new HttpClient(options).request<{ task: Task }>(
-      'POST',
-      '/api/v1/tasks',
-      body,
-    );
+    const { task: submitted } = await new AidosClient(options).submitTask(body);
     const final = flags.wait ? await waitForTask(options, submitted.id, flags.waitTimeout) : submitted;
     if (flags.json) printJson(final);
     else if (flags.wait) process.stdout.write(`${renderTask(final, [], flags)}\n`);
@@ -152,10 +148,7 @@ function registerList(task: Command): void {
     'aidos task list --label team=ops --json | jq ".tasks[].id"',
   ]).action(async (flags: ListFlags) => {
     if (flags.watch) return watchTasks(flags);
-    const page = await new HttpClient(clientOptions(flags)).request<{ tasks: Task[]; next: string | null }>(
-      'GET',
-      `/api/v1/tasks?${listQuery(flags)}`,
-    );
+    const page = await new AidosClient(clientOptions(flags)).listTasks(listInput(flags));
     if (flags.json) return printJson(page);
     process.stdout.write(`${renderTaskList(page.tasks, flags)}\n`);
     if (page.next) process.stdout.write(`(more: --before ${page.next})\n`);
@@ -172,10 +165,7 @@ function registerShow(task: Command): void {
     async (id: string, flags: ClientFlagValues & TimeStyle & { wait?: boolean; waitTimeout: number }) => {
       const options = clientOptions(flags);
       if (flags.wait) await waitForTask(options, id, flags.waitTimeout);
-      const detail = await new HttpClient(options).request<{ task: Task; events: TaskEvent[] }>(
-        'GET',
-        `/api/v1/tasks/${encodeURIComponent(id)}`,
-      );
+      const detail = await new AidosClient(options).getTask(id);
       if (flags.json) printJson(detail);
       else process.stdout.write(`${renderTask(detail.task, detail.events, flags)}\n`);
       if (flags.wait) exitForTask(detail.task);
@@ -199,12 +189,9 @@ function registerCancelRetry(task: Command): void {
         ? ['aidos task cancel t_01jabc --reason "wrong prompt"']
         : ['aidos task retry t_01jabc', 'aidos task retry t_01jabc --json'],
     ).action(async (id: string, flags: ClientFlagValues & { reason?: string }) => {
-      const body = flags.reason ? { reason: flags.reason } : {};
-      const { task: t } = await new HttpClient(clientOptions(flags)).request<{ task: Task }>(
-        'POST',
-        `/api/v1/tasks/${encodeURIComponent(id)}/${verb}`,
-        body,
-      );
+      const client = new AidosClient(clientOptions(flags));
+      const { task: t } =
+        verb === 'cancel' ? await client.cancelTask(id, flags.reason) : await client.retryTask(id);
       if (flags.json) printJson(t);
       else
         process.stdout.write(
@@ -228,12 +215,11 @@ function registerLogs(task: Command): void {
   ]).action(
     async (id: string, flags: ClientFlagValues & { attempt?: number; tail: number; follow?: boolean }) => {
       if (flags.follow) return followLogs(flags, id);
-      const q = new URLSearchParams({ tail: String(flags.tail) });
-      if (flags.attempt) q.set('attempt', String(flags.attempt));
-      const logs = await new HttpClient(clientOptions(flags)).request<{ lines: { text: string }[] }>(
-        'GET',
-        `/api/v1/tasks/${encodeURIComponent(id)}/logs?${q}`,
-      );
+      const logs = await new AidosClient(clientOptions(flags)).taskLogs({
+        id,
+        tail: flags.tail,
+        ...(flags.attempt ? { attempt: flags.attempt } : {}),
+      });
       if (flags.json) return printJson(logs);
       for (const line of logs.lines) process.stdout.write(`${line.text}\n`);
     },

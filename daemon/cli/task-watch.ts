@@ -1,7 +1,8 @@
+import type { OperationInput } from '../../shared/api/operations.js';
+import { AidosClient } from '../../shared/client/client.js';
 import { ClientError } from '../../shared/client/errors.js';
-import { HttpClient } from '../../shared/client/http-client.js';
 import { WsClient } from '../../shared/client/ws-client.js';
-import type { Task } from '../../shared/tasks.js';
+import type { TaskState } from '../../shared/tasks.js';
 import { type ClientFlagValues, clientOptions } from './client-flags.js';
 import type { TimeStyle } from './format.js';
 import { renderTaskList } from './task-display.js';
@@ -21,13 +22,14 @@ export type ListFlags = ClientFlagValues &
     watch?: boolean;
   };
 
-/** The list's query string. */
-export function listQuery(flags: ListFlags): URLSearchParams {
-  const q = new URLSearchParams({ limit: String(flags.limit) });
-  if (flags.state) q.set('state', flags.state);
-  if (flags.label) q.set('label', flags.label);
-  if (flags.before) q.set('before', flags.before);
-  return q;
+/** The task.list input the flags ask for (--state is validated when parsed). */
+export function listInput(flags: ListFlags): OperationInput<'task.list'> {
+  return {
+    limit: flags.limit,
+    ...(flags.state ? { state: flags.state.split(',') as TaskState[] } : {}),
+    ...(flags.label ? { label: flags.label } : {}),
+    ...(flags.before ? { before: flags.before } : {}),
+  };
 }
 
 /**
@@ -36,7 +38,7 @@ export function listQuery(flags: ListFlags): URLSearchParams {
  */
 export async function watchTasks(flags: ListFlags): Promise<void> {
   const options = clientOptions(flags);
-  const http = new HttpClient(options);
+  const client = new AidosClient(options);
   const ws = new WsClient(options);
   let drawing = false;
   let again = false;
@@ -49,7 +51,7 @@ export async function watchTasks(flags: ListFlags): Promise<void> {
     try {
       do {
         again = false;
-        const page = await http.request<{ tasks: Task[] }>('GET', `/api/v1/tasks?${listQuery(flags)}`);
+        const page = await client.listTasks(listInput(flags));
         const body = flags.json ? JSON.stringify(page) : renderTaskList(page.tasks, flags);
         const head = process.stdout.isTTY ? '\x1b[2J\x1b[H' : '';
         process.stdout.write(`${head}${body}\n${flags.json ? '' : '\n'}`);

@@ -1,3 +1,4 @@
+import { OPERATOR_PATHS } from '../../shared/api/operations.js';
 import type { OperatorLogLine, ProcessRow, StatusReply } from '../../shared/api/operator.js';
 import type { NodeInfo } from '../../shared/protocol.js';
 import type { RunHandle } from '../agents/run.js';
@@ -101,7 +102,7 @@ export function operatorRoutes(source: OperatorSource): HttpRoute[] {
   return [
     {
       method: 'GET',
-      path: '/api/v1/status',
+      path: OPERATOR_PATHS.status,
       auth: 'token',
       handle: () => {
         const body: StatusReply = {
@@ -113,7 +114,7 @@ export function operatorRoutes(source: OperatorSource): HttpRoute[] {
     },
     {
       method: 'GET',
-      path: '/api/v1/logs',
+      path: OPERATOR_PATHS.logs,
       auth: 'token',
       handle: async (ctx) => {
         const since = sinceParam(ctx);
