@@ -2,7 +2,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { AidosClient } from '../../shared/client/client.js';
 import { WsClient } from '../../shared/client/ws-client.js';
 import type { EventFrame } from '../../shared/protocol.js';
-import { FINAL_TASK_STATES, type Task, type TaskEvent, taskStateSchema } from '../../shared/tasks.js';
+import { FINAL_TASK_STATES, type Task, taskStateSchema } from '../../shared/tasks.js';
 import { addClientFlags, type ClientFlagValues, clientOptions, durationArg, intArg } from './client-flags.js';
 import { EXIT } from './exit-codes.js';
 import type { TimeStyle } from './format.js';
