@@ -114,7 +114,8 @@ export function registerCompletionCommand(program: Command): void {
     .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(Object.keys(SHELLS)))
     .description('print a shell completion script (bash, zsh or fish)');
   examples(cmd, [
-    'source <(aidos completion bash)          # in ~/.bashrc',
+    'aidos completion bash > ~/.local/share/bash-completion/completions/aidos',
+    'source <(aidos completion bash)          # or this line in ~/.bashrc',
     'aidos completion zsh > ~/.zfunc/_aidos     # with fpath+=(~/.zfunc) in ~/.zshrc',
     'aidos completion fish > ~/.config/fish/completions/aidos.fish',
   ]).action((shell: string) => {

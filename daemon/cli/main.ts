@@ -44,8 +44,10 @@ export async function main(argv: string[]): Promise<void> {
       process.stderr.write(`error: ${error.message}\n(run "${path} --help" for usage)\n`);
       process.exit(EXIT.usage);
     }
-    process.stderr.write(`aidos: ${errorMessage(error)}\n`);
-    if (error instanceof ClientError) process.exit(exitForClientError(error));
+    const code = error instanceof ClientError ? exitForClientError(error) : undefined;
+    const prefix = code === EXIT.storeDown ? 'the daemon answered but its store is down: ' : '';
+    process.stderr.write(`aidos: ${prefix}${errorMessage(error)}\n`);
+    if (code !== undefined) process.exit(code);
     if (error instanceof WaitTimeoutError) process.exit(EXIT.waitTimeout);
     process.exit(exitCodeFor(error));
   }
