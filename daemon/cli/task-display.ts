@@ -29,7 +29,10 @@ export function attemptRows(events: TaskEvent[], style: TimeStyle): (string | nu
 
 function cancelReason(task: Task, events: TaskEvent[]): string | null {
   if (task.state !== 'cancelled' && !task.cancel_requested) return null;
-  const asked = [...events].reverse().find((e) => e.kind.startsWith('cancel'));
+  // The reason is on the request (cancel_requested, or cancelled for a queued task), not the outcome.
+  const asked = [...events]
+    .reverse()
+    .find((e) => e.kind.startsWith('cancel') && typeof e.detail.reason === 'string');
   const reason = (asked?.detail as { reason?: unknown } | undefined)?.reason;
   return typeof reason === 'string' ? reason : task.error;
 }

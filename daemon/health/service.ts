@@ -13,7 +13,7 @@ import type { AgentHealthSource, CanaryRunner, ClusterHealthSource } from './pro
 import { isEnabled, resolveCheck } from './resolve.js';
 import { HealthRunner } from './runner.js';
 import { HealthScheduler } from './scheduler.js';
-import type { HealthCheck, StatusChange } from './types.js';
+import type { CheckResult, HealthCheck, ResolvedCheck, StatusChange } from './types.js';
 
 /** What the health service is built from. */
 export interface HealthServiceDeps {
@@ -31,6 +31,8 @@ export interface HealthServiceDeps {
   logger: Logger;
   /** Membership now: the cluster module's when it provides one, else this node alone. */
   cluster: () => ClusterHealthSource;
+  /** The daemon is running (not starting, not draining): status changes are news only then. */
+  running?: () => boolean;
   /** Released on stop (samplers, diagnostics pools). */
   closers?: (() => void | Promise<void>)[];
 }
@@ -50,6 +52,8 @@ export class HealthService implements DaemonComponent {
   private firstRound = false;
   /** Each check's status as alerts last saw it; until start-up ends it is only recorded. */
   private readonly settled = new Map<string, StatusChange['to']>();
+  /** Checks that have had their first result since the daemon began running. */
+  private readonly baselined = new Set<string>();
 
   constructor(private readonly deps: HealthServiceDeps) {
     const { config, logger } = deps;
@@ -71,7 +75,7 @@ export class HealthService implements DaemonComponent {
       },
       logger,
     );
-    this.runner.on('change', (change: StatusChange) => this.onChange(change));
+    this.runner.on('result', (result: CheckResult, check: ResolvedCheck) => this.onResult(result, check));
     feedHealthMetrics(this.runner, deps.metrics);
     const everyMs = (ms: number) => `*/${Math.max(1, Math.min(59, Math.round(ms / 1000)))} * * * * *`;
     this.scheduler = new HealthScheduler(
@@ -105,17 +109,31 @@ export class HealthService implements DaemonComponent {
    * run, a slow check's first result) set the baseline; only later changes against it are news:
    * logged at info/warn and sent to the alert hook.
    */
-  private onChange(change: StatusChange): void {
-    const before = this.settled.get(change.name);
-    this.settled.set(change.name, change.to);
-    const startup = !this.firstRound;
-    const news = !startup && before !== undefined && before !== change.to;
-    const level = !news ? 'debug' : change.to === 'pass' ? 'info' : 'warn';
+  private onResult(result: CheckResult, check: ResolvedCheck): void {
+    const before = this.settled.get(result.name);
+    this.settled.set(result.name, result.status);
+    // Start-up lasts until the daemon runs *and* each check has settled once since (its reported
+    // status caught up with what it measures): services start after the first round, so it says
+    // "down" for a moment, and hysteresis keeps that for a round more.
+    const running = this.firstRound && (this.deps.running?.() ?? true);
+    const quiet = !running || !this.baselined.has(result.name);
+    if (running && result.status === result.rawStatus) this.baselined.add(result.name);
+    if (before === result.status) return;
+    const news = !quiet && before !== undefined;
+    const level = !news ? 'debug' : result.status === 'pass' ? 'info' : 'warn';
     this.deps.logger[level](
-      { check: change.name, from: before, to: change.to, output: change.result.observation.output },
-      startup ? 'health status at start-up' : 'health status changed',
+      { check: result.name, from: before, to: result.status, output: result.observation.output },
+      news ? 'health status changed' : 'health status changed (start-up or shutdown: not alerted)',
     );
-    if (news) void this.alert.send(change);
+    if (news)
+      void this.alert.send({
+        name: result.name,
+        from: before,
+        to: result.status,
+        affects: check.affects,
+        result,
+        nodeId: this.deps.nodeId,
+      });
   }
 
   /** Registers checks (config overrides and `enabled: false` applied); works before and after start. */
