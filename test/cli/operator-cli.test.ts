@@ -57,7 +57,7 @@ describe('operator commands against a real daemon', () => {
     };
     const ticker = script(
       'ticker.cjs',
-      "console.log('svc hello'); let n = 0; setInterval(() => console.log(`tick ${++n}`), 200);",
+      "console.log('svc hello'); let n = 0; setInterval(() => console.log('tick ' + ++n), 200);",
     );
     const breakable = script(
       'breakable.cjs',
@@ -249,7 +249,7 @@ describe('operator commands against a real daemon', () => {
       'the services-down alert',
     );
     const all = await sent();
-    
+
     expect(all.filter((a) => a.from === null)).toEqual([]);
     expect(all.filter((a) => a.check === 'store:ready')).toEqual([]);
     expect(all.find((a) => a.check === 'agents:services-down')).toMatchObject({ from: 'pass', to: 'warn' });
