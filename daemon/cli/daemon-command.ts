@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { composeDaemon } from '../compose.js';
 import { createLogger } from '../log/logger.js';
-import { prettyDestination, wantsPretty } from '../log/pretty.js';
+import { wantsPretty } from '../log/pretty-format.js';
 import { ensureWritableDir } from '../util/writable-dir.js';
 import { addConfigFlags, type ConfigFlagValues, configFromFlags } from './config-flags.js';
 import { examples } from './help.js';
@@ -23,7 +23,10 @@ export function registerDaemonCommand(program: Command): void {
     const logger = createLogger(
       config.log.level,
       config.node_id,
-      wantsPretty(config.log.format, Boolean(process.stdout.isTTY)) ? prettyDestination() : undefined,
+      // Loaded only when used: every other command starts faster without pino-pretty.
+      wantsPretty(config.log.format, Boolean(process.stdout.isTTY))
+        ? (await import('../log/pretty.js')).prettyDestination()
+        : undefined,
     );
     const daemon = composeDaemon(config, logger);
     let signals = 0;

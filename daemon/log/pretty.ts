@@ -1,14 +1,6 @@
 import type pino from 'pino';
 import pretty from 'pino-pretty';
 
-/** How the daemon writes its log: auto = pretty on a terminal, JSON lines otherwise. */
-export type LogFormat = 'auto' | 'json' | 'pretty';
-
-/** Whether the log should be pretty for this format and output. */
-export function wantsPretty(format: LogFormat, stdoutIsTty: boolean): boolean {
-  return format === 'pretty' || (format === 'auto' && stdoutIsTty);
-}
-
 /**
  * Human-readable lines for a person at a terminal (`10:04:05.123 INFO: aidosd started` with the
  * fields below), coloured unless NO_COLOR is set or the output is not a terminal. Journald and

@@ -18,7 +18,7 @@ export function ensureWritableDir(path: string, key: string): void {
         ? `permission denied: cannot write ${path}${uid}`
         : code === 'EROFS'
           ? `${path} is on a read-only file system`
-          : `cannot use ${path} (${(cause as Error).message})`;
+          : `cannot create ${path} (${(cause as Error).message})`;
     throw new AidosError('config', `${key}: ${why}`, { field: key, cause });
   }
 }

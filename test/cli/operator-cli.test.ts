@@ -39,7 +39,7 @@ function startAidos(args: string[], env: Record<string, string>) {
   };
 }
 
-describe('operator commands against a real daemon', () => {
+describe('operator commands against a real daemon', { timeout: 90_000 }, () => {
   let dir: string;
   let daemon: DaemonProcess;
   let env: Record<string, string>;
@@ -256,7 +256,7 @@ describe('operator commands against a real daemon', () => {
   });
 });
 
-describe('daemon log format', () => {
+describe('daemon log format', { timeout: 60_000 }, () => {
   it('is pretty on a terminal (colours off with NO_COLOR) and JSON lines on a pipe', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'aidos-pretty-'));
     try {
