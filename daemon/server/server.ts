@@ -165,7 +165,7 @@ export class DaemonServer {
       refuse(entry ? '503 Service Unavailable' : '404 Not Found');
       return;
     }
-    const authenticated = isAuthenticated(req, url, this.options.tokens);
+    const authenticated = isAuthenticated(req, url, this.options.tokens, true);
     if (entry.endpoint.requireToken && !authenticated) {
       refuse('401 Unauthorized');
       return;

@@ -112,6 +112,9 @@ export const tasksModule: DaemonModule = {
     if (!config.roles.includes('worker')) return;
     ctx.use(services);
     ctx.use(worker);
+    ctx.events.on('store.change', () => {
+      if (ctx.link.ready) worker.storeUp();
+    });
     const engine = { worker, services: services.supervisor };
     ctx.events.on('service.restart', (e) =>
       ctx.metrics.agentRestarts.inc({ kind: 'service', name: e.service }),

@@ -69,6 +69,7 @@ export class TaskWorker {
   private stopped = false;
   private lastRenewOk: number;
   private recovered = false;
+  private started = false;
   private readonly now: () => number;
 
   constructor(
@@ -95,6 +96,7 @@ export class TaskWorker {
 
   async start(): Promise<void> {
     await this.recover();
+    this.started = true;
     this.unsubscribe = this.deps.store.onTaskQueued(() => this.wake());
     this.every(this.settings.poll_interval_ms, () => this.wake());
     this.every(this.settings.renew_every_ms, () => this.renew());
@@ -141,6 +143,13 @@ export class TaskWorker {
     } catch (error) {
       this.deps.storeFailed(error);
     }
+  }
+
+  /** The store link came up: recover our previous runs and claim now, not at the next lease sweep. */
+  storeUp(): void {
+    // Before start, survivors of a previous daemon may not be reaped yet: start recovers itself.
+    if (this.stopped || !this.started) return;
+    void this.requeueOwnRuns().then(() => this.wake());
   }
 
   /** Asks for a claim round; coalesces wake-ups that arrive while one runs. */
