@@ -1,5 +1,6 @@
 import { type AgentEnvelope, parseEnvelope } from './envelope.js';
 import type { SpawnExit } from './spawn.js';
+import { tellingLine } from './telling-line.js';
 
 /** How a run ended, coarsely; the task engine decides retries from this and `retryable`. */
 export type RunOutcomeKind =
@@ -49,6 +50,8 @@ export interface RunFacts {
   stdoutTail: string;
   /** Last non-empty output line, for error messages. */
   lastLine: string | undefined;
+  /** Recent stderr lines, oldest first: the summary of a crash comes from the most telling one. */
+  stderrLines?: string[];
   /** Wall time, ms. */
   durationMs: number;
   /** Peak RSS, bytes. */
@@ -97,8 +100,9 @@ export function classify(f: RunFacts): RunOutcome {
       false,
     );
   }
+  const line = tellingLine(f.stderrLines ?? []) ?? f.lastLine;
   if (f.exit.signal || (f.exit.exitCode !== undefined && f.exit.exitCode >= 128)) {
-    return out('crashed', withLine(`agent crashed (${exitText(f.exit)})`, f.lastLine), true);
+    return out('crashed', withLine(`agent crashed (${exitText(f.exit)})`, line), true);
   }
   if (f.exit.exitCode === 2 || result?.status === 'timeout') {
     return out('timeout', result?.error?.message ?? 'agent reported a timeout (exit 2)', true);
@@ -112,5 +116,5 @@ export function classify(f: RunFacts): RunOutcome {
   // running the same command again cannot help.
   if (result?.error?.kind === 'cli_error') return out('failed', `cli_error: ${result.error.message}`, false);
   if (result?.error) return out('failed', `${result.error.kind}: ${result.error.message}`, true);
-  return out('failed', withLine(`agent failed (${exitText(f.exit)})`, f.lastLine), true);
+  return out('failed', withLine(`agent failed (${exitText(f.exit)})`, line), true);
 }

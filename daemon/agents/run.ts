@@ -181,6 +181,10 @@ export class AgentRun implements RunHandle {
       stop: this.stop,
       stdoutTail: this.stdoutTail.text(),
       lastLine: this.lastLine,
+      stderrLines: this.ring
+        .lines()
+        .filter((l) => l.stream === 'stderr')
+        .map((l) => l.text),
       durationMs: this.s.clock.now() - this.startedAt,
       peakRssBytes: this.sampler.peakRssBytes,
       cpuMs: this.sampler.cpuMs,

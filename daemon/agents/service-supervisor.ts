@@ -130,6 +130,12 @@ export class ServiceSupervisor extends EventEmitter<ServiceEvents> {
     return [...this.slots.values()].map((s) => ({ ...s.status }));
   }
 
+  /** The live process of a service (pid, its /proc start time, when it was spawned), if one is up. */
+  process(name: string): { pid: number; startTime: number; startedAt: number } | undefined {
+    const child = this.slots.get(name)?.child;
+    return child ? { pid: child.pid, startTime: child.startTime, startedAt: child.startedAt } : undefined;
+  }
+
   /** Recent output lines of a service, oldest first. */
   recentLines(name: string): OutputLine[] {
     return this.slots.get(name)?.ring.lines() ?? [];

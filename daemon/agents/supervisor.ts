@@ -151,7 +151,7 @@ export class AgentSupervisor {
         startedAt: this.clock.now(),
       });
     } catch (error) {
-      this.logger.warn({ task: spec.taskId, err: String(error) }, 'cannot write agent journal');
+      this.logger.warn({ task_id: spec.taskId, err: String(error) }, 'cannot write agent journal');
     }
     const run = new AgentRun(
       spec.taskId,

@@ -1,5 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import type { ClientOptions } from '../../shared/client/http-client.js';
+import { DurationError, parseDuration } from '../../shared/duration.js';
+import { UsageError } from './usage.js';
 
 /** --url / --token shared by every command that talks to a running daemon. */
 export interface ClientFlagValues {
@@ -11,16 +13,27 @@ export interface ClientFlagValues {
   json?: boolean;
 }
 
+const URL_PATTERN = /^https?:\/\/[^/]+/;
+
+function urlProblem(url: string): string | undefined {
+  return URL_PATTERN.test(url) ? undefined : `"${url}" is not an http:// URL (e.g. http://127.0.0.1:7420)`;
+}
+
 export function addClientFlags(cmd: Command): Command {
   return cmd
-    .option('--url <url>', 'daemon URL (env AIDOS_URL, default http://127.0.0.1:7420)')
+    .option('--url <url>', 'daemon URL (env AIDOS_URL, default http://127.0.0.1:7420)', (value: string) => {
+      const problem = urlProblem(value);
+      if (problem) throw new InvalidArgumentError(`--url: ${problem}`);
+      return value;
+    })
     .option('--token <token>', 'API token (env AIDOS_TOKEN)')
     .option('--json', 'print JSON');
 }
 
 export function clientOptions(flags: ClientFlagValues, env: NodeJS.ProcessEnv = process.env): ClientOptions {
   const url = flags.url ?? env.AIDOS_URL ?? 'http://127.0.0.1:7420';
-  if (!/^https?:\/\/[^/]+/.test(url)) throw new InvalidArgumentError(`--url: "${url}" is not an http:// URL`);
+  const problem = urlProblem(url);
+  if (problem) throw new UsageError(`${flags.url ? '--url' : 'AIDOS_URL'}: ${problem}`);
   const token = flags.token ?? env.AIDOS_TOKEN;
   return { url, ...(token ? { token } : {}) };
 }
@@ -35,11 +48,17 @@ export function intArg(flag: string, min: number, max: number) {
   };
 }
 
-/** A commander argument parser for positive numbers (seconds). */
-export function positiveArg(flag: string) {
+/** A commander argument parser for durations (shared/duration.ts rule), as milliseconds above zero. */
+export function durationArg(flag: string) {
   return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${flag} must be a positive number`);
-    return n;
+    let ms: number;
+    try {
+      ms = parseDuration(value);
+    } catch (error) {
+      if (error instanceof DurationError) throw new InvalidArgumentError(`${flag}: ${error.message}`);
+      throw error;
+    }
+    if (ms <= 0) throw new InvalidArgumentError(`${flag}: must be longer than 0`);
+    return ms;
   };
 }

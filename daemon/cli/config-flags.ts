@@ -41,15 +41,24 @@ export function addConfigFlags(cmd: Command, options: { server?: boolean } = {})
 /** Turns parsed flags into config: file < AIDOS_* env < --set < named flags. */
 export function configFromFlags(flags: ConfigFlagValues, env: NodeJS.ProcessEnv = process.env): Config {
   const values: Record<string, unknown> = {};
+  const flagNames: Record<string, string> = {};
   for (const pair of flags.set ?? []) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new AidosError('config', `--set ${pair}: expected key=value`, { field: '--set' });
     const key = pair.slice(0, eq);
     values[key] = coerceText(leafAtPath(configSchema, key.split('.')), pair.slice(eq + 1));
+    flagNames[key] = `--set ${key}`;
   }
-  if (flags.dataDir !== undefined) values.data_dir = flags.dataDir;
-  if (flags.db !== undefined) values['store.url'] = flags.db;
-  if (flags.listen !== undefined) values.listen = flags.listen;
-  if (flags.nodeId !== undefined) values.node_id = flags.nodeId;
-  return loadConfig({ ...(flags.config ? { file: flags.config } : {}), env, flags: values });
+  const named: [keyof ConfigFlagValues, string, string][] = [
+    ['dataDir', 'data_dir', '--data-dir'],
+    ['db', 'store.url', '--db'],
+    ['listen', 'listen', '--listen'],
+    ['nodeId', 'node_id', '--node-id'],
+  ];
+  for (const [flag, key, name] of named) {
+    if (flags[flag] === undefined) continue;
+    values[key] = flags[flag];
+    flagNames[key] = name;
+  }
+  return loadConfig({ ...(flags.config ? { file: flags.config } : {}), env, flags: values, flagNames });
 }

@@ -2,7 +2,10 @@ import type { Command } from 'commander';
 import { composeDaemon } from '../compose.js';
 import { flushBounded } from '../log/destination.js';
 import { createLogger } from '../log/logger.js';
+import { wantsPretty } from '../log/pretty-format.js';
+import { ensureWritableDir } from '../util/writable-dir.js';
 import { addConfigFlags, type ConfigFlagValues, configFromFlags } from './config-flags.js';
+import { examples } from './help.js';
 
 /** `aidos daemon`: runs until SIGTERM/SIGINT, then shuts down gracefully within shutdown_timeout. */
 export function registerDaemonCommand(program: Command): void {
@@ -10,10 +13,22 @@ export function registerDaemonCommand(program: Command): void {
     .command('daemon')
     .description('run the aidos daemon (aidosd) in the foreground')
     .option('--no-migrate', 'do not apply migrations at start (only verify; not ready while any is pending)');
-  addConfigFlags(cmd, { server: true }).action(async (flags: ConfigFlagValues & { migrate: boolean }) => {
+  examples(addConfigFlags(cmd, { server: true }), [
+    'aidos daemon',
+    'aidos daemon --config /etc/aidos/aidosd.yaml',
+    'aidos daemon --data-dir ./data --listen 127.0.0.1:7421 --set log.level=debug',
+  ]).action(async (flags: ConfigFlagValues & { migrate: boolean }) => {
     const config = configFromFlags(flags);
     if (!flags.migrate) config.store.migrate_on_start = false;
-    const logger = createLogger(config.log.level, config.node_id);
+    ensureWritableDir(config.data_dir, 'data_dir');
+    const logger = createLogger(
+      config.log.level,
+      config.node_id,
+      // Loaded only when used: every other command starts faster without pino-pretty.
+      wantsPretty(config.log.format, Boolean(process.stdout.isTTY))
+        ? (await import('../log/pretty.js')).prettyDestination()
+        : undefined,
+    );
     const daemon = composeDaemon(config, logger);
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {

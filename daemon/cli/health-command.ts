@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import type { HealthPathView } from '../../shared/api/operations.js';
 import { AidosClient, type HealthFetch } from '../../shared/client/client.js';
 import type { HealthDocument } from '../../shared/health.js';
-import { addClientFlags, type ClientFlagValues, clientOptions, intArg } from './client-flags.js';
+import { addClientFlags, type ClientFlagValues, clientOptions, durationArg } from './client-flags.js';
+import { examples } from './help.js';
 import { printJson, table } from './output.js';
 
 /** Nagios-style exit codes, so cron jobs and monitoring can act on `aidos health`. */
@@ -18,7 +19,7 @@ export interface HealthFlags extends ClientFlagValues {
   cluster?: boolean;
   /** Ask for a fresh run instead of cached results. */
   fresh?: boolean;
-  /** Give up after this many ms. */
+  /** Give up after this long, ms (--timeout takes a duration: 5s, 500ms). */
   timeout?: number;
 }
 
@@ -72,8 +73,17 @@ export function registerHealthCommand(program: Command): void {
     .option('--deep', 'every check, with details')
     .option('--cluster', 'every member of the cluster')
     .option('--fresh', 'run the checks now instead of serving cached results (rate-limited)')
-    .option('--timeout <ms>', 'give up after this many milliseconds', intArg('--timeout', 1, 600_000), 5_000);
-  addClientFlags(cmd).action(async (flags: HealthFlags) => {
+    .option(
+      '--timeout <duration>',
+      'give up after this long (e.g. 5s, 500ms)',
+      durationArg('--timeout'),
+      5_000,
+    );
+  examples(addClientFlags(cmd), [
+    'aidos health',
+    'aidos health --ready --timeout 2s',
+    'aidos health --deep --json | jq .checks',
+  ]).action(async (flags: HealthFlags) => {
     const outcome = await fetchHealth(flags);
     if ('error' in outcome) {
       if (flags.json) printJson({ status: 'unknown', output: outcome.error });

@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { MigrationStatus } from '../store/migrate/runner.js';
 import { migrationRunner, openStore } from '../store/open.js';
 import { addConfigFlags, type ConfigFlagValues, configFromFlags } from './config-flags.js';
+import { examples } from './help.js';
 import { printJson, table } from './output.js';
 
 function render(rows: MigrationStatus[]): string {
@@ -18,9 +20,19 @@ function render(rows: MigrationStatus[]): string {
   );
 }
 
+/** The path of a SQLite store whose file does not exist, else undefined. */
+function missingSqliteFile(url: string): string | undefined {
+  if (!url.startsWith('sqlite:')) return undefined;
+  const path = url.slice('sqlite:'.length);
+  return path && path !== ':memory:' && !existsSync(path) ? path : undefined;
+}
+
 /** `aidos migrate status|up|verify`. */
 export function registerMigrateCommand(program: Command): void {
-  const migrate = program.command('migrate').description('inspect and apply store schema migrations');
+  const migrate = examples(
+    program.command('migrate').description('inspect and apply store schema migrations'),
+    ['aidos migrate status', 'aidos migrate up --db postgres://aidos@db/aidos'],
+  );
   const actions: Record<
     string,
     { describe: string; run: (r: ReturnType<typeof migrationRunner>) => Promise<MigrationStatus[]> }
@@ -38,19 +50,31 @@ export function registerMigrateCommand(program: Command): void {
   };
   for (const [name, action] of Object.entries(actions)) {
     const cmd = migrate.command(name).description(action.describe).option('--json', 'print JSON');
-    addConfigFlags(cmd).action(async (flags: ConfigFlagValues & { json?: boolean }) => {
+    examples(addConfigFlags(cmd), [
+      `aidos migrate ${name}`,
+      `aidos migrate ${name} --config /etc/aidos/aidosd.yaml --json`,
+    ]).action(async (flags: ConfigFlagValues & { json?: boolean }) => {
       const config = configFromFlags(flags);
-      const store = openStore(config.store, config.node_id);
+      const missing = name !== 'up' ? missingSqliteFile(config.store.url) : undefined;
+      // Looking must not create: a database file that does not exist is read as an empty one.
+      const store = openStore(
+        missing ? { ...config.store, url: 'sqlite::memory:' } : config.store,
+        config.node_id,
+      );
       try {
         const runner = migrationRunner(store);
         const rows = await action.run(runner);
         const shown = name === 'up' ? rows : rows;
-        if (flags.json) printJson({ store: store.description, migrations: shown });
+        const description = missing ? config.store.url : store.description;
+        if (flags.json) printJson({ store: description, exists: !missing, migrations: shown });
         else if (name === 'up')
           process.stdout.write(
             rows.length ? `${render(rows)}\napplied ${rows.length} migration(s)\n` : 'up to date\n',
           );
-        else process.stdout.write(`${render(rows)}\n`);
+        else
+          process.stdout.write(
+            `${render(rows)}\n${missing ? `(${missing} does not exist yet: nothing is applied)\n` : ''}`,
+          );
         if (name === 'status' && rows.some((r) => r.state !== 'applied' && r.state !== 'pending'))
           process.exitCode = 65;
       } finally {

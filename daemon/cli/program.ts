@@ -1,8 +1,13 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { registerCompletionCommand } from './completion-command.js';
+import { registerConfigCommand } from './config-command.js';
 import { registerDaemonCommand } from './daemon-command.js';
 import { registerHealthCommand } from './health-command.js';
+import { examples } from './help.js';
+import { registerLogsCommand } from './logs-command.js';
 import { registerMigrateCommand } from './migrate-command.js';
+import { registerStatusCommand } from './status-command.js';
 import { registerTaskCommand } from './task-command.js';
 
 /** The `aidos` command tree. */
@@ -11,12 +16,24 @@ export function buildProgram(): Command {
     .description('AIDOS ops: supervise, cluster and check fleets of OpenClaw agents')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
+    .showSuggestionAfterError(true)
     // Set before subcommands are added: commander copies these settings into each at creation.
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  examples(program, [
+    'aidos daemon --config /etc/aidos/aidosd.yaml',
+    'aidos status',
+    'aidos task submit -m "hello" --wait',
+    'aidos logs -f',
+    'aidos config check',
+  ]);
   registerDaemonCommand(program);
+  registerStatusCommand(program);
   registerMigrateCommand(program);
   registerTaskCommand(program);
+  registerLogsCommand(program);
   registerHealthCommand(program);
+  registerConfigCommand(program);
+  registerCompletionCommand(program);
   return program;
 }

@@ -1,7 +1,16 @@
 import { ClientError } from '../../shared/client/errors.js';
 import type { ClientOptions } from '../../shared/client/http-client.js';
 import { WsClient } from '../../shared/client/ws-client.js';
+import { formatDuration } from '../../shared/duration.js';
 import { FINAL_TASK_STATES, type Task } from '../../shared/tasks.js';
+
+/** --wait-timeout ran out while the task was still going (exit 4; the task itself goes on). */
+export class WaitTimeoutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WaitTimeoutError';
+  }
+}
 
 /** Waits (pushed events, no polling) until a task reaches a final state; rejects after timeoutMs. */
 export async function waitForTask(options: ClientOptions, id: string, timeoutMs: number): Promise<Task> {
@@ -9,7 +18,12 @@ export async function waitForTask(options: ClientOptions, id: string, timeoutMs:
   try {
     return await new Promise<Task>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new ClientError(`timed out after ${timeoutMs} ms waiting for task ${id}`, 0)),
+        () =>
+          reject(
+            new WaitTimeoutError(
+              `task ${id} still not finished after ${formatDuration(timeoutMs)} (--wait-timeout); it keeps running`,
+            ),
+          ),
         timeoutMs,
       );
       const settle = (task: Task) => {

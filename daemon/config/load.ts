@@ -3,7 +3,9 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
+import { formatDuration } from '../../shared/duration.js';
 import { AidosError } from '../errors.js';
+import { keyAsSet, leafPaths, type Provenance, userSet } from './provenance.js';
 import { configSchema, type ParsedConfig, type RawConfig } from './schema.js';
 import { baseType, leafAtPath, pathForEnvName } from './schema-walk.js';
 import { isLoopbackHost } from './units.js';
@@ -16,6 +18,8 @@ export type Config = ParsedConfig & {
   store: ParsedConfig['store'] & { url: string };
   /** Where the config came from, for logs. */
   source: { file?: string };
+  /** Where each key the user set came from (file, env, flag); the rest are defaults. */
+  provenance: Provenance;
 };
 
 /** Where a configuration comes from; later sources win: file < env < flags. */
@@ -26,6 +30,8 @@ export interface ConfigSources {
   env?: NodeJS.ProcessEnv;
   /** Values from CLI flags, keyed by dotted config path. */
   flags?: Record<string, unknown>;
+  /** The flag each `flags` key was given with (`--data-dir`, `--set tasks.lease`), for messages. */
+  flagNames?: Record<string, string>;
 }
 
 const ENV_PREFIX = 'AIDOS_';
@@ -86,7 +92,7 @@ function readFileConfig(file: string): Record<string, unknown> {
   return doc as Record<string, unknown>;
 }
 
-function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
+function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, provenance: Provenance): void {
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith(ENV_PREFIX) || NOT_CONFIG_ENV.has(name) || name.startsWith('AIDOS_TEST_')) continue;
     if (value === undefined) continue;
@@ -97,6 +103,7 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
       });
     }
     setPath(raw, found.path, coerceText(found.leaf, value));
+    provenance[found.path.join('.')] = { source: 'env', name };
   }
 }
 
@@ -117,16 +124,16 @@ export function defaultDataDir(env: NodeJS.ProcessEnv): string {
   return join(stateHome, 'aidos');
 }
 
-function formatIssue(issue: z.core.$ZodIssue): { path: string; message: string } {
+function formatIssue(issue: z.core.$ZodIssue, provenance: Provenance): { path: string; message: string } {
   const path = issue.path.map(String).join('.') || '(root)';
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.map((k) => [...issue.path.map(String), k].join('.'));
     return {
       path: keys[0] as string,
-      message: `unknown key${keys.length > 1 ? 's' : ''} ${keys.join(', ')}`,
+      message: `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => keyAsSet(provenance, k)).join(', ')}`,
     };
   }
-  return { path, message: `${path}: ${issue.message}` };
+  return { path, message: `${keyAsSet(provenance, path)}: ${issue.message}` };
 }
 
 /** Loads, merges and validates configuration; throws AidosError('config') naming the key. */
@@ -134,7 +141,9 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   const env = sources.env ?? process.env;
   const file = sources.file ?? env.AIDOS_CONFIG;
   const raw: Record<string, unknown> = file ? readFileConfig(file) : {};
-  applyEnv(raw, env);
+  const provenance: Provenance = {};
+  if (file) for (const path of leafPaths(raw)) provenance[path] = { source: 'file', file };
+  applyEnv(raw, env, provenance);
   for (const [key, value] of Object.entries(sources.flags ?? {})) {
     if (value === undefined) continue;
     const path = key.split('.');
@@ -142,10 +151,11 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       throw new AidosError('config', `${key}: not a configuration key (see docs/config.md)`, { field: key });
     }
     setPath(raw, path, value);
+    provenance[key] = { source: 'flag', flag: sources.flagNames?.[key] ?? `--set ${key}` };
   }
   const parsed = configSchema.safeParse(raw as RawConfig);
   if (!parsed.success) {
-    const issue = formatIssue(parsed.error.issues[0] as z.core.$ZodIssue);
+    const issue = formatIssue(parsed.error.issues[0] as z.core.$ZodIssue, provenance);
     throw new AidosError('config', `invalid config: ${issue.message}`, { field: issue.path });
   }
   const cfg = parsed.data;
@@ -184,11 +194,22 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     });
   }
   if (cfg.tasks.renew_every >= cfg.tasks.lease) {
-    throw new AidosError('config', 'invalid config: tasks.renew_every: must be shorter than tasks.lease', {
-      field: 'tasks.renew_every',
+    // Blame the key the user set: a short lease alone must not be reported as a bad renew_every.
+    const blamed = userSet(provenance, 'tasks.lease') && !userSet(provenance, 'tasks.renew_every');
+    const message = blamed
+      ? `${keyAsSet(provenance, 'tasks.lease')}: must be longer than tasks.renew_every (${formatDuration(cfg.tasks.renew_every)})`
+      : `${keyAsSet(provenance, 'tasks.renew_every')}: must be shorter than tasks.lease (${formatDuration(cfg.tasks.lease)})`;
+    throw new AidosError('config', `invalid config: ${message}`, {
+      field: blamed ? 'tasks.lease' : 'tasks.renew_every',
     });
   }
   const dataDir = resolve(cfg.data_dir ?? defaultDataDir(env));
   const url = cfg.store.url ?? `sqlite:${join(dataDir, 'aidos.db')}`;
-  return { ...cfg, data_dir: dataDir, store: { ...cfg.store, url }, source: file ? { file } : {} };
+  return {
+    ...cfg,
+    data_dir: dataDir,
+    store: { ...cfg.store, url },
+    source: file ? { file } : {},
+    provenance,
+  };
 }

@@ -67,9 +67,11 @@ export const configSchema = z
     log: z
       .object({
         level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+        /** auto: pretty lines on a terminal, JSON lines otherwise (journald, files, pipes). */
+        format: z.enum(['auto', 'json', 'pretty']).default('auto'),
       })
       .strict()
-      .default({ level: 'info' }),
+      .prefault({}),
     store: z
       .object({
         url: z

@@ -1,25 +1,17 @@
 import { z } from 'zod';
+import { parseDuration } from '../../shared/duration.js';
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** A duration as milliseconds: a number of ms, or a string like "500ms", "30s", "5m", "2h", "7d". */
+/**
+ * A config duration as milliseconds, by the project-wide rule of shared/duration.ts: units always,
+ * a bare number refused (no config key names its unit).
+ */
 export const duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value < 0) {
-      ctx.addIssue({ code: 'custom', message: 'must be a non-negative number of milliseconds' });
-      return z.NEVER;
-    }
-    return value;
-  }
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value.trim());
-  if (!match) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `"${value}" is not a duration (use e.g. 500ms, 30s, 5m, 2h, 7d)`,
-    });
+  try {
+    return parseDuration(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
     return z.NEVER;
   }
-  return Math.round(Number(match[1]) * (UNIT_MS[match[2] as string] as number));
 });
 
 /** host:port with a port in 0..65535; IPv6 hosts in brackets. */

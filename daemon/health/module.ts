@@ -103,6 +103,7 @@ export const healthModule: DaemonModule = {
       logger,
       cluster,
       closers,
+      running: () => ctx.node.phase() === 'running',
     });
     service = health;
     const storeClosers: (() => Promise<void>)[] = [];

@@ -13,7 +13,7 @@ import type { AgentHealthSource, CanaryRunner, ClusterHealthSource } from './pro
 import { isEnabled, resolveCheck } from './resolve.js';
 import { HealthRunner } from './runner.js';
 import { HealthScheduler } from './scheduler.js';
-import type { HealthCheck, StatusChange } from './types.js';
+import type { CheckResult, HealthCheck, ResolvedCheck, StatusChange } from './types.js';
 
 /** What the health service is built from. */
 export interface HealthServiceDeps {
@@ -31,6 +31,8 @@ export interface HealthServiceDeps {
   logger: Logger;
   /** Membership now: the cluster module's when it provides one, else this node alone. */
   cluster: () => ClusterHealthSource;
+  /** The daemon is running (not starting, not draining): status changes are news only then. */
+  running?: () => boolean;
   /** Released on stop (samplers, diagnostics pools). */
   closers?: (() => void | Promise<void>)[];
 }
@@ -48,6 +50,10 @@ export class HealthService implements DaemonComponent {
   private readonly scheduler: HealthScheduler;
   private readonly alert: AlertHook;
   private firstRound = false;
+  /** Each check's status as alerts last saw it; until start-up ends it is only recorded. */
+  private readonly settled = new Map<string, StatusChange['to']>();
+  /** Checks that have had their first result since the daemon began running. */
+  private readonly baselined = new Set<string>();
 
   constructor(private readonly deps: HealthServiceDeps) {
     const { config, logger } = deps;
@@ -69,16 +75,7 @@ export class HealthService implements DaemonComponent {
       },
       logger,
     );
-    this.runner.on('change', (change: StatusChange) => {
-      // A check's first result being pass is not news; everything else is.
-      if (change.from === undefined && change.to === 'pass') return;
-      const level = change.to === 'pass' ? 'info' : 'warn';
-      logger[level](
-        { check: change.name, from: change.from, to: change.to, output: change.result.observation.output },
-        'health status changed',
-      );
-      void this.alert.send(change);
-    });
+    this.runner.on('result', (result: CheckResult, check: ResolvedCheck) => this.onResult(result, check));
     feedHealthMetrics(this.runner, deps.metrics);
     const everyMs = (ms: number) => `*/${Math.max(1, Math.min(59, Math.round(ms / 1000)))} * * * * *`;
     this.scheduler = new HealthScheduler(
@@ -105,6 +102,38 @@ export class HealthService implements DaemonComponent {
       logger,
     );
     this.add(...clusterChecks(deps.cluster));
+  }
+
+  /**
+   * Start-up results (the store "not connected yet" 7 ms before it connects, each check's first
+   * run, a slow check's first result) set the baseline; only later changes against it are news:
+   * logged at info/warn and sent to the alert hook.
+   */
+  private onResult(result: CheckResult, check: ResolvedCheck): void {
+    const before = this.settled.get(result.name);
+    this.settled.set(result.name, result.status);
+    // Start-up lasts until the daemon runs *and* each check has settled once since (its reported
+    // status caught up with what it measures): services start after the first round, so it says
+    // "down" for a moment, and hysteresis keeps that for a round more.
+    const running = this.firstRound && (this.deps.running?.() ?? true);
+    const quiet = !running || !this.baselined.has(result.name);
+    if (running && result.status === result.rawStatus) this.baselined.add(result.name);
+    if (before === result.status) return;
+    const news = !quiet && before !== undefined;
+    const level = !news ? 'debug' : result.status === 'pass' ? 'info' : 'warn';
+    this.deps.logger[level](
+      { check: result.name, from: before, to: result.status, output: result.observation.output },
+      news ? 'health status changed' : 'health status changed (start-up or shutdown: not alerted)',
+    );
+    if (news)
+      void this.alert.send({
+        name: result.name,
+        from: before,
+        to: result.status,
+        affects: check.affects,
+        result,
+        nodeId: this.deps.nodeId,
+      });
   }
 
   /** Registers checks (config overrides and `enabled: false` applied); works before and after start. */

@@ -72,7 +72,13 @@ export class StoreLink {
     if (before.reachable !== this.state.reachable || before.migrated !== this.state.migrated) {
       this.state.since = Date.now();
       this.logger.info(
-        { store: this.store.description, ...this.state },
+        {
+          store: this.store.description,
+          reachable: this.state.reachable,
+          migrated: this.state.migrated,
+          latency_ms: this.state.latencyMs === null ? null : Math.round(this.state.latencyMs * 1000) / 1000,
+          err: this.state.error ?? undefined,
+        },
         this.ready ? 'store ready' : 'store not ready',
       );
       this.events.emit('store.change', this.state);
@@ -87,7 +93,7 @@ export class StoreLink {
       const applied = await this.runner.up();
       for (const m of applied)
         this.logger.info(
-          { version: m.version, name: m.name, duration_ms: m.duration_ms },
+          { version: m.version, migration: m.name, duration_ms: m.duration_ms },
           'migration applied',
         );
     } else {

@@ -8,6 +8,7 @@ import type { Task } from '../store/types.js';
 import { provideAgentHealth } from './agent-health.js';
 import { TaskCanary } from './canary.js';
 import { ClaimGate } from './claim-gate.js';
+import { operatorRoutes } from './operator-routes.js';
 import { servicesComponent } from './services-component.js';
 import { SupervisorLauncher } from './supervisor-launcher.js';
 import { TaskFeed } from './task-feed.js';
@@ -79,19 +80,25 @@ export const tasksModule: DaemonModule = {
     const services = servicesComponent(config, logger, ctx.events, seams);
     const logs = new TaskLogReader(store, launcher.logDir, (id) => launcher.live(id), feed);
 
+    const nodeInfo = () =>
+      ctx.node.info({
+        running: worker.runningIds(),
+        free_slots: worker.freeSlots,
+        services: services.supervisor
+          .status()
+          .map((s) => ({ name: s.name, state: s.state, pid: s.pid ?? null, restarts: s.restarts })),
+      });
     ctx.addOperation(
       ...taskOperations(service, logs),
-      operation({
-        name: 'node.info',
-        input: emptyParamsSchema,
-        handle: async () =>
-          ctx.node.info({
-            running: worker.runningIds(),
-            free_slots: worker.freeSlots,
-            services: services.supervisor
-              .status()
-              .map((s) => ({ name: s.name, state: s.state, pid: s.pid ?? null, restarts: s.restarts })),
-          }),
+      operation({ name: 'node.info', input: emptyParamsSchema, handle: async () => nodeInfo() }),
+    );
+    ctx.addRoute(
+      ...operatorRoutes({
+        nodeInfo,
+        services: services.supervisor,
+        runs: () => launcher.supervisor.runs(),
+        profileOf: (id) => worker.profileOf(id),
+        taskLogs: logs,
       }),
     );
     ctx.addTopic('tasks', {

@@ -85,6 +85,11 @@ export class TaskWorker {
     return [...this.active.keys()];
   }
 
+  /** The profile of a task running here, if it is. */
+  profileOf(taskId: string): string | undefined {
+    return this.active.get(taskId)?.task.profile;
+  }
+
   get freeSlots(): number {
     return Math.max(0, this.settings.slots - this.active.size);
   }
@@ -111,7 +116,11 @@ export class TaskWorker {
   /** Kills agents a crashed daemon left behind, then returns their tasks (and any other of ours) to the queue. */
   private async recover(): Promise<void> {
     const reaped = await this.deps.launcher.reapSurvivors();
-    for (const r of reaped) this.deps.logger.warn(r, 'stopped an agent left by a previous daemon');
+    for (const r of reaped)
+      this.deps.logger.warn(
+        { task_id: r.taskId, agent_pid: r.pid, killed: r.killed },
+        'stopped an agent left by a previous daemon',
+      );
     await this.requeueOwnRuns();
   }
 
@@ -125,7 +134,7 @@ export class TaskWorker {
       );
       for (const task of requeued) {
         this.deps.logger.warn(
-          { task: task.id, state: task.state, attempt: task.attempt },
+          { task_id: task.id, state: task.state, attempt: task.attempt },
           'recovered task from previous run',
         );
         this.deps.feed.publish(task);
@@ -214,13 +223,13 @@ export class TaskWorker {
       if (cause && this.deps.gate) {
         // The host, not the task, is at fault: back to the queue without using up an attempt.
         const pause = this.deps.gate.launchFailed(cause, errorMessage(error));
-        this.deps.logger.warn({ task: task.id, err: message, pause_ms: pause }, 'launch deferred');
+        this.deps.logger.warn({ task_id: task.id, err: message, pause_ms: pause }, 'launch deferred');
         await this.complete(
           launchFailedCompletion(task, this.settings.nodeId, message, { cause, pause_ms: pause }),
         );
         return;
       }
-      this.deps.logger.error({ task: task.id, err: message }, 'launch failed');
+      this.deps.logger.error({ task_id: task.id, err: message }, 'launch failed');
       await this.complete(launchFailedCompletion(task, this.settings.nodeId, message));
       return;
     }
@@ -233,7 +242,7 @@ export class TaskWorker {
       claim_to_spawn_ms: round2(startedAt - claimedAt),
     };
     this.deps.logger.info(
-      { task: task.id, attempt: task.attempt, agent_pid: entry.run.pid, profile: task.profile, ...timing },
+      { task_id: task.id, attempt: task.attempt, agent_pid: entry.run.pid, profile: task.profile, ...timing },
       'agent started',
     );
     this.deps.store
@@ -247,7 +256,7 @@ export class TaskWorker {
     this.active.delete(task.id);
     if (entry.stopping === 'lease_lost' || entry.stopping === 'isolated') {
       this.deps.logger.warn(
-        { task: task.id, reason: entry.stopping },
+        { task_id: task.id, reason: entry.stopping },
         'agent stopped without recording a result (lease lost)',
       );
       this.wake();
@@ -258,7 +267,7 @@ export class TaskWorker {
     });
     this.deps.logger.info(
       {
-        task: task.id,
+        task_id: task.id,
         attempt: task.attempt,
         outcome: outcome.kind,
         next: completion.next,
@@ -276,7 +285,7 @@ export class TaskWorker {
       this.pendingCompletions.delete(completion.id);
       if (!ok)
         this.deps.logger.warn(
-          { task: completion.id, fence: completion.fence },
+          { task_id: completion.id, fence: completion.fence },
           'completion refused: fence is stale',
         );
       const task = await this.deps.store.getTask(completion.id);
@@ -330,7 +339,7 @@ export class TaskWorker {
     const entry = this.active.get(taskId);
     if (!entry?.run || entry.stopping) return;
     entry.stopping = why;
-    this.deps.logger.warn({ task: taskId, reason }, 'stopping agent');
+    this.deps.logger.warn({ task_id: taskId, reason }, 'stopping agent');
     entry.run.cancel(reason);
   }
 
@@ -342,7 +351,7 @@ export class TaskWorker {
     await this.renew();
     try {
       for (const task of await this.deps.store.requeueExpiredLeases('lease expired')) {
-        this.deps.logger.warn({ task: task.id, state: task.state }, 'lease expired; task re-queued');
+        this.deps.logger.warn({ task_id: task.id, state: task.state }, 'lease expired; task re-queued');
         this.deps.feed.publish(task);
       }
     } catch (error) {

@@ -97,6 +97,12 @@ export const HEALTH_LIVE_ALIAS = '/health/live';
 /** Which health document to fetch. */
 export type HealthPathView = keyof typeof HEALTH_PATHS;
 
+/** Operator views that are HTTP only (`aidos status`, `aidos logs`); see shared/api/operator.ts. */
+export const OPERATOR_PATHS = {
+  status: '/api/v1/status',
+  logs: '/api/v1/logs',
+} as const;
+
 /** The Prometheus endpoint. */
 export const METRICS_PATH = '/metrics';
 /** The client WebSocket path. */

@@ -3,10 +3,12 @@ import {
   type HealthPathView,
   type HttpOperationName,
   OPERATION_ROUTES,
+  OPERATOR_PATHS,
   type OperationInput,
   type OperationResult,
   type OperationRoute,
 } from '../api/operations.js';
+import type { OperatorLogsReply, StatusReply } from '../api/operator.js';
 import { type HealthDocument, healthDocumentSchema } from '../health.js';
 import { type ClientOptions, HttpClient } from './http-client.js';
 
@@ -88,6 +90,21 @@ export class AidosClient {
     return this.call('task.logs', input);
   }
 
+  /** This node and its service and agent processes (`aidos status`). */
+  status(): Promise<StatusReply> {
+    return this.http.request<StatusReply>('GET', OPERATOR_PATHS.status);
+  }
+
+  /** Recent output of services and running agents, merged, oldest first (`aidos logs`). */
+  logs(
+    query: { task?: string; service?: string; tail?: number; since?: number } = {},
+  ): Promise<OperatorLogsReply> {
+    const q = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) q.set(key, String(value));
+    const qs = q.toString();
+    return this.http.request<OperatorLogsReply>('GET', `${OPERATOR_PATHS.logs}${qs ? `?${qs}` : ''}`);
+  }
+
   /** This node's summary. */
   nodeInfo(): Promise<OperationResult<'node.info'>> {
     return this.call('node.info', {});
@@ -102,17 +119,26 @@ export class AidosClient {
     options: { fresh?: boolean; timeoutMs?: number } = {},
   ): Promise<HealthFetch> {
     const url = `${this.base}${HEALTH_PATHS[view]}${options.fresh ? '?fresh=1' : ''}`;
+    // A ref'd timer (AbortSignal.timeout's is not) keeps a CLI alive until the answer or the
+    // timeout, whatever the server does to the connection (on Node 20 a socket closed on connect
+    // left a promise nothing settles, and the process exited 13 with no output).
+    const abort = new AbortController();
+    const timeoutMs = options.timeoutMs ?? 5_000;
+    const timer = setTimeout(() => abort.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     let res: Response;
+    let text: string;
     try {
       res = await fetch(url, {
         headers: this.options.token ? { authorization: `Bearer ${this.options.token}` } : {},
-        signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),
+        signal: abort.signal,
       });
+      text = await res.text();
     } catch (error) {
       const cause = (error as Error & { cause?: Error }).cause;
       return { error: `${url}: unreachable (${cause?.message ?? (error as Error).message})` };
+    } finally {
+      clearTimeout(timer);
     }
-    const text = await res.text();
     let body: unknown;
     try {
       body = JSON.parse(text);

@@ -20,7 +20,12 @@ export class HttpClient {
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    // A ref'd timer (AbortSignal.timeout's is not) keeps a CLI alive until the answer or the timeout.
+    const abort = new AbortController();
+    const timeoutMs = this.options.timeoutMs ?? 10_000;
+    const timer = setTimeout(() => abort.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     let res: Response;
+    let text: string;
     try {
       res = await fetch(`${this.base}${path}`, {
         method,
@@ -29,13 +34,15 @@ export class HttpClient {
           ...(this.options.token ? { authorization: `Bearer ${this.options.token}` } : {}),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+        signal: abort.signal,
       });
+      text = await res.text();
     } catch (cause) {
       const reason = (cause as Error & { cause?: { code?: string } }).cause?.code ?? (cause as Error).message;
       throw new ClientError(`cannot reach ${this.base}: ${reason}`, 0, undefined, cause);
+    } finally {
+      clearTimeout(timer);
     }
-    const text = await res.text();
     let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;

@@ -39,7 +39,7 @@ describe('aidos task CLI', () => {
   it('exits 1 when the waited task does not succeed, and show --wait agrees', async () => {
     const failed = await aidos(['task', 'submit', '-m', 'fail', '--max-attempts', '1', '--wait'], env);
     expect(failed.code).toBe(1);
-    expect(failed.stdout).toMatch(/state\s+dead/);
+    expect(failed.stdout).toMatch(/^state: +dead$/m);
     const id = (await aidos(['task', 'submit', '-m', 'sleep:10'], env)).stdout.trim();
     const shown = await aidos(['task', 'show', id, '--wait', '--json'], env);
     expect(shown.code).toBe(0);

@@ -235,7 +235,7 @@ describe('the real openclaw CLI under the daemon', () => {
             '--wait',
             '--json',
             '--wait-timeout',
-            '150',
+            '150s',
           ],
           {},
           TASK_WAIT_MS + 5_000,

@@ -26,7 +26,7 @@ describe('tasks across a PostgreSQL outage', () => {
   });
 
   const logged = (msg: string, taskId: string) => () =>
-    daemon.logs().some((l) => l.msg === msg && l.task === taskId);
+    daemon.logs().some((l) => l.msg === msg && l.task_id === taskId);
 
   it('records a result that arrives while the store is down once the store is back', async () => {
     const task = await submit(daemon.url, { message: 'sleep:800 short outage' });
@@ -61,7 +61,7 @@ describe('tasks across a PostgreSQL outage', () => {
           .some(
             (l) =>
               l.msg === 'stopping agent' &&
-              l.task === task.id &&
+              l.task_id === task.id &&
               String(l.reason).includes('store unreachable'),
           ),
       15_000,

@@ -41,7 +41,8 @@ export const SQL = {
       ORDER BY priority DESC, run_after, created_at LIMIT $2 FOR UPDATE SKIP LOCKED),
     claimed AS (
       UPDATE tasks t SET state = 'running', attempt = t.attempt + 1, fence = t.fence + 1, node_id = $1,
-        lease_expires_at = ${NOW} + $3 ${MS}, started_at = ${NOW}, updated_at = ${NOW}, cancel_requested = false
+        lease_expires_at = ${NOW} + $3 ${MS}, started_at = ${NOW}, updated_at = ${NOW}, cancel_requested = false,
+        error = NULL
       FROM picked WHERE t.id = picked.id RETURNING t.*),
     ev AS (INSERT INTO task_events (task_id, at, kind, node_id, attempt, fence, detail)
       SELECT id, ${NOW}, 'claimed', $1, attempt, fence, jsonb_build_object('lease_ms', $3::bigint) FROM claimed)
@@ -64,7 +65,7 @@ export const SQL = {
   flagCancel: `UPDATE tasks SET cancel_requested = true, updated_at = ${NOW}
     WHERE id = $1 AND state = 'running' RETURNING *`,
   retry: `UPDATE tasks SET state = 'queued', attempt = 0, run_after = ${NOW}, updated_at = ${NOW}, finished_at = NULL,
-      cancel_requested = false, lease_expires_at = NULL
+      cancel_requested = false, lease_expires_at = NULL, error = NULL, result = NULL
     WHERE id = $1 AND state IN (${RETRYABLE}) RETURNING *`,
   /** $1 picks the rows: a node id, or NULL for "every lapsed lease". */
   requeue: `WITH gone AS (

@@ -29,7 +29,7 @@ export const SQL = {
   claimable: `SELECT id FROM tasks WHERE state = 'queued' AND run_after <= @now
     ORDER BY priority DESC, run_after, created_at LIMIT @limit`,
   claim: `UPDATE tasks SET state = 'running', attempt = attempt + 1, fence = fence + 1, node_id = @node_id,
-      lease_expires_at = @lease, started_at = @now, updated_at = @now, cancel_requested = 0
+      lease_expires_at = @lease, started_at = @now, updated_at = @now, cancel_requested = 0, error = NULL
     WHERE id = @id AND state = 'queued' RETURNING *`,
   renew: `UPDATE tasks SET lease_expires_at = @lease
     WHERE id = @id AND fence = @fence AND node_id = @node_id AND state = 'running' RETURNING id`,
@@ -42,7 +42,7 @@ export const SQL = {
   flagCancel: `UPDATE tasks SET cancel_requested = 1, updated_at = @now
     WHERE id = @id AND state = 'running' RETURNING *`,
   retry: `UPDATE tasks SET state = 'queued', attempt = 0, run_after = @now, updated_at = @now, finished_at = NULL,
-      cancel_requested = 0, lease_expires_at = NULL
+      cancel_requested = 0, lease_expires_at = NULL, error = NULL, result = NULL
     WHERE id = @id AND state IN (${RETRYABLE}) RETURNING *`,
   cancelRequested: "SELECT id FROM tasks WHERE state = 'running' AND node_id = ? AND cancel_requested = 1",
   runningOfNode: "SELECT * FROM tasks WHERE state = 'running' AND node_id = ?",

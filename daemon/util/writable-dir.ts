@@ -1,0 +1,24 @@
+import { accessSync, constants } from 'node:fs';
+import { AidosError } from '../errors.js';
+import { makeDirectory } from './make-directory.js';
+
+/**
+ * Makes sure `path` exists and this process can write into it, failing with "permission denied"
+ * and the path (not SQLite's "unable to open database file") when it cannot.
+ */
+export function ensureWritableDir(path: string, key: string): void {
+  const uid = typeof process.getuid === 'function' ? ` (running as uid ${process.getuid()})` : '';
+  try {
+    makeDirectory(path);
+    accessSync(path, constants.W_OK | constants.X_OK);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EACCES' || code === 'EPERM'
+        ? `permission denied: cannot write ${path}${uid}`
+        : code === 'EROFS'
+          ? `${path} is on a read-only file system`
+          : `cannot create ${path} (${(cause as Error).message})`;
+    throw new AidosError('config', `${key}: ${why}`, { field: key, cause });
+  }
+}
