@@ -22,7 +22,9 @@ export function droppedLogLines(): number {
  * pipe nobody reads: neither the shutdown budget nor a second signal could end the process.
  */
 export function stdoutDestination(): pino.DestinationStream {
-  const stream = new SonicBoomClass({ fd: 1, sync: false, maxLength: LOG_BUFFER_BYTES });
+  // minLength 1 writes every line at once as 0 would, but makes flush(cb) wait for the write in
+  // flight (with 0 it calls back at once, and the last lines before exit were lost).
+  const stream = new SonicBoomClass({ fd: 1, sync: false, minLength: 1, maxLength: LOG_BUFFER_BYTES });
   stream.on('drop', () => {
     dropped.lines += 1;
   });

@@ -22,21 +22,23 @@ describe.skipIf(unavailable !== undefined)('a full disk under the data dir', () 
   let disk: SmallDisk;
   let dir: string;
   let d: DaemonProcess;
+  /** Stand-in agents, health checks every second, and this disk floor. */
+  const daemonArgs = (floorMb: number) => [
+    '--config',
+    writeStandinConfig(dir),
+    '--set',
+    'health.schedules.fast=* * * * * *',
+    '--set',
+    `tasks.disk_floor_mb=${floorMb}`,
+  ];
 
   beforeAll(async () => {
     disk = await mountSmallDisk(64);
     dir = await mkdtemp(join(tmpdir(), 'aidos-fd-'));
     d = await startDaemon({
       dataDir: disk.path,
-      args: [
-        '--config',
-        writeStandinConfig(dir),
-        '--set',
-        'health.schedules.fast=* * * * * *',
-        // No floor here: these tests fill the disk to see what a launch and a log write do then.
-        '--set',
-        'tasks.disk_floor_mb=0',
-      ],
+      // No floor here: these tests fill the disk to see what a launch and a log write do then.
+      args: daemonArgs(0),
     });
     // Two big tasks grow the WAL past SQLite's checkpoint size: after the checkpoint it is reused
     // from its start, so the store keeps room in it once the disk is full, as in production.
@@ -120,14 +122,7 @@ describe.skipIf(unavailable !== undefined)('a full disk under the data dir', () 
   it('stops claiming while the disk is below its floor, and readiness says why', async () => {
     const floored = await startDaemon({
       dataDir: join(disk.path, 'floored'),
-      args: [
-        '--config',
-        writeStandinConfig(dir),
-        '--set',
-        'health.schedules.fast=* * * * * *',
-        '--set',
-        'tasks.disk_floor_mb=16',
-      ],
+      args: daemonArgs(16),
     });
     await disk.fill(8 * 1024 * 1024);
     await waitFor(

@@ -18,6 +18,7 @@ import type {
   TaskState,
 } from '../types.js';
 import { SqliteStoreDiagnostics } from './diagnostics.js';
+import { type GroupOutcome, GroupWriter } from './group-writer.js';
 import { SqliteMigrationDriver } from './migration-driver.js';
 import { SQL } from './sql.js';
 import { cacheStatements } from './statement-cache.js';
@@ -35,9 +36,6 @@ export interface SqliteStoreOptions {
 }
 
 /** The embedded store: one SQLite file in WAL mode, for a single host. */
-/** Most submits written in one transaction; more wait for the next turn of the event loop. */
-const SUBMIT_BATCH = 100;
-
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
   readonly description: string;
@@ -91,11 +89,7 @@ export class SqliteStore implements Store {
     setImmediate(() => this.queued.emit('queued'));
   }
 
-  private readonly pendingSubmits: {
-    input: NewTask;
-    resolve: (result: { task: Task; created: boolean }) => void;
-    reject: (error: unknown) => void;
-  }[] = [];
+  private readonly submits = new GroupWriter((inputs: NewTask[]) => this.writeSubmits(inputs));
 
   async ping(): Promise<number> {
     const start = performance.now();
@@ -138,46 +132,26 @@ export class SqliteStore implements Store {
     return (this.db.prepare(SQL.listNodes).all() as Row[]).map(toNode);
   }
 
-  /**
-   * Submits are written in groups: each waits for the next turn of the event loop and joins the
-   * others that arrived meanwhile in one transaction (a savepoint each, so one failure stays its
-   * own). A burst of 2,000 concurrent submits otherwise ran 2,000 synchronous transactions back
-   * to back, and /health waited behind all of them.
-   */
+  /** Submits arriving in one turn of the event loop are written in one transaction (group-writer.ts). */
   submitTask(input: NewTask): Promise<{ task: Task; created: boolean }> {
-    return new Promise((resolve, reject) => {
-      this.pendingSubmits.push({ input, resolve, reject });
-      if (this.pendingSubmits.length === 1) setImmediate(() => this.flushSubmits());
-    });
+    return this.submits.write(input);
   }
 
-  private flushSubmits(): void {
-    const batch = this.pendingSubmits.splice(0, SUBMIT_BATCH);
-    // The rest goes in a later turn, so the loop serves other requests between groups.
-    if (this.pendingSubmits.length > 0) setImmediate(() => this.flushSubmits());
-    const outcomes: ({ ok: { task: Task; created: boolean } } | { error: unknown })[] = [];
-    try {
-      this.db
-        .transaction(() => {
-          for (const { input } of batch) {
-            try {
-              outcomes.push({ ok: this.db.transaction(() => this.insertTask(input))() });
-            } catch (error) {
-              outcomes.push({ error });
-            }
+  /** One transaction, a savepoint per submit so that one failure stays its own. */
+  private writeSubmits(inputs: NewTask[]): GroupOutcome<{ task: Task; created: boolean }>[] {
+    const outcomes = this.db
+      .transaction(() =>
+        inputs.map((input): GroupOutcome<{ task: Task; created: boolean }> => {
+          try {
+            return { ok: this.db.transaction(() => this.insertTask(input))() };
+          } catch (error) {
+            return { error };
           }
-        })
-        .immediate();
-    } catch (error) {
-      for (const item of batch) item.reject(error);
-      return;
-    }
-    batch.forEach((item, i) => {
-      const outcome = outcomes[i] as (typeof outcomes)[number];
-      if ('ok' in outcome) item.resolve(outcome.ok);
-      else item.reject(outcome.error);
-    });
+        }),
+      )
+      .immediate();
     if (outcomes.some((o) => 'ok' in o && o.ok.created)) this.notifyQueued();
+    return outcomes;
   }
 
   private insertTask(input: NewTask): { task: Task; created: boolean } {
