@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { MigrationStatus } from '../store/migrate/runner.js';
 import { migrationRunner, openStore } from '../store/open.js';
 import { addConfigFlags, type ConfigFlagValues, configFromFlags } from './config-flags.js';
+import { registerMigrateCopyCommand } from './migrate-copy-command.js';
 import { printJson, table } from './output.js';
 
 function render(rows: MigrationStatus[]): string {
@@ -58,4 +59,5 @@ export function registerMigrateCommand(program: Command): void {
       }
     });
   }
+  registerMigrateCopyCommand(migrate);
 }
