@@ -194,8 +194,9 @@ describe('migrate copy: odd data round-trips exactly', () => {
         );
         expect(rows[0]).toEqual({ same: true, error: '' });
       }
-      const big = (await client.query("SELECT (result->'longer key')::text AS k FROM tasks WHERE id = 'odd_json_0'"))
-        .rows[0];
+      const big = (
+        await client.query("SELECT (result->'longer key')::text AS k FROM tasks WHERE id = 'odd_json_0'")
+      ).rows[0];
       expect(big.k).toBe('[1.50, 100, 0.000, 12345678901234567890, -0.00000015, 1000]');
       expect(
         (await client.query("SELECT result->'longer key'->>3 AS n FROM tasks WHERE id = 'odd_json_0'"))
