@@ -8,7 +8,7 @@ import { inTransaction, type TableState, targetQuery } from './target.js';
 import { type PgRow, type WriteMethod, writeBatch } from './writers.js';
 
 /** A batch stays under this many bytes of values whatever --batch says (1 MiB messages). */
-export const BATCH_BYTES = 32 * 1024 * 1024;
+export const BATCH_BYTES = 8 * 1024 * 1024;
 
 /**
  * Copies one table from where its state row says, in key order: each batch and the state row

@@ -54,6 +54,10 @@ export interface TableSummary extends TableCheck {
   copied_rows: number;
   /** Seconds spent on this table (copy and verification). */
   seconds: number;
+  /** Of which copying. */
+  copy_seconds: number;
+  /** Of which verifying. */
+  verify_seconds: number;
 }
 
 /** How the run went. */
@@ -244,11 +248,14 @@ async function run(
         seconds: (performance.now() - started) / 1000,
       });
     });
-    const seconds = ((timers.get(table.name) ?? 0) + performance.now() - started) / 1000;
+    const copyMs = timers.get(table.name) ?? 0;
+    const verifyMs = performance.now() - started;
     summaries.push({
       ...check,
       copied_rows: copiedRows.get(table.name) ?? 0,
-      seconds: Math.round(seconds * 1000) / 1000,
+      seconds: round3((copyMs + verifyMs) / 1000),
+      copy_seconds: round3(copyMs / 1000),
+      verify_seconds: round3(verifyMs / 1000),
     });
   }
   const verified = summaries.every((s) => s.verified);
@@ -277,5 +284,11 @@ function planned(table: string, rows: number): TableSummary {
     verified: false,
     copied_rows: 0,
     seconds: 0,
+    copy_seconds: 0,
+    verify_seconds: 0,
   };
+}
+
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
 }

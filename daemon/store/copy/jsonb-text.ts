@@ -101,37 +101,45 @@ class Parser {
   /** A JSON string literal at pos, decoded. */
   string(): string {
     const end = this.endOfString();
-    const literal = this.s.slice(this.pos, end + 1);
+    const start = this.pos;
     this.pos = end + 1;
-    return JSON.parse(literal) as string;
+    const body = this.s.slice(start + 1, end);
+    if (!body.includes('\\')) return body;
+    return JSON.parse(this.s.slice(start, end + 1)) as string;
   }
 
+  /** The closing quote: the next '"' preceded by an even number of backslashes. */
   private endOfString(): number {
-    for (let i = this.pos + 1; i < this.s.length; i++) {
-      const c = this.s[i];
-      if (c === '\\') i++;
-      else if (c === '"') return i;
+    let from = this.pos + 1;
+    for (;;) {
+      const quoteAt = this.s.indexOf('"', from);
+      if (quoteAt < 0) return this.fail('unterminated string');
+      let backslashes = 0;
+      while (this.s.charCodeAt(quoteAt - 1 - backslashes) === 0x5c) backslashes++;
+      if (backslashes % 2 === 0) return quoteAt;
+      from = quoteAt + 1;
     }
-    return this.fail('unterminated string');
   }
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what jsonb escapes.
+const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: as above.
+const ESCAPES = /["\\\u0000-\u001f]/g;
+const SHORT: Record<string, string> = {
+  '"': '\\"',
+  '\\': '\\\\',
+  '\b': '\\b',
+  '\f': '\\f',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+};
+
 /** jsonb's escape_json: the two-character escapes, \u00XX for other control characters, all else as is. */
 function quote(value: string): string {
-  let out = '"';
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c === 0x22) out += '\\"';
-    else if (c === 0x5c) out += '\\\\';
-    else if (c >= 0x20) out += value[i];
-    else if (c === 0x08) out += '\\b';
-    else if (c === 0x0c) out += '\\f';
-    else if (c === 0x0a) out += '\\n';
-    else if (c === 0x0d) out += '\\r';
-    else if (c === 0x09) out += '\\t';
-    else out += `\\u${c.toString(16).padStart(4, '0')}`;
-  }
-  return `${out}"`;
+  if (!NEEDS_ESCAPE.test(value)) return `"${value}"`;
+  return `"${value.replace(ESCAPES, (c) => SHORT[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`;
 }
 
 /** A JSON number as PostgreSQL's numeric_out prints it: plain decimal, scale = fraction digits − exponent. */

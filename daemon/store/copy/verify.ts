@@ -29,8 +29,8 @@ interface Keyed {
   hash: string;
 }
 
-const FETCH = 2000;
-const SOURCE_BATCH_BYTES = 16 * 1024 * 1024;
+const FETCH = 1000;
+const SOURCE_BATCH_BYTES = 8 * 1024 * 1024;
 
 /** Key order of both streams: bytes for text keys (COLLATE "C" = SQLite BINARY), numbers otherwise. */
 function compareKeys(table: TableSpec, a: string, b: string): number {

@@ -12,7 +12,7 @@ import { AIDOS_BIN } from '../../helpers/daemon-process.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres-db.js';
 import { waitFor } from '../../helpers/wait.js';
 import { newTask } from '../contract/fixtures.js';
-import { sqliteStore, tasksInEveryState } from './fixtures.js';
+import { rawSqlite, sqliteStore, tasksInEveryState } from './fixtures.js';
 
 const TASKS = 4000;
 
@@ -20,7 +20,8 @@ const TASKS = 4000;
 async function populatedSource(dir: string): Promise<void> {
   const store = await sqliteStore(join(dir, 'aidos.db'));
   await tasksInEveryState(store);
-  const db = store.database;
+  await store.close();
+  const db = rawSqlite(join(dir, 'aidos.db'));
   const insert =
     db.prepare(`INSERT INTO tasks (id, profile, message, priority, state, attempt, max_attempts, timeout_ms,
     labels, run_after, created_at, updated_at, result) VALUES (?, 'p', ?, 0, 'succeeded', 1, 3, 60000, '{}', ?, ?, ?, ?)`);
@@ -41,7 +42,7 @@ async function populatedSource(dir: string): Promise<void> {
       event.run(id, i);
     }
   })();
-  await store.close();
+  db.close();
 }
 
 async function query<T extends pg.QueryResultRow>(

@@ -1,10 +1,12 @@
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type Database from 'better-sqlite3';
+import { loadSqlite } from '../../../daemon/store/drivers.js';
+import type { Store } from '../../../daemon/store/facets.js';
 import { defaultMigrationsRoot } from '../../../daemon/store/migrate/files.js';
 import { MigrationRunner } from '../../../daemon/store/migrate/runner.js';
 import { SqliteStore } from '../../../daemon/store/sqlite/sqlite-store.js';
-import type { Store } from '../../../daemon/store/types.js';
 import { healthRow, newTask } from '../contract/fixtures.js';
 
 /** A SQLite store at `path`, migrated with the migrations under `root`. */
@@ -12,6 +14,13 @@ export async function sqliteStore(path: string, root = defaultMigrationsRoot()):
   const store = new SqliteStore({ path, busyTimeoutMs: 5000 });
   await new MigrationRunner(store.migrations, join(root, 'sqlite')).up();
   return store;
+}
+
+/** A plain connection to the file, for rows the store API cannot write (odd values, bulk). */
+export function rawSqlite(path: string): Database.Database {
+  const db = new (loadSqlite())(path);
+  db.pragma('foreign_keys = ON');
+  return db;
 }
 
 /**

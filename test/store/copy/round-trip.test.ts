@@ -10,7 +10,7 @@ import { jsonbText } from '../../../daemon/store/copy/jsonb-text.js';
 import { PostgresStore } from '../../../daemon/store/postgres/pg-store.js';
 import type { SqliteStore } from '../../../daemon/store/sqlite/sqlite-store.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres-db.js';
-import { migrationsWithBlobs, sqliteStore, tasksInEveryState } from './fixtures.js';
+import { migrationsWithBlobs, rawSqlite, sqliteStore, tasksInEveryState } from './fixtures.js';
 
 const NESTED = JSON.stringify(
   Array.from({ length: 60 }).reduce<unknown>((inner, _, i) => ({ [`level${i}`]: inner, i }), { leaf: '🦀' }),
@@ -33,8 +33,8 @@ const BLOB = Buffer.concat([Buffer.from([0, 1, 2, 255, 0, 92, 10, 9, 13]), rando
 const MAX = '9223372036854775807';
 const MIN = '-9223372036854775808';
 
-function insertOdd(store: SqliteStore): void {
-  const db = store.database;
+function insertOdd(path: string): void {
+  const db = rawSqlite(path);
   const task =
     db.prepare(`INSERT INTO tasks (id, idempotency_key, profile, message, priority, state, attempt, max_attempts,
     timeout_ms, labels, run_after, created_at, updated_at, started_at, finished_at, node_id, lease_expires_at, fence,
@@ -93,6 +93,7 @@ function insertOdd(store: SqliteStore): void {
   blobs.run(1, BLOB);
   blobs.run(2, Buffer.alloc(0));
   blobs.run(3, null);
+  db.close();
 }
 
 describe('migrate copy: odd data round-trips exactly', () => {
@@ -108,8 +109,8 @@ describe('migrate copy: odd data round-trips exactly', () => {
     root = migrationsWithBlobs();
     source = await sqliteStore(join(dir, 'aidos.db'), root);
     ids = await tasksInEveryState(source, 2);
-    insertOdd(source);
     await source.close();
+    insertOdd(join(dir, 'aidos.db'));
   });
 
   afterAll(async () => {
@@ -260,11 +261,13 @@ describe('migrate copy: odd data round-trips exactly', () => {
     const dir2 = await mkdtemp(join(tmpdir(), 'aidos-copy-'));
     try {
       const store = await sqliteStore(join(dir2, 'aidos.db'));
-      store.database
+      await store.close();
+      const raw = rawSqlite(join(dir2, 'aidos.db'));
+      raw
         .prepare(`INSERT INTO nodes (id, address, roles, version, status, started_at, heartbeat_at, meta)
         VALUES ('n9', ?, '[]', 'v', 'up', 1, 1, '{}')`)
         .run(Buffer.from([0xff, 0x00]));
-      await store.close();
+      raw.close();
       await expect(
         copyStore({
           from: dir2,
