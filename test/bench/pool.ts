@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import pg from 'pg';
 import { migrationRunner } from '../../daemon/store/open.js';
 import { PostgresStore } from '../../daemon/store/postgres/pg-store.js';
 import { startThrowawayPostgres } from '../helpers/postgres-server.js';
@@ -25,10 +26,20 @@ function open(url: string, poolMax: number): PostgresStore {
   });
 }
 
+async function truncate(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('TRUNCATE tasks, task_events RESTART IDENTITY CASCADE');
+  } finally {
+    await client.end();
+  }
+}
+
 async function measure(url: string, poolMax: number) {
   const store = open(url, poolMax);
   try {
-    await store.pool.query('TRUNCATE tasks, task_events RESTART IDENTITY CASCADE');
+    await truncate(url);
     for (let i = 0; i < TASKS; i += 500)
       await Promise.all(Array.from({ length: Math.min(500, TASKS - i) }, () => store.submitTask(newTask())));
     let claimed = 0;
