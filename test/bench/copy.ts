@@ -175,6 +175,8 @@ async function ours(
     exit_code: result.code,
     verified: summary?.verified ?? false,
     seconds: r2(result.seconds),
+    copy_s: r2((summary?.tables ?? []).reduce((n, t) => n + t.copy_seconds, 0)),
+    verify_s: r2((summary?.tables ?? []).reduce((n, t) => n + t.verify_seconds, 0)),
     rows_per_s: Math.round(rows / result.seconds),
     mb_per_s: r2(bytes / 1024 / 1024 / result.seconds),
     peak_rss_mb: result.peak_rss_mb,

@@ -28,9 +28,23 @@ function copyField(value: string | null): string {
 async function writeCopy(client: pg.ClientBase, table: TableSpec, rows: PgRow[]): Promise<void> {
   copyStreams ??= require('pg-copy-streams') as typeof PgCopyStreams;
   const columns = table.columns.map((c) => c.name);
-  const lines = rows.map((row) => `${row.map(copyField).join('\t')}\n`);
+  // Lines joined into ~1 MB chunks: one socket write per chunk, not one per row.
+  const chunks: string[] = [];
+  let pending: string[] = [];
+  let size = 0;
+  for (const row of rows) {
+    const line = `${row.map(copyField).join('\t')}\n`;
+    pending.push(line);
+    size += line.length;
+    if (size >= 1 << 20) {
+      chunks.push(pending.join(''));
+      pending = [];
+      size = 0;
+    }
+  }
+  if (pending.length) chunks.push(pending.join(''));
   const stream = client.query(copyStreams.from(PG.copyFrom(table.name, columns)));
-  await pipeline(Readable.from(lines), stream);
+  await pipeline(Readable.from(chunks), stream);
 }
 
 /** PostgreSQL's bind-parameter limit per statement. */
