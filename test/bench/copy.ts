@@ -167,7 +167,11 @@ async function ours(
     .filter((l) => l.startsWith('{'))
     .map(
       (l) =>
-        JSON.parse(l) as { type: string; verified?: boolean; tables?: { table: string; seconds: number }[] },
+        JSON.parse(l) as {
+          type: string;
+          verified?: boolean;
+          tables?: { copy_seconds: number; verify_seconds: number }[];
+        },
     )
     .find((l) => l.type === 'summary');
   return {
