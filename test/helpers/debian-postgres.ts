@@ -49,7 +49,20 @@ function asPostgres(command: string, args: string[]): string {
   }).toString();
 }
 
+/** Fails with what to install, rather than an ENOENT deep in a test. */
+function requirePackages(): void {
+  const missing = [
+    [`${BIN}/pg_basebackup`, 'postgresql-15'],
+    ['/usr/sbin/pgbouncer', 'pgbouncer'],
+  ].filter(([path]) => !existsSync(path as string));
+  if (missing.length)
+    throw new Error(
+      `Debian packages missing: ${missing.map(([, pkg]) => pkg).join(', ')} (apt-get install them, or run bash .ci/run, which does)`,
+    );
+}
+
 function ownedFolder(prefix: string): string {
+  requirePackages();
   const dir = mkdtempSync(join(tmpdir(), prefix));
   chmodSync(dir, 0o700);
   execFileSync('chown', ['postgres:postgres', dir]);
