@@ -21,7 +21,7 @@ const BIN = '/usr/lib/postgresql/15/bin';
 
 /** One server or pooler process owned by a test. */
 export interface DebianProcess {
-  /** Superuser URL (database `postgres`). */
+  /** Superuser URL (database `postgres`; trust auth, the password is a placeholder). */
   url: string;
   /** Its port on 127.0.0.1. */
   port: number;
@@ -81,7 +81,7 @@ function server(dir: string, port: number): DebianProcess {
     } catch {}
   };
   return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    url: `postgres://postgres:trust@127.0.0.1:${port}/postgres`,
     port,
     dir,
     start,
@@ -174,7 +174,7 @@ export async function startPgBouncer(target: { port: number }, poolSize = 10): P
   };
   start();
   return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    url: `postgres://postgres:trust@127.0.0.1:${port}/postgres`,
     port,
     dir,
     start,
