@@ -69,6 +69,7 @@ export class TaskWorker {
   private stopped = false;
   private lastRenewOk: number;
   private recovered = false;
+  private started = false;
   private readonly now: () => number;
 
   constructor(
@@ -90,6 +91,7 @@ export class TaskWorker {
 
   async start(): Promise<void> {
     await this.recover();
+    this.started = true;
     this.unsubscribe = this.deps.store.onTaskQueued(() => this.wake());
     this.every(this.settings.poll_interval_ms, () => this.wake());
     this.every(this.settings.renew_every_ms, () => this.renew());
@@ -132,6 +134,13 @@ export class TaskWorker {
     } catch (error) {
       this.deps.storeFailed(error);
     }
+  }
+
+  /** The store link came up: recover our previous runs and claim now, not at the next lease sweep. */
+  storeUp(): void {
+    // Before start, survivors of a previous daemon may not be reaped yet: start recovers itself.
+    if (this.stopped || !this.started) return;
+    void this.requeueOwnRuns().then(() => this.wake());
   }
 
   /** Asks for a claim round; coalesces wake-ups that arrive while one runs. */
@@ -204,7 +213,7 @@ export class TaskWorker {
       const cause = this.deps.gate ? environmentalCause(error) : undefined;
       if (cause && this.deps.gate) {
         // The host, not the task, is at fault: back to the queue without using up an attempt.
-        const pause = this.deps.gate.launchFailed(cause);
+        const pause = this.deps.gate.launchFailed(cause, errorMessage(error));
         this.deps.logger.warn({ task: task.id, err: message, pause_ms: pause }, 'launch deferred');
         await this.complete(
           launchFailedCompletion(task, this.settings.nodeId, message, { cause, pause_ms: pause }),
