@@ -4,6 +4,7 @@ import type { MigrationStatus } from '../store/migrate/runner.js';
 import { migrationRunner, openStore } from '../store/open.js';
 import { addConfigFlags, type ConfigFlagValues, configFromFlags } from './config-flags.js';
 import { examples } from './help.js';
+import { registerMigrateCopyCommand } from './migrate-copy-command.js';
 import { printJson, table } from './output.js';
 
 function render(rows: MigrationStatus[]): string {
@@ -82,4 +83,5 @@ export function registerMigrateCommand(program: Command): void {
       }
     });
   }
+  registerMigrateCopyCommand(migrate);
 }

@@ -82,6 +82,10 @@ export const configSchema = z
           .string()
           .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
           .optional(),
+        direct_url: z
+          .string()
+          .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+          .optional(),
         migrate_on_start: z.boolean().default(true),
         busy_timeout: duration.prefault('5s'),
         pool_max: z.number().int().min(1).max(1000).default(10),

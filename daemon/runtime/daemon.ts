@@ -200,7 +200,15 @@ export class Daemon {
     return `${this.config.listen.host}:${this.port}`;
   }
 
+  private poolerChecked = false;
+
   private async registerNode(): Promise<void> {
+    const diagnostics = this.store.diagnostics;
+    if (!this.poolerChecked && diagnostics.dialect === 'postgres') {
+      this.poolerChecked = true;
+      const warning = await diagnostics.poolerWarning().catch(() => undefined);
+      if (warning) this.logger.warn({ store: this.store.description }, warning);
+    }
     await this.facets.nodes.registerNode({
       id: this.config.node_id,
       address: this.address,

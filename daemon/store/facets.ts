@@ -178,6 +178,8 @@ export interface PostgresDiagnostics {
    * exhausted; `url` defaults to the store's (pass the read replica's to probe it).
    */
   openProbe(options: { applicationName: string; timeoutMs: number; url?: string }): PostgresProbe;
+  /** A warning when the store URL goes through a connection pooler without `store.direct_url`. */
+  poolerWarning(): Promise<string | undefined>;
 }
 
 /** What health needs of the pools and the database, per dialect. */

@@ -20,6 +20,10 @@ export interface StoreSettings {
   statement_timeout: number;
   /** PostgreSQL connect timeout. */
   connect_timeout: number;
+  /** PostgreSQL read replica for read-only queries. */
+  read_replica_url?: string | undefined;
+  /** PostgreSQL server itself, for LISTEN when url goes through a pooler. */
+  direct_url?: string | undefined;
 }
 
 /** Opens the store a URL names (without migrating). */
@@ -38,6 +42,8 @@ export function openStore(settings: StoreSettings, nodeId: string, onPoolError?:
       connectTimeoutMs: settings.connect_timeout,
       applicationName: `aidosd:${nodeId}`,
       ...(onPoolError ? { onPoolError } : {}),
+      ...(settings.read_replica_url ? { readReplicaUrl: settings.read_replica_url } : {}),
+      ...(settings.direct_url ? { directUrl: settings.direct_url } : {}),
     });
   }
   throw new AidosError('config', 'store.url: must start with sqlite: or postgres://', { field: 'store.url' });

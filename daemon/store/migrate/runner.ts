@@ -136,8 +136,8 @@ export class MigrationRunner {
     return rows;
   }
 
-  /** Applies every pending migration; returns the ones this call applied. */
-  async up(now: () => number = Date.now): Promise<MigrationStatus[]> {
+  /** Applies every pending migration (up to `upTo` if given); returns the ones this call applied. */
+  async up(now: () => number = Date.now, upTo = Number.POSITIVE_INFINITY): Promise<MigrationStatus[]> {
     const files = this.files();
     const rows = await this.statusOf(files);
     assertConsistent(rows);
@@ -145,7 +145,7 @@ export class MigrationRunner {
     // reconnects to an up-to-date store pays one transaction, not one per migration.
     const pending = new Set(rows.filter((r) => r.state === 'pending').map((r) => r.version));
     const appliedNow: MigrationStatus[] = [];
-    for (const file of files.filter((f) => pending.has(f.version))) {
+    for (const file of files.filter((f) => pending.has(f.version) && f.version <= upTo)) {
       const row = await this.driver.locked(async (tx) => {
         const history = await tx.applied();
         const current = compareWithHistory(files, history);

@@ -8,6 +8,8 @@ import type {
   ReplicationLag,
   SessionAge,
 } from '../facets.js';
+import { poolerWarning } from './pooler.js';
+import type { ReplicaReads, ReplicaState } from './replica.js';
 
 // Read-only diagnostics for health checks and metrics. Scoped to the current database where the
 // figure is per database, so another application sharing the server does not trip our checks.
@@ -177,7 +179,22 @@ export class PostgresStoreDiagnostics implements PostgresDiagnostics {
     private readonly url: string,
     readonly description: string,
     private readonly pingStore: () => Promise<number>,
+    private readonly routing: {
+      replica?: ReplicaReads | undefined;
+      replicaUrl?: string | undefined;
+      directUrl?: string | undefined;
+    } = {},
   ) {}
+
+  /** Where read-only queries go now, when a read replica is configured. */
+  replicaState(): ReplicaState | undefined {
+    return this.routing.replica?.state();
+  }
+
+  /** A warning when `store.url` goes through a pooler and no `store.direct_url` is set. */
+  poolerWarning(): Promise<string | undefined> {
+    return poolerWarning(this.pool, this.url, this.routing.directUrl);
+  }
 
   ping(): Promise<number> {
     return this.pingStore();
@@ -188,10 +205,26 @@ export class PostgresStoreDiagnostics implements PostgresDiagnostics {
   }
 
   openProbe(options: { applicationName: string; timeoutMs: number; url?: string }): PostgresProbe {
-    return openProbe({
+    const probe = openProbe({
       url: options.url ?? this.url,
       applicationName: options.applicationName,
       timeoutMs: options.timeoutMs,
     });
+    const replica = this.routing.replica;
+    if (!replica || options.url === undefined || options.url !== this.routing.replicaUrl) return probe;
+    // The lag check's measurement of the replica is what decides whether reads may go there.
+    return {
+      ...probe,
+      replicationLag: async () => {
+        try {
+          const lag = await probe.replicationLag();
+          replica.noteLag(lag);
+          return lag;
+        } catch (error) {
+          replica.noteDown(error as Error);
+          throw error;
+        }
+      },
+    };
   }
 }

@@ -17,6 +17,7 @@ import type {
 import { PostgresStoreDiagnostics } from './diagnostics.js';
 import { PgListener } from './listener.js';
 import { PostgresMigrationDriver } from './migration-driver.js';
+import { ReplicaReads } from './replica.js';
 import { NOTIFY_CHANNEL, SQL } from './sql.js';
 
 /** Options for the shared cluster store. */
@@ -35,6 +36,12 @@ export interface PostgresStoreOptions {
   applicationName: string;
   /** Called when an idle pooled connection errors (the server went away). */
   onPoolError?: (error: Error) => void;
+  /** Read replica for read-only queries (lists, counts, task and health history). */
+  readReplicaUrl?: string;
+  /** Reads return to the primary while the replica lags more than this (default 10 s). */
+  replicaMaxLagMs?: number;
+  /** The server itself, for the LISTEN connection when `url` goes through a pooler. */
+  directUrl?: string;
 }
 
 function redact(url: string): string {
@@ -55,6 +62,8 @@ export class PostgresStore implements Store {
   private readonly pool: pg.Pool;
   readonly diagnostics: PostgresStoreDiagnostics;
   private readonly listener: PgListener;
+  /** Read replica routing, when one is configured. */
+  readonly replica: ReplicaReads | undefined;
   private closed = false;
 
   constructor(options: PostgresStoreOptions) {
@@ -74,10 +83,33 @@ export class PostgresStore implements Store {
     // An idle client losing its server must not crash the daemon; the next query reconnects.
     this.pool.on('error', (error) => options.onPoolError?.(error));
     this.migrations = new PostgresMigrationDriver(this.pool, this.description);
-    this.listener = new PgListener({ client, channel: NOTIFY_CHANNEL });
-    this.diagnostics = new PostgresStoreDiagnostics(this.pool, options.url, this.description, () =>
-      this.ping(),
+    // LISTEN needs a session of its own: through a transaction pooler it must go to the server.
+    this.listener = new PgListener({
+      client: options.directUrl ? { ...client, connectionString: options.directUrl } : client,
+      channel: NOTIFY_CHANNEL,
+    });
+    const { connectionString: _, ...shared } = client;
+    this.replica = options.readReplicaUrl
+      ? new ReplicaReads({
+          url: options.readReplicaUrl,
+          client: shared,
+          poolMax: options.poolMax,
+          idleTimeoutMs: options.idleTimeoutMs,
+          maxLagMs: options.replicaMaxLagMs ?? 10_000,
+        })
+      : undefined;
+    this.diagnostics = new PostgresStoreDiagnostics(
+      this.pool,
+      options.url,
+      this.description,
+      () => this.ping(),
+      { replica: this.replica, replicaUrl: options.readReplicaUrl, directUrl: options.directUrl },
     );
+  }
+
+  /** A read-only query: on the replica when it is usable, else on the primary. */
+  private async read(sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+    return (await this.replica?.read(sql, params)) ?? this.query(sql, params);
   }
 
   private async query(sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
@@ -100,6 +132,7 @@ export class PostgresStore implements Store {
     if (this.closed) return;
     this.closed = true;
     await this.listener.close();
+    await this.replica?.close();
     await this.pool.end();
   }
 
@@ -169,11 +202,11 @@ export class PostgresStore implements Store {
     }
     params.push(query.limit);
     const sql = `SELECT ${LIST_COLUMNS} FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`;
-    return (await this.query(sql, params)).map(toTask);
+    return (await this.read(sql, params)).map(toTask);
   }
 
   async countTasksByState(): Promise<Record<TaskState, number>> {
-    return toStateCounts(await this.query(SQL.countByState));
+    return toStateCounts(await this.read(SQL.countByState));
   }
 
   async oldestQueuedAgeMs(): Promise<number> {
@@ -182,7 +215,7 @@ export class PostgresStore implements Store {
   }
 
   async listTaskEvents(taskId: string): Promise<TaskEvent[]> {
-    return (await this.query(SQL.eventsOfTask, [taskId])).map(toTaskEvent);
+    return (await this.read(SQL.eventsOfTask, [taskId])).map(toTaskEvent);
   }
 
   async claimTasks(nodeId: string, limit: number, leaseMs: number, profiles?: string[]): Promise<Task[]> {
@@ -301,7 +334,7 @@ export class PostgresStore implements Store {
     check_name?: string;
     limit: number;
   }): Promise<HealthResultRow[]> {
-    const rows = await this.query(
+    const rows = await this.read(
       `SELECT * FROM health_results WHERE ($1::text IS NULL OR node_id = $1) AND ($2::text IS NULL OR check_name = $2)
        ORDER BY at DESC, id DESC LIMIT $3`,
       [query.node_id ?? null, query.check_name ?? null, query.limit],

@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import { epochMs, type SqliteValue, type ValuePlace } from './convert.js';
+import { jsonbText } from './jsonb-text.js';
+import { ident } from './sql.js';
+import type { ColumnKind, ColumnSpec, TableSpec } from './tables.js';
+
+/**
+ * The one canonical encoding of a row that both sides compute on their own: for each column in
+ * order, `N` for NULL or `<utf-8 byte length>:<canonical text>`; the row's hash is sha-256 of
+ * that. Canonical texts: text as is; integers in decimal; booleans 1/0; doubles as the hex of
+ * their 8 IEEE bytes; times as epoch microseconds; JSON as jsonb prints it; bytes as hex.
+ * Here it is computed from SQLite values, in SQL (`rowHashSql`) from the PostgreSQL columns.
+ */
+function canonical(value: SqliteValue, kind: ColumnKind, place: ValuePlace): string {
+  switch (kind) {
+    case 'text':
+      return String(value);
+    case 'int2':
+    case 'int4':
+    case 'int8':
+      return String(value);
+    case 'bool':
+      return value === 1n ? '1' : '0';
+    case 'float8': {
+      const bytes = Buffer.alloc(8);
+      bytes.writeDoubleBE(Number(value));
+      return bytes.toString('hex');
+    }
+    case 'timestamptz':
+      return (epochMs(value, place) * 1000n).toString();
+    case 'jsonb':
+      return jsonbText(String(value));
+    case 'bytea':
+      return (Buffer.isBuffer(value) ? value : Buffer.from(String(value), 'utf8')).toString('hex');
+  }
+}
+
+/** sha-256 hex of a SQLite row's canonical encoding. */
+export function sourceRowHash(table: TableSpec, row: SqliteValue[], key: string): string {
+  const hash = createHash('sha256');
+  table.columns.forEach((column, i) => {
+    const value = row[i] ?? null;
+    if (value === null) {
+      hash.update('N');
+      return;
+    }
+    const text = canonical(value, column.kind, { table: table.name, column: column.name, key });
+    hash.update(`${Buffer.byteLength(text, 'utf8')}:`);
+    hash.update(text, 'utf8');
+  });
+  return hash.digest('hex');
+}
+
+function canonicalSql(column: ColumnSpec): string {
+  const c = ident(column.name);
+  switch (column.kind) {
+    case 'text':
+      return c;
+    case 'int2':
+    case 'int4':
+    case 'int8':
+      return `${c}::text`;
+    case 'bool':
+      return `CASE WHEN ${c} THEN '1' ELSE '0' END`;
+    case 'float8':
+      return `encode(float8send(${c}), 'hex')`;
+    case 'timestamptz':
+      // extract() is numeric (exact) since PostgreSQL 14.
+      return `(extract(epoch FROM ${c}) * 1000000)::bigint::text`;
+    case 'jsonb':
+      return `${c}::jsonb::text`;
+    case 'bytea':
+      return `encode(${c}, 'hex')`;
+  }
+}
+
+/** The same row hash as `sourceRowHash`, computed by PostgreSQL from its own columns (a bytea). */
+export function rowHashSql(table: TableSpec): string {
+  const parts = table.columns.map((column) => {
+    const text = canonicalSql(column);
+    return `COALESCE(octet_length(${text})::text || ':' || ${text}, 'N')`;
+  });
+  return `sha256(convert_to(${parts.join(' || ')}, 'UTF8'))`;
+}

@@ -1,0 +1,135 @@
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type Database from 'better-sqlite3';
+import { AidosError } from '../../errors.js';
+import { loadSqlite } from '../drivers.js';
+import type { AppliedMigration } from '../types.js';
+import type { SqliteValue } from './convert.js';
+import { fileHolders } from './holders.js';
+import { SQLITE } from './sql.js';
+import type { TableSpec } from './tables.js';
+
+/** Where `--from` points: a SQLite file, `sqlite:PATH`, or a data dir holding aidos.db. */
+export function resolveSourcePath(from: string): string {
+  const path = resolve(from.startsWith('sqlite:') ? from.slice('sqlite:'.length) : from);
+  if (!existsSync(path)) throw new AidosError('input', `--from: ${path} does not exist`, { field: '--from' });
+  const file = statSync(path).isDirectory() ? join(path, 'aidos.db') : path;
+  if (!existsSync(file)) {
+    throw new AidosError(
+      'input',
+      `--from: ${path} is a folder without aidos.db (give the data dir or the file)`,
+      {
+        field: '--from',
+      },
+    );
+  }
+  return file;
+}
+
+/** Refuses while any process holds the file: a live daemon would keep writing behind the copy. */
+export function assertNotHeld(path: string): void {
+  const holders = fileHolders(path);
+  const first = holders[0];
+  if (!first) return;
+  throw new AidosError(
+    'conflict',
+    `--from: ${path} is open by pid ${first.pid} (${first.command || 'unknown command'}); stop the daemon first ` +
+      `(systemctl stop aidosd, or kill -TERM ${first.pid} and wait for it to exit), then run the copy again`,
+    { field: '--from' },
+  );
+}
+
+/**
+ * The source, opened read-only inside one read transaction: every batch and the verification see
+ * the same snapshot, and nothing can write the file through this connection.
+ */
+export class SqliteSource {
+  readonly db: Database.Database;
+
+  constructor(readonly path: string) {
+    try {
+      this.db = new (loadSqlite())(path, { readonly: true, fileMustExist: true });
+      this.db.defaultSafeIntegers(true);
+      this.db.exec('BEGIN');
+      // Takes the read snapshot now, not at the first batch.
+      this.db.prepare('SELECT COUNT(*) FROM sqlite_master').get();
+    } catch (cause) {
+      throw new AidosError('store', `cannot open SQLite ${path} read-only: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
+  }
+
+  private has(table: string): boolean {
+    return this.db.prepare(SQLITE.tableExists).get(table) !== undefined;
+  }
+
+  /** Its migration history; refuses a file that is not an aidos store. */
+  applied(): AppliedMigration[] {
+    if (!this.has('aidos_migrations')) {
+      throw new AidosError(
+        'input',
+        `--from: ${this.path} has no aidos_migrations table; it is not an aidos store`,
+        {
+          field: '--from',
+        },
+      );
+    }
+    return (this.db.prepare(SQLITE.applied).all() as Record<string, unknown>[]).map((r) => ({
+      version: Number(r.version),
+      name: String(r.name),
+      checksum: String(r.checksum),
+      applied_at: Number(r.applied_at),
+      duration_ms: Number(r.duration_ms),
+    }));
+  }
+
+  count(table: string): number {
+    return Number((this.db.prepare(SQLITE.count(table)).get() as { n: bigint }).n);
+  }
+
+  /** Highest id SQLite's AUTOINCREMENT has handed out for the table (0 if none). */
+  sequence(table: string): bigint {
+    if (!this.db.prepare(SQLITE.hasSequenceTable).get()) return 0n;
+    const row = this.db.prepare(SQLITE.sequence).get(table) as { seq: bigint } | undefined;
+    return row ? BigInt(row.seq) : 0n;
+  }
+
+  /**
+   * The next rows after `after` in key order, at most `limit` rows and about `maxBytes` of
+   * values (a batch of 1 MiB messages stays small in memory).
+   */
+  batch(table: TableSpec, after: SqliteValue, limit: number, maxBytes: number): SqliteValue[][] {
+    const columns = table.columns.map((c) => c.name);
+    const stmt =
+      after === null
+        ? this.db.prepare(SQLITE.batchFirst(table.name, columns, table.key.name))
+        : this.db.prepare(SQLITE.batchAfter(table.name, columns, table.key.name));
+    stmt.raw(true);
+    const rows: SqliteValue[][] = [];
+    let bytes = 0;
+    const iterator = (after === null ? stmt.iterate(limit) : stmt.iterate(after, limit)) as IterableIterator<
+      SqliteValue[]
+    >;
+    for (const row of iterator) {
+      rows.push(row);
+      for (const v of row) bytes += typeof v === 'string' ? v.length : Buffer.isBuffer(v) ? v.length : 8;
+      if (bytes >= maxBytes) {
+        iterator.return?.();
+        break;
+      }
+    }
+    return rows;
+  }
+
+  close(): void {
+    if (this.db.inTransaction) this.db.exec('COMMIT');
+    this.db.close();
+  }
+}
+
+/** A key as the target and the state table store it (text), back to the SQLite value. */
+export function keyValue(table: TableSpec, text: string | null): SqliteValue {
+  if (text === null) return null;
+  return table.key.kind === 'text' ? text : BigInt(text);
+}

@@ -1,0 +1,93 @@
+/**
+ * Every SQL statement `aidos migrate copy` runs, on both sides. Identifiers come from the target's
+ * catalog (never from user input) and are quoted with `ident`.
+ */
+
+/** Double-quotes an identifier the catalog gave us. */
+export function ident(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** The copy's own bookkeeping table in the target: one row per copied table. */
+export const STATE_TABLE = 'aidos_copy_state';
+
+export const PG = {
+  serverEncoding: 'SHOW server_encoding',
+  tableExists: 'SELECT to_regclass($1) IS NOT NULL AS present',
+  appliedVersions:
+    'SELECT version, name, checksum, applied_at, duration_ms FROM aidos_migrations ORDER BY version',
+  /** User tables of the current schema with their columns, types and primary key, in column order. */
+  columns: `SELECT c.relname AS table_name, a.attname AS column_name, format_type(a.atttypid, a.atttypmod) AS data_type,
+      a.attnum AS position, COALESCE(a.attnum = ANY (pk.conkey), false) AS is_pk,
+      pg_get_serial_sequence(quote_ident(c.relname), a.attname) AS sequence
+    FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema()
+    JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+    LEFT JOIN pg_constraint pk ON pk.conrelid = c.oid AND pk.contype = 'p'
+    WHERE c.relkind = 'r' AND c.relname NOT IN ('aidos_migrations', '${STATE_TABLE}')
+    ORDER BY c.relname, a.attnum`,
+  /** Foreign keys between those tables: a referenced table is copied before the one referring to it. */
+  foreignKeys: `SELECT c.relname AS child, p.relname AS parent FROM pg_constraint k
+    JOIN pg_class c ON c.oid = k.conrelid JOIN pg_class p ON p.oid = k.confrelid
+    JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema()
+    WHERE k.contype = 'f' AND c.oid <> p.oid`,
+  anyRow: (table: string) => `SELECT EXISTS (SELECT 1 FROM ${ident(table)}) AS present`,
+  count: (table: string) => `SELECT count(*)::text AS n FROM ${ident(table)}`,
+  truncate: (tables: string[]) => `TRUNCATE ${tables.map(ident).join(', ')} RESTART IDENTITY CASCADE`,
+  createState: `CREATE TABLE IF NOT EXISTS ${STATE_TABLE} (
+    table_name text PRIMARY KEY,
+    source text NOT NULL,
+    last_key text,
+    rows_copied bigint NOT NULL DEFAULT 0,
+    done boolean NOT NULL DEFAULT false,
+    verified_at timestamptz,
+    updated_at timestamptz NOT NULL DEFAULT now()
+  )`,
+  readState: `SELECT table_name, source, last_key, rows_copied::text AS rows_copied, done, verified_at IS NOT NULL AS verified
+    FROM ${STATE_TABLE} ORDER BY table_name`,
+  clearState: `DELETE FROM ${STATE_TABLE}`,
+  startState: `INSERT INTO ${STATE_TABLE} (table_name, source) VALUES ($1, $2) ON CONFLICT (table_name) DO NOTHING`,
+  advanceState: `UPDATE ${STATE_TABLE} SET last_key = $2, rows_copied = rows_copied + $3, updated_at = now()
+    WHERE table_name = $1`,
+  finishState: `UPDATE ${STATE_TABLE} SET done = true, updated_at = now() WHERE table_name = $1`,
+  verifiedState: `UPDATE ${STATE_TABLE} SET verified_at = now() WHERE table_name = $1`,
+  /** Moves a serial column's sequence past every copied id (and past ids SQLite already handed out). */
+  resetSequence: (table: string, column: string) =>
+    `SELECT setval(pg_get_serial_sequence($1, $2), GREATEST(COALESCE((SELECT max(${ident(column)}) FROM ${ident(table)}), 0), $3::bigint, 1),
+      GREATEST(COALESCE((SELECT max(${ident(column)}) FROM ${ident(table)}), 0), $3::bigint) > 0)`,
+  copyFrom: (table: string, columns: string[]) =>
+    `COPY ${ident(table)} (${columns.map(ident).join(', ')}) FROM STDIN`,
+  insertValues: (table: string, columns: string[], rows: number) => {
+    const tuples: string[] = [];
+    for (let r = 0; r < rows; r++) {
+      const base = r * columns.length;
+      tuples.push(`(${columns.map((_, c) => `$${base + c + 1}`).join(', ')})`);
+    }
+    return `INSERT INTO ${ident(table)} (${columns.map(ident).join(', ')}) VALUES ${tuples.join(', ')}`;
+  },
+  declareHashes: (cursor: string, table: string, key: string, keyCollate: string, rowHash: string) =>
+    `DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT ${ident(key)}::text AS k, encode(${rowHash}, 'hex') AS h
+      FROM ${ident(table)} ORDER BY ${ident(key)}${keyCollate}`,
+  fetch: (cursor: string, n: number) => `FETCH ${n} FROM ${cursor}`,
+} as const;
+
+export const SQLITE = {
+  tableExists: "SELECT 1 AS present FROM sqlite_master WHERE type = 'table' AND name = ?",
+  applied: 'SELECT version, name, checksum, applied_at, duration_ms FROM aidos_migrations ORDER BY version',
+  columns: (table: string) => `SELECT name FROM pragma_table_info(${quoteLiteral(table)}) ORDER BY cid`,
+  tables:
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'aidos_migrations' ORDER BY name",
+  count: (table: string) => `SELECT COUNT(*) AS n FROM ${ident(table)}`,
+  sequence: 'SELECT seq FROM sqlite_sequence WHERE name = ?',
+  hasSequenceTable:
+    "SELECT 1 AS present FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'",
+  /** The next rows in primary-key order after a key (keyset paging: resumable, no OFFSET scans). */
+  batchAfter: (table: string, columns: string[], key: string) =>
+    `SELECT ${columns.map(ident).join(', ')} FROM ${ident(table)} WHERE ${ident(key)} > ? ORDER BY ${ident(key)} LIMIT ?`,
+  batchFirst: (table: string, columns: string[], key: string) =>
+    `SELECT ${columns.map(ident).join(', ')} FROM ${ident(table)} ORDER BY ${ident(key)} LIMIT ?`,
+} as const;
+
+function quoteLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}

@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import { rowHashSql, sourceRowHash } from './canonical.js';
+import type { SqliteValue } from './convert.js';
+import type { SqliteSource } from './source.js';
+import { PG } from './sql.js';
+import type { TableSpec } from './tables.js';
+
+/** What verifying one table found. */
+export interface TableCheck {
+  /** Table name. */
+  table: string;
+  /** Rows in the source. */
+  source_rows: number;
+  /** Rows in the target. */
+  target_rows: number;
+  /** sha-256 over the source's row hashes in key order. */
+  source_checksum: string;
+  /** The same, over the row hashes PostgreSQL computed. */
+  target_checksum: string;
+  /** First key (in key order) whose row differs, is missing from the target, or is extra there. */
+  first_difference: { key: string; problem: 'differs' | 'missing_in_target' | 'extra_in_target' } | null;
+  /** Counts and checksums agree. */
+  verified: boolean;
+}
+
+interface Keyed {
+  key: string;
+  hash: string;
+}
+
+const FETCH = 1000;
+const SOURCE_BATCH_BYTES = 8 * 1024 * 1024;
+
+/** Key order of both streams: bytes for text keys (COLLATE "C" = SQLite BINARY), numbers otherwise. */
+function compareKeys(table: TableSpec, a: string, b: string): number {
+  if (table.key.kind === 'text') return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+async function* sourceHashes(source: SqliteSource, table: TableSpec): AsyncGenerator<Keyed> {
+  const keyIndex = table.columns.findIndex((c) => c.name === table.key.name);
+  let after: SqliteValue = null;
+  for (;;) {
+    const rows = source.batch(table, after, FETCH, SOURCE_BATCH_BYTES);
+    for (const row of rows) {
+      const key = String(row[keyIndex]);
+      yield { key, hash: sourceRowHash(table, row, key) };
+    }
+    if (rows.length === 0) return;
+    after = rows[rows.length - 1]?.[keyIndex] ?? null;
+    // Let the event loop breathe between batches (progress, signals).
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+async function* targetHashes(client: pg.ClientBase, table: TableSpec): AsyncGenerator<Keyed> {
+  const collate = table.key.kind === 'text' ? ' COLLATE "C"' : '';
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  try {
+    await client.query(
+      PG.declareHashes('aidos_verify', table.name, table.key.name, collate, rowHashSql(table)),
+    );
+    for (;;) {
+      const { rows } = await client.query<{ k: string; h: string }>(PG.fetch('aidos_verify', FETCH));
+      for (const row of rows) yield { key: row.k, hash: row.h };
+      if (rows.length < FETCH) break;
+    }
+  } finally {
+    await client.query('COMMIT');
+  }
+}
+
+/**
+ * Verifies one table: counts from each side, and a merge of the two row-hash streams (SQLite's
+ * computed here, PostgreSQL's computed by the server in SQL) in key order.
+ */
+export async function verifyTable(
+  source: SqliteSource,
+  client: pg.ClientBase,
+  table: TableSpec,
+  onRows: (n: number) => void,
+): Promise<TableCheck> {
+  const sourceRows = source.count(table.name);
+  const targetRows = Number((await client.query<{ n: string }>(PG.count(table.name))).rows[0]?.n ?? 0);
+  const sourceSum = createHash('sha256');
+  const targetSum = createHash('sha256');
+  let first: TableCheck['first_difference'] = null;
+  const s = sourceHashes(source, table);
+  const t = targetHashes(client, table);
+  let a = await s.next();
+  let b = await t.next();
+  let seen = 0;
+  while (!a.done || !b.done) {
+    const order = a.done ? 1 : b.done ? -1 : compareKeys(table, a.value.key, b.value.key);
+    if (order <= 0 && !a.done) sourceSum.update(a.value.hash);
+    if (order >= 0 && !b.done) targetSum.update(b.value.hash);
+    if (!first) {
+      if (order < 0 && !a.done) first = { key: a.value.key, problem: 'missing_in_target' };
+      else if (order > 0 && !b.done) first = { key: b.value.key, problem: 'extra_in_target' };
+      else if (!a.done && !b.done && a.value.hash !== b.value.hash)
+        first = { key: a.value.key, problem: 'differs' };
+    }
+    if (order <= 0) a = await s.next();
+    if (order >= 0) b = await t.next();
+    if (++seen % FETCH === 0) onRows(FETCH);
+  }
+  onRows(seen % FETCH);
+  const source_checksum = sourceSum.digest('hex');
+  const target_checksum = targetSum.digest('hex');
+  return {
+    table: table.name,
+    source_rows: sourceRows,
+    target_rows: targetRows,
+    source_checksum,
+    target_checksum,
+    first_difference: first,
+    verified: sourceRows === targetRows && source_checksum === target_checksum && first === null,
+  };
+}

@@ -1,0 +1,276 @@
+/**
+ * `npm run bench -- copy`: generates a SQLite store (BENCH_COPY_TASKS tasks, default 1,000,000,
+ * three events each; messages 200 B–4 KB, results 1–8 KB), copies it into an embedded PostgreSQL
+ * with `aidos migrate copy` (verification included) with COPY and with multi-row INSERT, then the
+ * same file with pgloader (Debian package, installed here with apt-get when missing) into another
+ * database of the same server, and prints one JSON line: rows/s, MB/s, peak RSS, crashes, ratios.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { loadSqlite } from '../../daemon/store/drivers.js';
+import { defaultMigrationsRoot } from '../../daemon/store/migrate/files.js';
+import { MigrationRunner } from '../../daemon/store/migrate/runner.js';
+import { SqliteStore } from '../../daemon/store/sqlite/sqlite-store.js';
+import { AIDOS_BIN } from '../helpers/daemon-process.js';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '../helpers/postgres-server.js';
+
+const TASKS = Number(process.env.BENCH_COPY_TASKS ?? 1_000_000);
+const RUNS = Number(process.env.BENCH_COPY_RUNS ?? 1);
+const TARGETS = { ratio_vs_pgloader: 1.5, peak_rss_mb: 300, crashes: 0 };
+const r2 = (n: number) => Math.round(n * 100) / 100;
+
+/** Deterministic pseudo-random text, so every run copies the same bytes. */
+function generator(seed: number) {
+  let x = seed;
+  const next = () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 4294967296;
+  };
+  // BMP only: a slice must never split a surrogate pair (jsonb refuses a lone one, rightly).
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:!?-éüß中';
+  const pool = Array.from({ length: 65536 }, () => alphabet[Math.floor(next() * alphabet.length)]).join('');
+  return {
+    int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),
+    text: (n: number) => {
+      const start = Math.floor(next() * (pool.length - n));
+      return pool.slice(start, start + n);
+    },
+  };
+}
+
+export async function generate(path: string): Promise<{ rows: number; bytes: number; seconds: number }> {
+  const started = performance.now();
+  const store = new SqliteStore({ path, busyTimeoutMs: 5000 });
+  await new MigrationRunner(store.migrations, join(defaultMigrationsRoot(), 'sqlite')).up();
+  await store.close();
+  const db = new (loadSqlite())(path);
+  const rnd = generator(42);
+  const task =
+    db.prepare(`INSERT INTO tasks (id, profile, message, priority, state, attempt, max_attempts, timeout_ms,
+    labels, run_after, created_at, updated_at, started_at, finished_at, node_id, fence, result)
+    VALUES (?, 'openclaw', ?, ?, 'succeeded', 1, 3, 600000, ?, ?, ?, ?, ?, ?, 'node-a', 1, ?)`);
+  const event = db.prepare(
+    'INSERT INTO task_events (task_id, at, kind, node_id, attempt, fence, detail) VALUES (?, ?, ?, ?, 1, 1, ?)',
+  );
+  const t0 = 1_760_000_000_000;
+  const chunk = 10_000;
+  for (let from = 0; from < TASKS; from += chunk) {
+    db.transaction(() => {
+      for (let i = from; i < Math.min(TASKS, from + chunk); i++) {
+        const id = `t_${i.toString(36).padStart(8, '0')}`;
+        const at = t0 + i * 10;
+        const result = JSON.stringify({
+          status: 'ok',
+          summary: rnd.text(rnd.int(900, 7900)),
+          usage: { input: rnd.int(1, 9999), output: rnd.int(1, 9999) },
+        });
+        task.run(
+          id,
+          rnd.text(rnd.int(200, 4000)),
+          rnd.int(0, 9),
+          JSON.stringify({ team: 'ops', run: String(i % 97) }),
+          at,
+          at,
+          at + 900,
+          at + 5,
+          at + 900,
+          result,
+        );
+        event.run(id, at, 'submitted', null, '{}');
+        event.run(id, at + 5, 'claimed', 'node-a', JSON.stringify({ lease_ms: 30000 }));
+        event.run(
+          id,
+          at + 900,
+          'succeeded',
+          'node-a',
+          JSON.stringify({ exit_code: 0, duration_ms: rnd.int(100, 90000), rss_mb: rnd.int(50, 400) }),
+        );
+      }
+    })();
+  }
+  db.close();
+  return { rows: TASKS * 4, bytes: statSync(path).size, seconds: r2((performance.now() - started) / 1000) };
+}
+
+async function createDatabase(server: ThrowawayPostgres, name: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: server.url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  return server.url.replace(/\/postgres$/, `/${name}`);
+}
+
+interface Run {
+  code: number | null;
+  seconds: number;
+  output: string;
+  peak_rss_mb: number;
+}
+
+/** Runs a command under GNU time (peak RSS of the whole command) and times it. */
+function timed(command: string, args: string[]): Promise<Run> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn('/usr/bin/time', ['-f', 'PEAK_RSS_KB=%M', command, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const kb = Number(/PEAK_RSS_KB=(\d+)/.exec(output)?.[1] ?? 0);
+      resolve({
+        code,
+        seconds: (performance.now() - started) / 1000,
+        output,
+        peak_rss_mb: Math.round(kb / 1024),
+      });
+    });
+  });
+}
+
+async function ours(
+  server: ThrowawayPostgres,
+  file: string,
+  method: 'copy' | 'insert',
+  run: number,
+  rows: number,
+  bytes: number,
+) {
+  const url = await createDatabase(server, `bench_${method}_${run}`);
+  const result = await timed(process.execPath, [
+    AIDOS_BIN,
+    'migrate',
+    'copy',
+    '--from',
+    file,
+    '--to',
+    url,
+    '--json',
+    '--method',
+    method,
+  ]);
+  const summary = result.output
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map(
+      (l) =>
+        JSON.parse(l) as {
+          type: string;
+          verified?: boolean;
+          tables?: { copy_seconds: number; verify_seconds: number }[];
+        },
+    )
+    .find((l) => l.type === 'summary');
+  return {
+    method,
+    exit_code: result.code,
+    verified: summary?.verified ?? false,
+    seconds: r2(result.seconds),
+    copy_s: r2((summary?.tables ?? []).reduce((n, t) => n + t.copy_seconds, 0)),
+    verify_s: r2((summary?.tables ?? []).reduce((n, t) => n + t.verify_seconds, 0)),
+    rows_per_s: Math.round(rows / result.seconds),
+    mb_per_s: r2(bytes / 1024 / 1024 / result.seconds),
+    peak_rss_mb: result.peak_rss_mb,
+    ...(result.code === 0 ? {} : { error: result.output.slice(-500) }),
+  };
+}
+
+function ensurePgloader(): string {
+  const installed = ['/usr/bin/pgloader'].find((p) => existsSync(p));
+  if (installed) return installed;
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
+  execFileSync('apt-get', ['install', '-y', '-qq', 'pgloader'], {
+    stdio: 'ignore',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+  return '/usr/bin/pgloader';
+}
+
+async function pgloader(server: ThrowawayPostgres, file: string, run: number, rows: number, bytes: number) {
+  const bin = ensurePgloader();
+  const url = await createDatabase(server, `bench_pgloader_${run}`);
+  const result = await timed(bin, [`sqlite://${file}`, url.replace(/^postgres:/, 'postgresql:')]);
+  const crashed = result.code !== 0 || /heap exhausted|fatal error|debugger invoked/i.test(result.output);
+  return {
+    exit_code: result.code,
+    crashed,
+    seconds: r2(result.seconds),
+    rows_per_s: Math.round(rows / result.seconds),
+    mb_per_s: r2(bytes / 1024 / 1024 / result.seconds),
+    peak_rss_mb: result.peak_rss_mb,
+    ...(crashed ? { error: result.output.slice(-500) } : {}),
+  };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+export default async function benchCopy(): Promise<void> {
+  const began = performance.now();
+  const root = await mkdtemp(join(tmpdir(), 'aidos-bench-copy-'));
+  let server: ThrowawayPostgres | undefined;
+  try {
+    const file = join(root, 'aidos.db');
+    const source = await generate(file);
+    server = await startThrowawayPostgres();
+    const copy = [];
+    const insert = [];
+    const loader = [];
+    for (let run = 0; run < RUNS; run++) {
+      copy.push(await ours(server, file, 'copy', run, source.rows, source.bytes));
+      insert.push(await ours(server, file, 'insert', run, source.rows, source.bytes));
+      loader.push(await pgloader(server, file, run, source.rows, source.bytes));
+    }
+    const pgloaderVersion = execFileSync('/usr/bin/pgloader', ['--version']).toString().split('\n')[0];
+    const oursRate = median(copy.filter((r) => r.verified).map((r) => r.rows_per_s));
+    const theirRate = median(loader.filter((r) => !r.crashed).map((r) => r.rows_per_s));
+    const result = {
+      bench: 'copy',
+      at: new Date().toISOString(),
+      host: {
+        cpus: availableParallelism(),
+        node: process.version,
+        loadavg_1m: Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]),
+      },
+      source: {
+        tasks: TASKS,
+        events: TASKS * 3,
+        rows: source.rows,
+        mb: r2(source.bytes / 1024 / 1024),
+        generate_s: source.seconds,
+      },
+      method:
+        'wall time of the whole command (process start to exit), rows = tasks + events over it; ours includes the verification (counts + per-row checksums on both sides); pgloader with its defaults, no content check; peak RSS from GNU time (%M)',
+      runs: RUNS,
+      ours_copy: copy,
+      ours_insert: insert,
+      pgloader: { version: pgloaderVersion, runs: loader },
+      copy_vs_insert: insert.some((r) => r.verified)
+        ? r2(oursRate / median(insert.filter((r) => r.verified).map((r) => r.rows_per_s)))
+        : null,
+      ratio_vs_pgloader: theirRate && oursRate ? r2(oursRate / theirRate) : null,
+      crashes: {
+        ours: copy.filter((r) => r.exit_code !== 0).length,
+        pgloader: loader.filter((r) => r.crashed).length,
+      },
+      targets: TARGETS,
+      duration_s: r2((performance.now() - began) / 1000),
+    };
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    await server?.destroy().catch(() => {});
+    await rm(root, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,199 @@
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrationRunner } from '../../../daemon/store/open.js';
+import { PostgresStore } from '../../../daemon/store/postgres/pg-store.js';
+import { runAidos } from '../../helpers/cli.js';
+import { AIDOS_BIN } from '../../helpers/daemon-process.js';
+import { createTestDatabase, type TestDatabase } from '../../helpers/postgres-db.js';
+import { waitFor } from '../../helpers/wait.js';
+import { newTask } from '../contract/fixtures.js';
+import { rawSqlite, sqliteStore, tasksInEveryState } from './fixtures.js';
+
+const TASKS = 4000;
+
+/** A store with enough rows that a copy in batches of 10 takes hundreds of transactions. */
+async function populatedSource(dir: string): Promise<void> {
+  const store = await sqliteStore(join(dir, 'aidos.db'));
+  await tasksInEveryState(store);
+  await store.close();
+  const db = rawSqlite(join(dir, 'aidos.db'));
+  const insert =
+    db.prepare(`INSERT INTO tasks (id, profile, message, priority, state, attempt, max_attempts, timeout_ms,
+    labels, run_after, created_at, updated_at, result) VALUES (?, 'p', ?, 0, 'succeeded', 1, 3, 60000, '{}', ?, ?, ?, ?)`);
+  const event = db.prepare(
+    "INSERT INTO task_events (task_id, at, kind, attempt, fence, detail) VALUES (?, ?, 'succeeded', 1, 1, '{}')",
+  );
+  db.transaction(() => {
+    for (let i = 0; i < TASKS; i++) {
+      const id = `bulk_${String(i).padStart(6, '0')}`;
+      insert.run(
+        id,
+        `message ${i} ${'x'.repeat(i % 300)}`,
+        i,
+        i,
+        i,
+        JSON.stringify({ i, out: 'y'.repeat(i % 200) }),
+      );
+      event.run(id, i);
+    }
+  })();
+  db.close();
+}
+
+async function query<T extends pg.QueryResultRow>(
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+function summary(stdout: string): Record<string, unknown> & { tables: Record<string, unknown>[] } {
+  const line = stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .find((l) => l.type === 'summary');
+  if (!line) throw new Error(`no summary in ${stdout}`);
+  return line as Record<string, unknown> & { tables: Record<string, unknown>[] };
+}
+
+describe('aidos migrate copy (CLI)', () => {
+  let dir: string;
+  const dbs: TestDatabase[] = [];
+  const database = async () => {
+    const db = await createTestDatabase('aidos_copy_cli');
+    dbs.push(db);
+    return db;
+  };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'aidos-copy-cli-'));
+    await populatedSource(dir);
+  });
+
+  afterAll(async () => {
+    for (const db of dbs) await db.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('kill -9 halfway leaves a resumable target; the rerun resumes and ends verified', async () => {
+    const db = await database();
+    const child = spawn(
+      process.execPath,
+      [AIDOS_BIN, 'migrate', 'copy', '--from', dir, '--to', db.url, '--batch', '10'],
+      {
+        stdio: 'ignore',
+      },
+    );
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const half = await waitFor(
+      async () => {
+        const rows = await query<{ rows_copied: string; done: boolean }>(
+          db.url,
+          "SELECT rows_copied::text, done FROM aidos_copy_state WHERE table_name = 'tasks'",
+        ).catch(() => []);
+        const tasks = rows[0];
+        return tasks && Number(tasks.rows_copied) >= TASKS / 4 ? tasks : undefined;
+      },
+      60_000,
+      'the copy to be a quarter through tasks',
+    );
+    child.kill('SIGKILL');
+    await exited;
+    expect(half.done).toBe(false);
+    // What the state says is what is there: every committed batch, nothing of the killed one.
+    const [state] = await query<{ rows_copied: string; n: string }>(
+      db.url,
+      "SELECT rows_copied::text, (SELECT count(*) FROM tasks)::text AS n FROM aidos_copy_state WHERE table_name = 'tasks'",
+    );
+    expect(state?.n).toBe(state?.rows_copied);
+    expect(Number(state?.n)).toBeLessThan(TASKS);
+
+    const rerun = await runAidos(
+      ['migrate', 'copy', '--from', dir, '--to', db.url, '--batch', '500'],
+      {},
+      120_000,
+    );
+    expect(rerun.stderr).toBe('');
+    expect(rerun.code).toBe(0);
+    const report = summary(rerun.stdout);
+    expect(report.mode).toBe('resumed');
+    expect(report.verified).toBe(true);
+    const tasks = report.tables.find((t) => t.table === 'tasks');
+    expect(tasks?.source_rows).toBe(tasks?.target_rows);
+    expect(Number(tasks?.copied_rows)).toBe(Number(tasks?.source_rows) - Number(state?.n));
+
+    // A row changed in the target afterwards is caught, with its key.
+    await query(db.url, "UPDATE tasks SET message = message || '!' WHERE id = 'bulk_002345'");
+    await query(db.url, "DELETE FROM task_events WHERE task_id = 'bulk_003000'");
+    const check = await runAidos(
+      ['migrate', 'copy', '--from', dir, '--to', db.url, '--verify-only', '--json'],
+      {},
+      120_000,
+    );
+    expect(check.code).toBe(65);
+    expect(check.stderr).toContain('table tasks, first differing key bulk_002345 (differs)');
+    const checked = summary(check.stdout);
+    expect(checked.tables.find((t) => t.table === 'tasks')?.first_difference).toEqual({
+      key: 'bulk_002345',
+      problem: 'differs',
+    });
+    const events = checked.tables.find((t) => t.table === 'task_events');
+    expect(events?.first_difference).toMatchObject({ problem: 'missing_in_target' });
+    expect(events?.target_rows).toBe(Number(events?.source_rows) - 1);
+  });
+
+  it('refuses a non-empty target (changing nothing) unless --force, which replaces it', async () => {
+    const db = await database();
+    const store = new PostgresStore({
+      url: db.url,
+      poolMax: 2,
+      idleTimeoutMs: 1000,
+      statementTimeoutMs: 10_000,
+      connectTimeoutMs: 5000,
+      applicationName: 'test',
+    });
+    await migrationRunner(store).up();
+    const existing = (await store.submitTask(newTask({ message: 'already here' }))).task;
+    await store.close();
+
+    const refused = await runAidos(['migrate', 'copy', '--from', join(dir, 'aidos.db'), '--to', db.url]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('the target is not empty (table');
+    expect(refused.stderr).toContain('--force');
+    expect(await query(db.url, 'SELECT id FROM tasks')).toEqual([{ id: existing.id }]);
+
+    const dry = await runAidos(['migrate', 'copy', '--from', dir, '--to', db.url, '--dry-run', '--force']);
+    expect(dry.code).toBe(0);
+    expect(summary(dry.stdout).mode).toBe('dry_run');
+    expect(await query(db.url, 'SELECT id FROM tasks')).toEqual([{ id: existing.id }]);
+
+    const forced = await runAidos(['migrate', 'copy', '--from', dir, '--to', db.url, '--force'], {}, 120_000);
+    expect(forced.code).toBe(0);
+    expect(summary(forced.stdout)).toMatchObject({ mode: 'replaced', verified: true });
+    expect(await query(db.url, 'SELECT id FROM tasks WHERE id = $1', [existing.id])).toEqual([]);
+  });
+
+  it('rejects bad arguments naming the flag', async () => {
+    const db = await database();
+    const bad = await runAidos(['migrate', 'copy', '--from', dir, '--to', db.url, '--batch', '0']);
+    expect(bad.code).toBe(78);
+    expect(bad.stderr).toContain('--batch');
+    const notPg = await runAidos(['migrate', 'copy', '--from', dir, '--to', 'mysql://x']);
+    expect(notPg.stderr).toContain('--to: must be a postgres://');
+    const missing = await runAidos(['migrate', 'copy', '--from', join(dir, 'nope'), '--to', db.url]);
+    expect(missing.stderr).toContain('does not exist');
+  });
+});
