@@ -129,7 +129,7 @@ export function App(props: AppProps) {
         height={bodyHeight}
         width={size.columns}
         theme={theme}
-        empty={model.empty}
+        empty={options.filter && model.rows.length ? `nothing matches /${options.filter}` : model.empty}
         sort={options.sort}
       />
     );

@@ -277,7 +277,12 @@ export class FleetConnection {
   private async readNodeInfo(client: WsClient): Promise<void> {
     const info = nodeInfoSchema.safeParse(await client.call<NodeInfo>('node.info'));
     if (!info.success) return;
-    const row = nodeRowFromInfo(info.data, this.store.getSnapshot().health);
+    const { health, checks } = this.store.getSnapshot();
+    const row = nodeRowFromInfo(info.data, {
+      health,
+      cpu: checks.get('system:cpu-load')?.value ?? null,
+      rss: checks.get('process:rss')?.value ?? null,
+    });
     const others = this.store.getSnapshot().nodes.filter((n) => n.id !== row.id && !n.attached);
     this.store.setNodes([row, ...others], row.id);
   }

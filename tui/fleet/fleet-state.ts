@@ -13,6 +13,8 @@ export interface CheckRow {
   status: HealthStatus;
   /** Observed value with its unit, as text. */
   observed: string;
+  /** Observed value when it is a number. */
+  value: number | null;
   /** Why it warns or fails. */
   output: string;
   /** Statuses seen since the TUI attached, oldest first (the sparkline). */
@@ -185,6 +187,7 @@ export class FleetStore {
         name,
         status: entry.status,
         observed: observedText(entry),
+        value: typeof entry.observedValue === 'number' ? entry.observedValue : null,
         output: entry.output ?? '',
         history,
       });
@@ -206,6 +209,7 @@ export class FleetStore {
       name: change.check,
       status: change.to,
       observed: observedText({ observedValue: change.observed_value, observedUnit: change.observed_unit }),
+      value: typeof change.observed_value === 'number' ? change.observed_value : null,
       output: change.output ?? '',
       history: [...(prev?.history ?? []), change.to].slice(-MAX_HISTORY),
     });

@@ -31,8 +31,18 @@ export interface NodeRow {
   attached: boolean;
 }
 
-/** The row of the attached daemon from its node.info (the single-node view, before gossip). */
-export function nodeRowFromInfo(info: NodeInfo, health: HealthStatus | null): NodeRow {
+/** What the attached daemon's own health checks measure about its host. */
+export interface HostMeasures {
+  /** Worst health status. */
+  health: HealthStatus | null;
+  /** system:cpu-load, percent. */
+  cpu: number | null;
+  /** process:rss, bytes. */
+  rss: number | null;
+}
+
+/** The row of the attached daemon from its node.info and health checks (the single-node view, before gossip). */
+export function nodeRowFromInfo(info: NodeInfo, host: HostMeasures): NodeRow {
   return {
     id: info.node_id,
     address: info.address,
@@ -40,9 +50,9 @@ export function nodeRowFromInfo(info: NodeInfo, health: HealthStatus | null): No
     roles: info.roles,
     slots: info.slots,
     used: info.slots - info.free_slots,
-    cpu: null,
-    rss: null,
-    health,
+    cpu: host.cpu,
+    rss: host.rss,
+    health: host.health,
     draining: info.phase === 'draining',
     services: info.services,
     running: info.running,
