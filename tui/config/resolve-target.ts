@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { TuiConfig } from './tui-config.js';
 import { TuiError } from './tui-error.js';
 
@@ -24,7 +26,8 @@ export interface TargetFlags {
 
 const DEFAULT_URL = 'http://127.0.0.1:7420';
 
-function readToken(path: string, field: string): string {
+function readToken(file: string, field: string): string {
+  const path = file.startsWith('~/') ? join(homedir(), file.slice(2)) : file;
   try {
     const token = readFileSync(path, 'utf8').split('\n')[0]?.trim();
     if (!token) throw new TuiError(`${field}: ${path} is empty`, { field });
