@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { render } from 'ink-testing-library';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { App } from '../../tui/app/App.js';
+import { contextSwitcher } from '../../tui/app/context-switcher.js';
 import { themeFor } from '../../tui/app/theme.js';
+import type { TuiConfig } from '../../tui/config/tui-config.js';
 import { FleetConnection } from '../../tui/fleet/connection.js';
 import { buildKeymap } from '../../tui/keys/keymap.js';
 import { submit, waitForState } from '../helpers/api.js';
@@ -32,18 +34,19 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function mount(urls: string[], options: { readonly?: boolean } = {}) {
+function mount(
+  urls: string[],
+  options: { readonly?: boolean; config?: TuiConfig; size?: { columns: number; rows: number } } = {},
+) {
   const connection = new FleetConnection({ urls, backoffInitialMs: 50, backoffMaxMs: 300 });
   const ui = render(
     <App
       connection={connection}
       keymap={buildKeymap({}, { readonly: options.readonly ?? false })}
       theme={themeFor({ NO_COLOR: '1' })}
-      context={null}
       readonly={options.readonly ?? false}
-      contexts={[]}
-      switchContext={() => 'no contexts'}
-      size={{ columns: 120, rows: 30 }}
+      contexts={contextSwitcher(options.config ?? {}, connection, null)}
+      size={options.size ?? { columns: 120, rows: 30 }}
     />,
   );
   connection.start();
@@ -143,5 +146,29 @@ describe('aidos-tui against a real daemon', () => {
     await frame(/STALE|lost/, 'the stale badge');
     await frame(`${other.url} (n${other.port})  LIVE`, 'attached to the other member');
     await other.stop();
+  });
+
+  it(':ctx lists the contexts and switches to another cluster, dropping the old rows', async () => {
+    const second = await startDaemon({ args: ['--config', config] });
+    const only = await submit(second.url, { message: 'only on the second' });
+    await waitForState(second.url, only.id, ['succeeded']);
+    const contexts = { first: { url: daemon.url }, second: { url: second.url.replace('http', 'ws') } };
+    const { frame, keys } = mount([daemon.url], { config: { contexts } });
+    await frame(`${daemon.url} (n${daemon.port})  LIVE`);
+    keys(':ctx\r');
+    await frame('contexts: first second');
+    keys(':ctx se\t\r');
+    await frame(`ctx:second ${second.url} (n${second.port})  LIVE`, 'attached to the second context');
+    const after = await frame(only.id, "the second daemon's task");
+    expect(after).toContain('[1]');
+    keys(':ctx nope\r');
+    await frame('context "nope" is not in the config (known: first, second)');
+    await second.stop();
+  });
+
+  it('says so when the terminal is too small instead of drawing', async () => {
+    const { frame } = mount([daemon.url], { size: { columns: 50, rows: 10 } });
+    const f = await frame('terminal too small (50×10)');
+    expect(f.split('\n')).toHaveLength(1);
   });
 });

@@ -14,6 +14,9 @@ const dir = mkdtempSync(join(tmpdir(), 'aidos-tui-e2e-'));
 
 const tmux = (...args: string[]) => execa('tmux', ['-L', SOCKET, ...args], { timeout: 10_000 });
 const screen = async () => (await tmux('capture-pane', '-p', '-t', 'tui')).stdout;
+/** The pane with its colours and attributes as escape sequences. */
+const styled = async () => (await tmux('capture-pane', '-e', '-p', '-t', 'tui')).stdout;
+const COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*(3[0-7]|9[0-7]|38;[0-9;]+)m`);
 const keys = (...k: string[]) => tmux('send-keys', '-t', 'tui', ...k);
 const shows = (text: string | RegExp, what = String(text), timeoutMs = 20_000) =>
   waitFor(
@@ -47,6 +50,7 @@ describe('aidos-tui binary in tmux', () => {
     await tmux('new-session', '-d', '-s', 'tui', '-x', '100', '-y', '30', command);
     await shows(`(n${port})  LIVE`, 'the live badge');
     await shows(new RegExp(`${task.id}\\s+running`), 'the running task');
+    expect(await styled()).toMatch(COLOUR);
 
     await keys('/', 'e2e-target', 'Enter');
     const filtered = await shows('/e2e-target');
@@ -75,5 +79,13 @@ describe('aidos-tui binary in tmux', () => {
     const after = await shows('AIDOS-TUI-EXIT=0', 'the exit code');
     // The alternate screen was left: the TUI's frame is gone from the pane.
     expect(after).not.toContain('LIVE');
+
+    // Ctrl-C leaves as cleanly; NO_COLOR draws without colour.
+    await tmux('kill-session', '-t', 'tui');
+    await tmux('new-session', '-d', '-s', 'tui', '-x', '100', '-y', '30', `NO_COLOR=1 ${command}`);
+    await shows(`(n${port})  LIVE`, 'the live badge without colour');
+    expect(await styled()).not.toMatch(COLOUR);
+    await keys('C-c');
+    expect(await shows('AIDOS-TUI-EXIT=0', 'the exit code after Ctrl-C')).not.toContain('LIVE');
   });
 });

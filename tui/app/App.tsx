@@ -20,6 +20,7 @@ import { nodesModel } from '../views/nodes-model.js';
 import { TaskDetailView } from '../views/TaskDetailView.js';
 import { type TableModel, visibleRows } from '../views/table-model.js';
 import { tasksModel } from '../views/tasks-model.js';
+import type { ContextSwitcher } from './context-switcher.js';
 import type { Theme } from './theme.js';
 import { current, initialUi, listOf, type UiState } from './ui-state.js';
 
@@ -34,14 +35,10 @@ export interface AppProps {
   keymap: Keymap;
   /** Colours. */
   theme: Theme;
-  /** Context attached to, or null. */
-  context: string | null;
   /** --readonly. */
   readonly: boolean;
-  /** Known context names (for `:ctx`). */
-  contexts: string[];
-  /** Switches to a context (`:ctx NAME`), or lists them (null); returns the message to show. */
-  switchContext(name: string | null): string;
+  /** The config's contexts and `:ctx` (a switch resets the fleet state, which redraws). */
+  contexts: ContextSwitcher;
   /** Fixed size (tests); otherwise the terminal's, live. */
   size?: TerminalSize;
   /** First view. */
@@ -87,8 +84,8 @@ export function App(props: AppProps) {
     rows,
     page: Math.max(1, bodyHeight - 1),
     connection,
-    contexts: props.contexts,
-    switchContext: props.switchContext,
+    contexts: props.contexts.names,
+    switchContext: props.contexts.switchTo,
     exit: () => app.exit(),
   });
   if (size.columns < MIN_SIZE.columns || size.rows < MIN_SIZE.rows)
@@ -136,7 +133,7 @@ export function App(props: AppProps) {
   const foot = footerLine(ui);
   return (
     <Box flexDirection="column" width={size.columns} height={size.rows} overflow="hidden">
-      <Header fleet={fleet} context={props.context} readonly={props.readonly} theme={theme} />
+      <Header fleet={fleet} context={props.contexts.current()} readonly={props.readonly} theme={theme} />
       <Text wrap="truncate" bold>
         {crumb}
         {counter}

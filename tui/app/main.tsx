@@ -1,12 +1,13 @@
 import { render } from 'ink';
 import { parseArgs } from '../cli/parse-args.js';
 import { configPath, loadConfig } from '../config/load-config.js';
-import { contextTarget, resolveTarget } from '../config/resolve-target.js';
+import { resolveTarget } from '../config/resolve-target.js';
 import { TuiError } from '../config/tui-error.js';
 import { FleetConnection } from '../fleet/connection.js';
 import { buildKeymap } from '../keys/keymap.js';
 import { App } from './App.js';
 import { enterAltScreen } from './alt-screen.js';
+import { contextSwitcher } from './context-switcher.js';
 import { themeFor } from './theme.js';
 
 /** Exit code for a bad flag, config file or context (nothing was started). */
@@ -28,32 +29,18 @@ export async function main(argv: string[]): Promise<number> {
       urls: target.urls,
       ...(target.token ? { token: target.token } : {}),
     });
-    const contexts = Object.keys(config.contexts ?? {});
-    let context = target.context;
+    const contexts = contextSwitcher(config, connection, target.context);
     const theme = themeFor();
-    const tree = () => (
+    const tree = (
       <App
         connection={connection}
         keymap={keymap}
         theme={theme}
-        context={context}
         readonly={args.readonly}
         contexts={contexts}
-        switchContext={switchContext}
         initialView={args.view}
       />
     );
-    const switchContext = (name: string | null): string => {
-      if (name === null)
-        return contexts.length
-          ? `contexts: ${contexts.map((c) => (c === context ? `${c}*` : c)).join(' ')}`
-          : 'no contexts in the config file';
-      const next = contextTarget(config, name);
-      context = name;
-      connection.switchTarget(next.urls, next.token);
-      setImmediate(() => instance.rerender(tree()));
-      return `switched to context ${name}`;
-    };
     leave = enterAltScreen();
     for (const signal of ['SIGTERM', 'SIGHUP'] as const)
       process.once(signal, () => {
@@ -68,7 +55,7 @@ export async function main(argv: string[]): Promise<number> {
       process.exit(1);
     });
     connection.start();
-    const instance = render(tree(), { exitOnCtrlC: true, patchConsole: true });
+    const instance = render(tree, { exitOnCtrlC: true, patchConsole: true });
     await instance.waitUntilExit();
     connection.stop();
     leave();
