@@ -1,44 +1,22 @@
-import { join } from 'node:path';
 import {
   type AgentProfile,
   AgentSupervisor,
+  type Clock,
   type RunHandle,
-  type RunOutcome,
   reapSurvivors,
+  type SpawnFn,
 } from '../agents/index.js';
+import { type AgentLayout, agentLayout, taskFolder } from '../agents/layout.js';
 import { sweepRunFiles } from '../agents/run-files.js';
-import { safeName } from '../agents/safe-name.js';
 import type { Logger } from '../log/logger.js';
 import type { Task } from '../store/types.js';
-import type { AgentLauncher, LaunchedRun, RunResult } from './launcher.js';
+import type { AgentLauncher, LaunchedRun } from './launcher.js';
 import type { LiveOutput } from './task-logs.js';
-
-/** Where the supervisor keeps its files under the data dir. */
-export function agentPaths(dataDir: string) {
-  return {
-    journal: join(dataDir, 'agents', 'journal'),
-    work: join(dataDir, 'agents', 'runs'),
-    logs: join(dataDir, 'agents', 'logs'),
-  };
-}
-
-function toRunResult(o: RunOutcome): RunResult {
-  return {
-    kind: o.kind,
-    retryable: o.retryable,
-    ...(o.result === undefined ? {} : { result: o.result }),
-    ...(o.error === undefined ? {} : { error: o.error }),
-    exitCode: o.exitCode ?? null,
-    signal: o.signal ?? null,
-    durationMs: o.durationMs,
-    peakRssBytes: o.peakRssBytes,
-  };
-}
 
 /** Runs claimed tasks through the local AgentSupervisor (execa, process groups, parent-death signal). */
 export class SupervisorLauncher implements AgentLauncher {
   readonly supervisor: AgentSupervisor;
-  private readonly paths: ReturnType<typeof agentPaths>;
+  private readonly paths: AgentLayout;
   private readonly handles = new Map<string, RunHandle>();
 
   constructor(
@@ -46,9 +24,10 @@ export class SupervisorLauncher implements AgentLauncher {
     dataDir: string,
     private readonly killGraceMs: number,
     logger: Logger,
+    seams: { spawn?: SpawnFn; clock?: Clock } = {},
   ) {
-    this.paths = agentPaths(dataDir);
-    this.supervisor = new AgentSupervisor({ journalDir: this.paths.journal, killGraceMs, logger });
+    this.paths = agentLayout(dataDir);
+    this.supervisor = new AgentSupervisor({ journalDir: this.paths.journal, killGraceMs, logger, ...seams });
   }
 
   get logDir(): string {
@@ -73,14 +52,14 @@ export class SupervisorLauncher implements AgentLauncher {
       message: task.message,
       profile,
       timeoutMs: task.timeout_ms,
-      workRoot: this.paths.work,
+      workRoot: this.paths.runs,
       logDir: this.paths.logs,
       sessionId: task.id,
     });
     this.handles.set(task.id, handle);
     const done = handle.done.then((outcome) => {
       this.handles.delete(task.id);
-      return toRunResult(outcome);
+      return outcome;
     });
     return { pid: handle.pid, cancel: (reason) => handle.cancel(reason), done };
   }
@@ -97,8 +76,9 @@ export class SupervisorLauncher implements AgentLauncher {
   }
 
   async sweepFiles(cutoffMs: number): Promise<number> {
-    const isLive = (folder: string) => this.supervisor.runs().some((run) => safeName(run.taskId) === folder);
-    return sweepRunFiles([this.paths.work, this.paths.logs], cutoffMs, isLive);
+    const isLive = (folder: string) =>
+      this.supervisor.runs().some((run) => taskFolder(run.taskId) === folder);
+    return sweepRunFiles([this.paths.runs, this.paths.logs], cutoffMs, isLive);
   }
 
   async reapSurvivors() {

@@ -1,6 +1,7 @@
+import type { OperationInput, OperationResult } from '../../shared/api/operations.js';
 import { WsClient } from '../../shared/client/ws-client.js';
 import { healthDocumentSchema } from '../../shared/health.js';
-import { type EventFrame, type NodeInfo, nodeInfoSchema, type OperationName } from '../../shared/protocol.js';
+import { type EventFrame, nodeInfoSchema, type OperationName } from '../../shared/protocol.js';
 import { type Task, taskSchema } from '../../shared/tasks.js';
 import { TuiError } from '../config/tui-error.js';
 import { FleetStore } from './fleet-state.js';
@@ -112,10 +113,10 @@ export class FleetConnection {
     this.client = null;
   }
 
-  /** Calls an operation on the attached daemon. */
-  async call<T>(op: OperationName, params?: unknown): Promise<T> {
+  /** Calls an operation on the attached daemon, typed by the shared operation table. */
+  async call<K extends OperationName>(op: K, params?: OperationInput<K>): Promise<OperationResult<K>> {
     if (!this.client) throw new TuiError('not connected to a daemon');
-    return this.client.call<T>(op, params);
+    return this.client.call(op, params);
   }
 
   /** Follows one task's live output (one at a time; re-subscribed after a reconnect). Returns stop. */
@@ -275,7 +276,7 @@ export class FleetConnection {
   }
 
   private async readNodeInfo(client: WsClient): Promise<void> {
-    const info = nodeInfoSchema.safeParse(await client.call<NodeInfo>('node.info'));
+    const info = nodeInfoSchema.safeParse(await client.call('node.info', {}));
     if (!info.success) return;
     const { health, checks } = this.store.getSnapshot();
     const row = nodeRowFromInfo(info.data, {
@@ -291,9 +292,7 @@ export class FleetConnection {
     const max = this.options.maxTasks ?? 10_000;
     let before = [...this.store.getSnapshot().tasks.keys()].sort().at(0);
     while (before && this.store.getSnapshot().tasks.size < max && generation === this.generation) {
-      const page = await client
-        .call<{ tasks: Task[]; next: string | null }>('task.list', { limit: PAGE, before })
-        .catch(() => undefined);
+      const page = await client.call('task.list', { limit: PAGE, before }).catch(() => undefined);
       if (!page || generation !== this.generation) return;
       this.store.tasksPage(page.tasks);
       before = page.next ?? undefined;

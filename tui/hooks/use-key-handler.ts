@@ -203,7 +203,7 @@ function step(ctx: KeyContext, ui: UiState, set: Set, input: string, name: strin
       const verb = action.id === 'task.cancel' ? 'cancel' : 'retry';
       const run = async () => {
         const op = action.id === 'task.cancel' ? 'task.cancel' : 'task.retry';
-        const r = await ctx.connection.call<{ task: { state: string } }>(op, { id });
+        const r = await ctx.connection.call(op, { id });
         return `${verb}: ${id} is ${r.task.state}${action.id === 'task.cancel' && r.task.state === 'running' ? ' (cancel requested)' : ''}`;
       };
       return set({ mode: { kind: 'confirm', question: `${verb} task ${id}? (y/n)`, run } });

@@ -57,7 +57,7 @@ export function useTaskDetail(
   useEffect(() => {
     let live = true;
     connection
-      .call<{ task: Task; events: TaskEvent[] }>('task.get', { id })
+      .call('task.get', { id })
       .then((r) => live && setDetail((d) => ({ ...d, task: r.task, events: r.events, error: null })))
       .catch((e: Error) => live && setDetail((d) => ({ ...d, error: e.message })));
     return () => {
