@@ -74,6 +74,7 @@ export class Swim {
   private readonly broadcasts: BroadcastQueue;
   private readonly suspicions = new Map<string, Suspicion>();
   private readonly pending = new Map<number, Pending>();
+  private readonly probing = new Set<string>();
   private readonly order: ProbeOrder;
   private readonly listeners: ((event: MemberEvent) => void)[] = [];
   private readonly timers = new Set<unknown>();
@@ -243,6 +244,10 @@ export class Swim {
 
   private probe(target: Member): void {
     const { params, rng } = this.options;
+    // One probe of a member at a time: repeated hints (a flapping connection) do not pile up.
+    if (this.probing.has(target.id)) return;
+    this.probing.add(target.id);
+    this.after(this.awareness.scale(params.probeIntervalMs), () => this.probing.delete(target.id));
     this.stats.probes++;
     const probe = this.ping(target, []);
     const timeout = this.awareness.scale(params.probeTimeoutMs);
