@@ -127,6 +127,12 @@ export class SqliteStore implements Store {
     return (this.db.prepare(SQL.listNodes).all() as Row[]).map(toNode);
   }
 
+  async storeIdentity(): Promise<string> {
+    const row = this.db.prepare(SQL.storeIdentity).get() as { id: string } | undefined;
+    if (!row) throw new AidosError('store', 'store_identity is empty: the store was not migrated by aidos');
+    return row.id;
+  }
+
   async submitTask(input: NewTask): Promise<{ task: Task; created: boolean }> {
     const now = this.now();
     const submit = this.db.transaction(() => {
