@@ -240,24 +240,14 @@ export class FleetConnection {
   }
 
   private applyNodes(frame: EventFrame): void {
-    const { nodeId } = this.store.getSnapshot();
-    const data = frame.data as unknown;
-    const list = Array.isArray(data)
-      ? data
-      : data && typeof data === 'object' && Array.isArray((data as { nodes?: unknown }).nodes)
-        ? (data as { nodes: unknown[] }).nodes
-        : [data];
-    const rows = list.map((r) => nodeRowFromFrame(r, nodeId)).filter((r): r is NodeRow => r !== undefined);
-    const merged =
-      frame.kind === 'snapshot'
-        ? rows
-        : this.store
-            .getSnapshot()
-            .nodes.filter((n) => !rows.some((r) => r.id === n.id))
-            .concat(rows);
+    const list = frame.kind === 'snapshot' && Array.isArray(frame.data) ? frame.data : [frame.data];
+    const rows = list.map(nodeRowFromFrame).filter((r) => r !== undefined);
+    const known = frame.kind === 'snapshot' ? [] : this.store.getSnapshot().nodes;
+    const merged = known.filter((n) => !rows.some((r) => r.id === n.id));
+    for (const { removed, ...row } of rows) if (!removed) merged.push(row);
     merged.sort((a, b) => a.id.localeCompare(b.id));
     this.learn(merged);
-    this.store.setNodes(merged, nodeId);
+    this.store.setNodes(merged, merged.find((n) => n.attached)?.id ?? this.store.getSnapshot().nodeId);
   }
 
   private learn(nodes: NodeRow[]): void {

@@ -1,3 +1,4 @@
+import { clusterNodeSchema } from '../../shared/cluster.js';
 import type { HealthStatus } from '../../shared/health.js';
 import type { NodeInfo } from '../../shared/protocol.js';
 
@@ -17,8 +18,10 @@ export interface NodeRow {
   used: number | null;
   /** CPU use in percent, when reported. */
   cpu: number | null;
-  /** Resident memory in bytes, when reported. */
+  /** Resident memory of its daemon in bytes, when reported (single node). */
   rss: number | null;
+  /** Memory used on its host in percent, when reported (gossip). */
+  memory: number | null;
   /** Its worst health status, when known. */
   health: HealthStatus | null;
   /** Not taking new tasks. */
@@ -52,6 +55,7 @@ export function nodeRowFromInfo(info: NodeInfo, host: HostMeasures): NodeRow {
     used: info.slots - info.free_slots,
     cpu: host.cpu,
     rss: host.rss,
+    memory: null,
     health: host.health,
     draining: info.phase === 'draining',
     services: info.services,
@@ -60,36 +64,26 @@ export function nodeRowFromInfo(info: NodeInfo, host: HostMeasures): NodeRow {
   };
 }
 
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-const str = (v: unknown, fallback: string): string => (typeof v === 'string' ? v : fallback);
-
-/**
- * A member from a `nodes` topic frame. The topic is the cluster module's; this reads its fields
- * leniently (snake_case as in docs/cluster.md) so a missing optional field shows as "-" rather
- * than hiding the node.
- */
-export function nodeRowFromFrame(raw: unknown, attachedId: string | null): NodeRow | undefined {
-  if (!raw || typeof raw !== 'object') return undefined;
-  const r = raw as Record<string, unknown>;
-  const id = str(r.node_id ?? r.id, '');
-  if (!id) return undefined;
-  const slots = num(r.slots);
-  const free = num(r.free_slots);
-  const used = num(r.used_slots) ?? (slots !== null && free !== null ? slots - free : null);
-  const health = r.health === 'pass' || r.health === 'warn' || r.health === 'fail' ? r.health : null;
+/** A member from a `nodes` topic frame (docs/cluster.md), or undefined when the frame is not one. */
+export function nodeRowFromFrame(raw: unknown): (NodeRow & { removed: boolean }) | undefined {
+  const parsed = clusterNodeSchema.safeParse(raw);
+  if (!parsed.success) return undefined;
+  const n = parsed.data;
   return {
-    id,
-    address: str(r.address, ''),
-    state: str(r.state ?? r.status, 'unknown'),
-    roles: Array.isArray(r.roles) ? r.roles.filter((x): x is string => typeof x === 'string') : [],
-    slots,
-    used,
-    cpu: num(r.cpu_percent ?? r.cpu),
-    rss: num(r.rss_bytes ?? r.rss),
-    health,
-    draining: r.draining === true || r.drain === true,
-    services: Array.isArray(r.services) ? (r.services as NodeInfo['services']) : [],
-    running: Array.isArray(r.running) ? r.running.filter((x): x is string => typeof x === 'string') : [],
-    attached: id === attachedId,
+    id: n.id,
+    address: n.address,
+    state: n.state,
+    roles: n.roles,
+    slots: n.slots.total,
+    used: n.slots.total - n.slots.free,
+    cpu: n.load.cpu * 100,
+    rss: null,
+    memory: n.load.memory * 100,
+    health: n.health,
+    draining: n.drain,
+    services: [],
+    running: [],
+    attached: n.self,
+    removed: n.removed === true,
   };
 }

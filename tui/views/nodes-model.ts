@@ -24,7 +24,7 @@ export function nodesModel(fleet: FleetSnapshot): TableModel {
         n.roles.join(',') || '-',
         n.slots === null ? '-' : `${n.used ?? '?'}/${n.slots}`,
         n.cpu === null ? '-' : `${Math.round(n.cpu)}%`,
-        bytes(n.rss),
+        n.memory !== null ? `${Math.round(n.memory)}%` : bytes(n.rss),
         n.health ?? '-',
         n.draining ? 'yes' : '',
         n.address,
