@@ -2,11 +2,32 @@ import type { ViewName } from '../keys/actions.js';
 
 /** What a `:` command line asks for. */
 export type Command =
-  | { kind: 'view'; view: ViewName }
-  | { kind: 'ctx'; name: string | null }
-  | { kind: 'help' }
-  | { kind: 'quit' }
-  | { kind: 'error'; message: string };
+  | {
+      /** Switch to a view. */
+      kind: 'view';
+      /** Which one. */
+      view: ViewName;
+    }
+  | {
+      /** List (name null) or switch contexts. */
+      kind: 'ctx';
+      /** Context to switch to. */
+      name: string | null;
+    }
+  | {
+      /** Show the keys. */
+      kind: 'help';
+    }
+  | {
+      /** Leave. */
+      kind: 'quit';
+    }
+  | {
+      /** Not a command. */
+      kind: 'error';
+      /** What to tell the user. */
+      message: string;
+    };
 
 const VIEWS: Record<string, ViewName> = {
   nodes: 'nodes',

@@ -13,11 +13,36 @@ export interface Screen {
 
 /** What the keyboard is doing right now. */
 export type Mode =
-  | { kind: 'normal' }
-  | { kind: 'help' }
-  | { kind: 'command'; text: string; hint: string }
-  | { kind: 'filter'; text: string }
-  | { kind: 'confirm'; question: string; run: () => Promise<string> };
+  | {
+      /** Keys go to the actions of the keymap. */
+      kind: 'normal';
+    }
+  | {
+      /** The `?` help is shown. */
+      kind: 'help';
+    }
+  | {
+      /** Typing a `:` command. */
+      kind: 'command';
+      /** What was typed. */
+      text: string;
+      /** Completion candidates to show. */
+      hint: string;
+    }
+  | {
+      /** Typing a `/` filter. */
+      kind: 'filter';
+      /** What was typed. */
+      text: string;
+    }
+  | {
+      /** Waiting for y/n before a dangerous action. */
+      kind: 'confirm';
+      /** The question, naming the target. */
+      question: string;
+      /** Does the action; resolves with the message to show. */
+      run: () => Promise<string>;
+    };
 
 /** The UI's own state (what is shown, not what the fleet is). */
 export interface UiState {
