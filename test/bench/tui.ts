@@ -2,10 +2,13 @@
 // terminal, attached to a real daemon over /v1/client). It loads BENCH_TUI_TASKS queued tasks,
 // measures the time from the tasks snapshot to the first full frame, then changes tasks at
 // BENCH_TUI_RATE per second and measures the time from each pushed change to the frame that shows
-// it, frames per second, and this process's RSS. Prints one JSON line.
+// it, frames per second; then starts the real aidos-tui binary in tmux on the same daemon and
+// reads its time to a full frame and its RSS. Prints one JSON line.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { cleanupDaemons, startDaemon } from '../helpers/daemon-process.js';
 import { writeStandinConfig } from '../helpers/standin-config.js';
 import { waitFor } from '../helpers/wait.js';
@@ -13,6 +16,7 @@ import { waitFor } from '../helpers/wait.js';
 const TASKS = Number(process.env.BENCH_TUI_TASKS ?? 10_000);
 const RATE = Number(process.env.BENCH_TUI_RATE ?? 50);
 const SECONDS = Number(process.env.BENCH_TUI_SECONDS ?? 10);
+const TUI_BIN = resolve('dist/tui/bin/aidos-tui.js');
 
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -27,6 +31,37 @@ async function post(url: string, path: string, body: unknown): Promise<{ task: {
   });
   if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
   return (await res.json()) as { task: { id: string } };
+}
+
+/** The real aidos-tui in tmux on the same daemon: start to a frame with every task, and its RSS. */
+async function realBinary(url: string, newest: string) {
+  const socket = `aidos-bench-tui-${process.pid}`;
+  const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+  const started = performance.now();
+  tmux('new-session', '-d', '-s', 'b', '-x', '160', '-y', '45', `exec node ${TUI_BIN} --url ${url}`);
+  try {
+    await waitFor(
+      () => tmux('capture-pane', '-p', '-t', 'b').includes(newest),
+      30_000,
+      "the binary's first frame with tasks",
+    );
+    const firstFrameMs = performance.now() - started;
+    await waitFor(
+      () => tmux('capture-pane', '-p', '-t', 'b').includes(`tasks [${TASKS}]`),
+      60_000,
+      'the binary showing every task',
+    );
+    const allMs = performance.now() - started;
+    const pid = tmux('display', '-p', '-t', 'b', '#{pane_pid}').trim();
+    const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return {
+      start_to_first_task_frame_ms: Math.round(firstFrameMs),
+      start_to_all_tasks_ms: Math.round(allMs),
+      rss_mb: rss ? Number((Number(rss) / 1024).toFixed(1)) : null,
+    };
+  } finally {
+    tmux('kill-server');
+  }
 }
 
 export default async function bench(): Promise<void> {
@@ -101,6 +136,7 @@ export default async function bench(): Promise<void> {
     latencies.length = 0;
     frames = 0;
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     let sent = 0;
     const total = RATE * SECONDS;
     while (sent < total) {
@@ -117,9 +153,14 @@ export default async function bench(): Promise<void> {
       'the last change',
     );
     const elapsed = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    // CPU this process spent per frame (rendering, plus its share of sending the changes): unlike
+    // latency, it does not grow when other processes hold the cores.
+    const cpuMsPerFrame = Number(((cpu.user + cpu.system) / 1000 / Math.max(1, frames)).toFixed(2));
     const rssMb = Number((process.memoryUsage().rss / 1024 / 1024).toFixed(1));
     ui.unmount();
     connection.stop();
+    const binary = await realBinary(daemon.url, ids.at(-1)!);
     process.stdout.write(
       `${JSON.stringify({
         bench: 'tui',
@@ -133,8 +174,10 @@ export default async function bench(): Promise<void> {
           p99: quantile(latencies, 0.99),
           max: quantile(latencies, 1),
         },
+        cpu_ms_per_frame: cpuMsPerFrame,
         frames_per_s: Number((frames / elapsed).toFixed(1)),
-        rss_mb: rssMb,
+        bench_process_rss_mb: rssMb,
+        aidos_tui_binary: binary,
         k9s_refresh_ms: 2000,
       })}\n`,
     );

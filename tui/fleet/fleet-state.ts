@@ -49,6 +49,8 @@ export interface FleetSnapshot {
   tasks: ReadonlyMap<string, Task>;
   /** Bumped whenever `tasks` changes. */
   tasksVersion: number;
+  /** Bumped only when the set of task ids changes (a new task, a snapshot), so orderings can be kept. */
+  idsVersion: number;
   /** Health checks by name. */
   checks: ReadonlyMap<string, CheckRow>;
   /** Overall health of the attached daemon. */
@@ -91,6 +93,7 @@ export class FleetStore {
       nodeId: null,
       tasks: this.tasks,
       tasksVersion: 0,
+      idsVersion: 0,
       checks: this.checks,
       health: null,
       nodes: [],
@@ -125,6 +128,11 @@ export class FleetStore {
     this.update({ events: events.length > MAX_EVENTS ? events.slice(-MAX_EVENTS) : events });
   }
 
+  private bumped(newIds: boolean): Pick<FleetSnapshot, 'tasksVersion' | 'idsVersion'> {
+    const { tasksVersion, idsVersion } = this.state;
+    return { tasksVersion: tasksVersion + 1, idsVersion: newIds ? idsVersion + 1 : idsVersion };
+  }
+
   /** Forgets the fleet (another context): the old cluster's rows must not show under the new name. */
   reset(url: string): void {
     this.tasks.clear();
@@ -136,7 +144,7 @@ export class FleetStore {
       nodeId: null,
       nodes: [],
       health: null,
-      tasksVersion: this.state.tasksVersion + 1,
+      ...this.bumped(true),
     });
   }
 
@@ -149,23 +157,25 @@ export class FleetStore {
   tasksSnapshot(tasks: Task[]): void {
     this.tasks.clear();
     for (const t of tasks) this.tasks.set(t.id, t);
-    this.update({ tasksVersion: this.state.tasksVersion + 1, lastFrameAt: Date.now() });
+    this.update({ ...this.bumped(true), lastFrameAt: Date.now() });
   }
 
   /** Older tasks paged in after the snapshot; never overwrite a newer copy a change brought. */
   tasksPage(tasks: Task[]): void {
+    let added = false;
     for (const t of tasks) {
       const known = this.tasks.get(t.id);
+      added ||= !known;
       if (!known || known.updated_at < t.updated_at) this.tasks.set(t.id, t);
     }
-    this.update({ tasksVersion: this.state.tasksVersion + 1 });
+    this.update(this.bumped(added));
   }
 
   /** One task changed. */
   taskChange(task: Task): void {
     const before = this.tasks.get(task.id);
     this.tasks.set(task.id, task);
-    this.update({ tasksVersion: this.state.tasksVersion + 1, lastFrameAt: Date.now() });
+    this.update({ ...this.bumped(!before), lastFrameAt: Date.now() });
     if (before?.state !== task.state) {
       const where = task.node_id ? ` on ${task.node_id}` : '';
       const level = task.state === 'failed' || task.state === 'dead' ? 'error' : 'info';
