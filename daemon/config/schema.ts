@@ -144,6 +144,7 @@ export const configSchema = z
         retry_max: duration.prefault('5m'),
         retention: duration.prefault('7d'),
         poll_interval: duration.prefault('1s'),
+        disk_floor_mb: z.number().int().min(0).default(100),
       })
       .strict()
       .prefault({}),

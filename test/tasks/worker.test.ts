@@ -113,12 +113,12 @@ async function setup() {
     {
       nodeId: 'n1',
       slots: 1,
-      lease: LEASE_MS,
-      renew_every: 25,
-      poll_interval: 50,
-      retention: 86_400_000,
-      retry_base: 1_000,
-      retry_max: 60_000,
+      lease_ms: LEASE_MS,
+      renew_every_ms: 25,
+      poll_interval_ms: 50,
+      retention_ms: 86_400_000,
+      retry_base_ms: 1_000,
+      retry_max_ms: 60_000,
     },
     {
       store: sw.facet,
