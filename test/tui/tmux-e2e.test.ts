@@ -36,7 +36,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('aidos-tui binary in tmux', () => {
+// Many steps, each waiting for the pane with its own bound; the whole may take a while on a loaded machine.
+describe('aidos-tui binary in tmux', { timeout: 120_000 }, () => {
   it('attaches, filters, follows a log, cancels, survives the daemon dying, and restores the screen on quit', async () => {
     const config = writeStandinConfig(dir);
     let daemon = await startDaemon({ args: ['--config', config] });

@@ -1,6 +1,6 @@
 import type { OperationInput, OperationResult } from '../../shared/api/operations.js';
 import { WsClient } from '../../shared/client/ws-client.js';
-import { healthDocumentSchema } from '../../shared/health.js';
+import { type HealthChange, healthDocumentSchema } from '../../shared/health.js';
 import { type EventFrame, nodeInfoSchema, type OperationName } from '../../shared/protocol.js';
 import { type Task, taskSchema } from '../../shared/tasks.js';
 import { TuiError } from '../config/tui-error.js';
@@ -213,6 +213,10 @@ export class FleetConnection {
           ? frame.data.filter((t) => taskSchema.safeParse(t).success)
           : [];
         this.store.tasksSnapshot(tasks as Task[]);
+        // A daemon sends a fresh snapshot to a client that fell behind (the first one of a
+        // connection arrives before `client` is set, and connect() pages after it): read the
+        // older pages again.
+        if (this.client) void this.pageOlderTasks(this.client, this.generation);
       } else {
         const parsed = taskSchema.safeParse(frame.data);
         if (!parsed.success) return;
@@ -224,7 +228,7 @@ export class FleetConnection {
         const doc = healthDocumentSchema.safeParse(frame.data);
         if (doc.success) this.store.healthSnapshot(doc.data);
       } else {
-        const c = frame.data as Parameters<FleetStore['healthChange']>[0];
+        const c = frame.data as HealthChange;
         if (c && typeof c.check === 'string' && ['pass', 'warn', 'fail'].includes(c.to))
           this.store.healthChange(c);
       }

@@ -1,4 +1,4 @@
-import type { HealthCheckEntry, HealthDocument, HealthStatus } from '../../shared/health.js';
+import type { HealthChange, HealthCheckEntry, HealthDocument, HealthStatus } from '../../shared/health.js';
 import type { Task } from '../../shared/tasks.js';
 import type { NodeRow } from './node-row.js';
 
@@ -206,14 +206,7 @@ export class FleetStore {
   }
 
   /** One health status change (the alert payload). */
-  healthChange(change: {
-    check: string;
-    to: HealthStatus;
-    from: HealthStatus | null;
-    output: string | null;
-    observed_value: unknown;
-    observed_unit: string | null;
-  }): void {
+  healthChange(change: HealthChange): void {
     const prev = this.checks.get(change.check);
     this.checks.set(change.check, {
       name: change.check,
