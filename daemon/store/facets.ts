@@ -105,6 +105,8 @@ export interface NodeStore {
   heartbeatNode(id: string, status?: NodeRecord['status']): Promise<void>;
   /** Every node the store knows. */
   listNodes(): Promise<NodeRecord[]>;
+  /** The random id written in this store at its first migration (cluster peers must share it). */
+  storeIdentity(): Promise<string>;
 }
 
 /** Health history rows (the health module). */

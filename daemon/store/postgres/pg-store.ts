@@ -161,6 +161,12 @@ export class PostgresStore implements Store {
     return (await this.query(SQL.listNodes)).map(toNode);
   }
 
+  async storeIdentity(): Promise<string> {
+    const row = (await this.query(SQL.storeIdentity))[0] as { id: string } | undefined;
+    if (!row) throw new AidosError('store', 'store_identity is empty: the store was not migrated by aidos');
+    return row.id;
+  }
+
   async submitTask(input: NewTask): Promise<{ task: Task; created: boolean }> {
     const rows = await this.query(SQL.insertTask, [
       input.id,

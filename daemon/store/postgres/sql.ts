@@ -17,6 +17,7 @@ export const SQL = {
       status = 'up', started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at, meta = excluded.meta`,
   heartbeatNode: `UPDATE nodes SET heartbeat_at = ${NOW}, status = COALESCE($2, status) WHERE id = $1`,
   listNodes: 'SELECT * FROM nodes ORDER BY id',
+  storeIdentity: 'SELECT id FROM store_identity ORDER BY created_at LIMIT 1',
 
   insertTask: `WITH ins AS (
       INSERT INTO tasks (id, idempotency_key, profile, message, priority, state, attempt, max_attempts,

@@ -12,6 +12,7 @@ export const SQL = {
       status = 'up', started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at, meta = excluded.meta`,
   heartbeatNode: 'UPDATE nodes SET heartbeat_at = @now, status = COALESCE(@status, status) WHERE id = @id',
   listNodes: 'SELECT * FROM nodes ORDER BY id',
+  storeIdentity: 'SELECT id FROM store_identity ORDER BY created_at LIMIT 1',
 
   insertTask: `INSERT INTO tasks (id, idempotency_key, profile, message, priority, state, attempt, max_attempts,
       timeout_ms, labels, run_after, created_at, updated_at)

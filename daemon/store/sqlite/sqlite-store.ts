@@ -132,6 +132,12 @@ export class SqliteStore implements Store {
     return (this.db.prepare(SQL.listNodes).all() as Row[]).map(toNode);
   }
 
+  async storeIdentity(): Promise<string> {
+    const row = this.db.prepare(SQL.storeIdentity).get() as { id: string } | undefined;
+    if (!row) throw new AidosError('store', 'store_identity is empty: the store was not migrated by aidos');
+    return row.id;
+  }
+
   /** Submits arriving in one turn of the event loop are written in one transaction (group-writer.ts). */
   submitTask(input: NewTask): Promise<{ task: Task; created: boolean }> {
     return this.submits.write(input);

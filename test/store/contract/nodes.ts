@@ -5,6 +5,12 @@ import type { ContractContext } from './fixtures.js';
 /** Nodes: registration, heartbeats, listing. */
 export function defineNodeContract(ctx: ContractContext): void {
   describe('nodes', () => {
+    it('has one random store identity, written at the first migration and stable after', async () => {
+      const id = await ctx.store.storeIdentity();
+      expect(id).toMatch(/^[0-9a-f]{32}$/);
+      expect(await ctx.store.storeIdentity()).toBe(id);
+    });
+
     it('registers, lists and heartbeats nodes', async () => {
       const started = Date.now() - 10_000;
       await ctx.store.registerNode({

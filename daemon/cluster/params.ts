@@ -1,0 +1,102 @@
+/** Timing knobs of the protocol; `lan` and `wan` are the presets (`cluster.profile`). */
+export interface SwimParams {
+  /** One member probed per period. */
+  probeIntervalMs: number;
+  /** Wait for a direct ack before asking others (ping-req). */
+  probeTimeoutMs: number;
+  /** Members asked to probe indirectly (k). */
+  indirectChecks: number;
+  /** Memberlist's suspicion multiplier: confirmations wanted = multiplier − 1. */
+  suspicionMult: number;
+  /** An unconfirmed suspicion waits this many times the confirmed minimum. */
+  suspicionMaxMult: number;
+  /** Retransmits of one update = multiplier × ceil(log10(N + 1)). */
+  retransmitMult: number;
+  /** Pending updates are also sent to `gossipNodes` random members this often. */
+  gossipIntervalMs: number;
+  /** Members per gossip round. */
+  gossipNodes: number;
+  /** Full state exchange with one random member this often (stretched above 32 members). */
+  pushPullIntervalMs: number;
+  /** Dead and left members stay listed this long, then are reaped. */
+  reapAfterMs: number;
+  /** Highest local health score (Lifeguard): timeouts stretch up to (max) times. */
+  awarenessMax: number;
+  /** Most updates piggybacked on one message. */
+  maxPiggyback: number;
+}
+
+/** Near memberlist's DefaultLANConfig (probe 1 s, timeout 500 ms, 3 indirect, ×4, ×6). */
+export const LAN: SwimParams = {
+  probeIntervalMs: 1_000,
+  probeTimeoutMs: 500,
+  indirectChecks: 3,
+  suspicionMult: 4,
+  suspicionMaxMult: 6,
+  retransmitMult: 4,
+  gossipIntervalMs: 200,
+  gossipNodes: 3,
+  pushPullIntervalMs: 30_000,
+  reapAfterMs: 10 * 60_000,
+  awarenessMax: 8,
+  maxPiggyback: 12,
+};
+
+/** Near memberlist's DefaultWANConfig (probe 5 s, timeout 3 s, suspicion ×6, push-pull 60 s). */
+export const WAN: SwimParams = {
+  ...LAN,
+  probeIntervalMs: 5_000,
+  probeTimeoutMs: 3_000,
+  suspicionMult: 6,
+  gossipIntervalMs: 500,
+  gossipNodes: 4,
+  pushPullIntervalMs: 60_000,
+};
+
+/** The presets by `cluster.profile` name. */
+export const PROFILES = { lan: LAN, wan: WAN } as const;
+
+/** log10 of the cluster size, never below 1 (memberlist's scale). */
+export function sizeScale(members: number): number {
+  return Math.max(1, Math.log10(Math.max(1, members)));
+}
+
+/** How long a suspicion lasts, and how many independent confirmations drive it to its minimum. */
+export interface SuspicionBounds {
+  /** Reached with `confirmations` independent confirmations. */
+  minMs: number;
+  /** An unconfirmed suspicion. */
+  maxMs: number;
+  /** Confirmations wanted (0: the suspicion simply lasts maxMs). */
+  confirmations: number;
+}
+
+/**
+ * Ours: min = max(2, log10 N) × interval (two buddy pings let a live suspect refute), max = maxMult × min, k = mult − 1 confirmations (capped by the
+ * members who could confirm). Confirmations are the indirect helpers that themselves failed to reach
+ * the member and members whose own probe failed, so a confirmed suspicion carries k + 1 independent
+ * failed probes; a lone accuser (maybe itself the slow one) waits the full max.
+ */
+export function suspicionBounds(params: SwimParams, members: number): SuspicionBounds {
+  const minMs = Math.max(2, sizeScale(members)) * params.probeIntervalMs;
+  const confirmations = Math.max(0, Math.min(params.suspicionMult - 1, members - 2));
+  return { minMs, maxMs: params.suspicionMaxMult * minMs, confirmations };
+}
+
+/** memberlist's arithmetic, for comparison in the benchmark and docs. */
+export function memberlistSuspicionBounds(params: SwimParams, members: number): SuspicionBounds {
+  const minMs = params.suspicionMult * sizeScale(members) * params.probeIntervalMs;
+  const k = params.suspicionMult - 2;
+  return { minMs, maxMs: params.suspicionMaxMult * minMs, confirmations: members - 2 < k ? 0 : k };
+}
+
+/** memberlist's pushPullScale: above 32 members the interval grows with log2 N, so full syncs stay cheap. */
+export function pushPullInterval(params: SwimParams, members: number): number {
+  if (members <= 32) return params.pushPullIntervalMs;
+  return params.pushPullIntervalMs * (Math.ceil(Math.log2(members) - Math.log2(32)) + 1);
+}
+
+/** Times one update is piggybacked before it is dropped from the queue. */
+export function retransmitLimit(params: SwimParams, members: number): number {
+  return params.retransmitMult * Math.ceil(Math.log10(members + 1));
+}

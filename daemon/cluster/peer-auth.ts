@@ -1,0 +1,102 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+const LABEL = 'aidos-peer-v1';
+
+/** The id peers use to name a key without revealing it: the first 8 hex of its SHA-256. */
+export function keyId(key: string): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 8);
+}
+
+/**
+ * The cluster keys this node accepts. The first one is the one it proves with when it connects;
+ * any of them is accepted from a connecting peer. Rotation: add the new key everywhere (accepted),
+ * then make it first everywhere (used), then remove the old one (retired).
+ */
+export class Keyring {
+  private readonly byId = new Map<string, string>();
+  /** Id of the key used when connecting. */
+  readonly primaryId: string;
+
+  constructor(keys: readonly string[]) {
+    if (keys.length === 0) throw new Error('a keyring needs at least one key');
+    for (const key of keys) this.byId.set(keyId(key), key);
+    this.primaryId = keyId(keys[0]!);
+  }
+
+  /** The key with this id, if this node accepts it. */
+  find(id: string): string | undefined {
+    return this.byId.get(id);
+  }
+}
+
+/** 32 random bytes, hex: each handshake's fresh challenge. */
+export function freshNonce(): string {
+  return randomBytes(32).toString('hex');
+}
+
+/** What one side proves: it holds the key, for this pair of nonces and these two node ids. */
+export function handshakeProof(
+  key: string,
+  role: 'accepting' | 'connecting',
+  t: { connectingNonce: string; acceptingNonce: string; connectingNode: string; acceptingNode: string },
+): string {
+  return createHmac('sha256', key)
+    .update(
+      `${LABEL}|${role}|${t.connectingNonce}|${t.acceptingNonce}|${t.connectingNode}|${t.acceptingNode}`,
+    )
+    .digest('hex');
+}
+
+/** The per-session MAC key: frames of another session (a replay across connections) never verify. */
+export function sessionKey(key: string, connectingNonce: string, acceptingNonce: string): Buffer {
+  return createHmac('sha256', key).update(`${LABEL}|session|${connectingNonce}|${acceptingNonce}`).digest();
+}
+
+/** Compares two hex MACs in constant time. */
+export function sameMac(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex');
+  const y = Buffer.from(b, 'hex');
+  return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
+}
+
+/** Direction of a frame within a session (so a frame cannot be reflected back to its sender). */
+export type Direction = 'up' | 'down';
+
+function frameMac(key: Buffer, direction: Direction, seq: number, body: string): string {
+  return createHmac('sha256', key).update(`${direction}|${seq}|`).update(body).digest('hex');
+}
+
+/** Signs the frames one side sends: sequence numbers from 1, a MAC over direction, sequence and body. */
+export class FrameSigner {
+  private seq = 0;
+
+  constructor(
+    private readonly key: Buffer,
+    private readonly direction: Direction,
+  ) {}
+
+  sign(body: string): string {
+    const s = ++this.seq;
+    return JSON.stringify({ s, b: body, m: frameMac(this.key, this.direction, s, body) });
+  }
+}
+
+/** Why a frame was dropped. */
+export type FrameRejection = 'auth' | 'replay';
+
+/** Checks frames one side receives: a valid MAC, and a sequence number above every one seen. */
+export class FrameVerifier {
+  private last = 0;
+
+  constructor(
+    private readonly key: Buffer,
+    private readonly direction: Direction,
+  ) {}
+
+  verify(frame: { s: number; b: string; m: string }): FrameRejection | null {
+    if (!sameMac(frameMac(this.key, this.direction, frame.s, frame.b), frame.m)) return 'auth';
+    if (frame.s <= this.last) return 'replay';
+    this.last = frame.s;
+    return null;
+  }
+}
