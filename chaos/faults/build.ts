@@ -1,6 +1,7 @@
 import type { FaultContext } from './context.js';
 import { DiskFillFault } from './disk.js';
 import type { Fault } from './fault.js';
+import { NetworkFault } from './network.js';
 import { PgKillConnectionsFault, PgPoolExhaustionFault, PgSlowQueriesFault } from './postgres.js';
 import { ProcessKillFault, ProcessPauseFault } from './process.js';
 import { ProxyToxicFault } from './proxy-toxic.js';
@@ -28,5 +29,7 @@ export function buildFault(spec: FaultSpec, ctx: FaultContext): Fault {
       return new PgKillConnectionsFault(spec, ctx);
     case 'proxy-toxic':
       return new ProxyToxicFault(spec, ctx);
+    case 'network':
+      return new NetworkFault(spec, ctx);
   }
 }

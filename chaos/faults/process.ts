@@ -7,6 +7,7 @@ import type { FaultSpec, ProcessTarget } from './spec.js';
 function describeTarget(target: ProcessTarget): string {
   if ('pid' in target) return `pid ${target.pid}`;
   if ('agents' in target) return target.agents === 'all' ? 'all agents' : 'one agent';
+  if ('daemon' in target) return 'this daemon';
   return `service ${target.service}`;
 }
 

@@ -15,6 +15,12 @@ export const processTargetSchema = z.union([
       service: z.string().min(1),
     })
     .strict(),
+  z
+    .object({
+      /** The hosting node's own daemon (node-kill; a pause is carried out by a watchdog helper). */
+      daemon: z.literal('self'),
+    })
+    .strict(),
 ]);
 export type ProcessTarget = z.infer<typeof processTargetSchema>;
 
@@ -134,7 +140,28 @@ export const faultSpecSchema = z.discriminatedUnion('kind', [
       direction: z.enum(['upstream', 'downstream', 'both']).default('both'),
     })
     .strict(),
+  z
+    .object({
+      kind: z.literal('network'),
+      /** Peers whose traffic with the hosting node is affected: node ids, or `all`. */
+      peers: z.union([z.literal('all'), z.array(z.string().min(1)).min(1)]).default('all'),
+      /** Which messages: to the peers (`out`), from them (`in`) or `both`. */
+      direction: z.enum(['in', 'out', 'both']).default('both'),
+      /** Added delay per message in ms. */
+      delay_ms: ms(60_000).default(0),
+      /** ± uniform jitter in ms. */
+      jitter_ms: ms(60_000).default(0),
+      /** Share of messages dropped, 0..1. */
+      loss: z.number().min(0).max(1).default(0),
+      /** Drop everything (a partition). */
+      partition: z.boolean().default(false),
+      /** Rate limit in KiB/s. */
+      bandwidth_kbps: z.number().int().min(1).optional(),
+    })
+    .strict(),
 ]);
 export type FaultSpec = z.infer<typeof faultSpecSchema>;
+/** Every fault kind. */
+export const FAULT_KINDS = faultSpecSchema.options.map((o) => o.shape.kind.value);
 /** A spec as written (defaults not yet applied). */
 export type FaultSpecInput = z.input<typeof faultSpecSchema>;
