@@ -4,7 +4,8 @@ import { AidosError } from '../../errors.js';
 import { loadPg } from '../drivers.js';
 
 // The only SQL chaos runs. Every session it opens is named, so operators can see it in
-// pg_stat_activity, and none of it touches rows: it holds sessions, takes locks, ends backends.
+// pg_stat_activity (`aidos-chaos` for what a fault holds, `aidos-chaos:admin` for its own queries),
+// and none of it touches rows: it holds sessions, takes locks, ends backends.
 const CHAOS_APPLICATION = 'aidos-chaos';
 const LOCKABLE = new Set(['tasks', 'task_events', 'nodes', 'health_results']);
 const SQL = {
@@ -34,10 +35,10 @@ export class PostgresChaosFacet implements PgChaosFacet {
 
   constructor(private readonly options: PgChaosOptions) {}
 
-  private async session(): Promise<pg.Client> {
+  private async session(application = CHAOS_APPLICATION): Promise<pg.Client> {
     const client = new (loadPg().Client)({
       connectionString: this.options.url,
-      application_name: CHAOS_APPLICATION,
+      application_name: application,
       connectionTimeoutMillis: this.options.connectTimeoutMs,
     });
     client.on('error', () => {});
@@ -47,7 +48,7 @@ export class PostgresChaosFacet implements PgChaosFacet {
 
   private async adminQuery(sql: string, params: unknown[]): Promise<number> {
     try {
-      this.admin ??= await this.session();
+      this.admin ??= await this.session(`${CHAOS_APPLICATION}:admin`);
       const rows = (await this.admin.query(sql, params)).rows as { n: number }[];
       return rows[0]?.n ?? 0;
     } catch (cause) {
