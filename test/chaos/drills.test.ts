@@ -11,7 +11,7 @@ import { reportMarkdown } from '../../chaos/drill/markdown.js';
 import { hostFaults } from '../../chaos/drill/steps.js';
 import { FaultHost } from '../../chaos/host/fault-host.js';
 import { FaultProxy } from '../../chaos/proxy/proxy.js';
-import { loadLibrary } from '../../chaos/scenario/load.js';
+import { loadLibrary, parseScenario } from '../../chaos/scenario/load.js';
 import { allProcesses } from '../../daemon/agents/proc.js';
 import { PostgresChaosFacet } from '../../daemon/store/postgres/chaos-facet.js';
 import { cleanupDaemons, type DaemonProcess, startDaemon } from '../helpers/daemon-process.js';
@@ -151,4 +151,68 @@ describe('single-node scenarios of the library', () => {
       ).toBe(true);
       await nothingLeft();
     }, 120_000);
+});
+
+const LONG = `name: long-stress
+description: two faults for a minute, to be aborted
+load: { tasks: 2, message: "sleep:100 drill", every: 100ms }
+steps:
+  - parallel:
+      - fault: { kind: cpu-stress, workers: 1, share: 0.2 }
+        duration: 60s
+      - fault: { kind: proxy-toxic, proxy: pg, toxic: { type: latency, latency_ms: 5 } }
+        duration: 60s
+`;
+
+describe('drill safety', () => {
+  it('abort reverts every fault within 1 s and the verdict says aborted', async () => {
+    const abort = new AbortController();
+    let injected = 0;
+    const both = new Promise<void>((resolve) =>
+      host.on('injected', function onInjected() {
+        if (++injected === 2) {
+          host.off('injected', onInjected);
+          resolve();
+        }
+      }),
+    );
+    const drill = runDrill(parseScenario(LONG, 'long-stress.yaml'), target, hostFaults(host), {
+      signal: abort.signal,
+    });
+    await both;
+    const reverted: number[] = [];
+    host.on('reverted', () => reverted.push(Date.now()));
+    const abortedAt = Date.now();
+    abort.abort();
+    const report = await drill;
+    expect(reverted).toHaveLength(2);
+    expect(Math.max(...reverted) - abortedAt).toBeLessThan(1_000);
+    expect(report.verdict).toBe('aborted');
+    expect(report.aborts).toContainEqual(expect.objectContaining({ condition: 'manual', fired: true }));
+    expect(report.tasks.lost).toBe(0);
+    await nothingLeft();
+  }, 60_000);
+
+  it('a dry run plans the faults and injects nothing', async () => {
+    let injected = 0;
+    const count = () => injected++;
+    host.on('injected', count);
+    const report = await runDrill(parseScenario(LONG, 'long-stress.yaml'), target, hostFaults(host), {
+      dryRun: true,
+    });
+    host.off('injected', count);
+    expect(injected).toBe(0);
+    expect(report.verdict).toBe('dry_run');
+    expect(report.faults.map((f) => f.kind)).toEqual(['cpu-stress', 'proxy-toxic']);
+    expect(report.faults[0]?.magnitude).toMatchObject({ workers: 1, share: 0.2 });
+  });
+
+  it('refuses a scenario whose requirements the node lacks, naming the field', async () => {
+    const scenario = library.get('partition-one');
+    if (!scenario) throw new Error('partition-one missing');
+    await expect(runDrill(scenario, target, hostFaults(host))).rejects.toMatchObject({
+      field: 'requires',
+      message: expect.stringMatching(/needs cluster/),
+    });
+  });
 });
