@@ -52,6 +52,7 @@ export const KNOWN_CHECKS = [
   'agents:command',
   'agents:services-down',
   'agents:restart-rate',
+  'agents:log-write-failures',
   'agents:stuck-tasks',
   'cluster:members',
   'cluster:gossip-age',

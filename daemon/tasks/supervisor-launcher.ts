@@ -2,15 +2,16 @@ import { join } from 'node:path';
 import {
   type AgentProfile,
   AgentSupervisor,
+  type Clock,
   type RunHandle,
-  type RunOutcome,
   reapSurvivors,
+  type SpawnFn,
 } from '../agents/index.js';
 import { sweepRunFiles } from '../agents/run-files.js';
 import { safeName } from '../agents/safe-name.js';
 import type { Logger } from '../log/logger.js';
 import type { Task } from '../store/types.js';
-import type { AgentLauncher, LaunchedRun, RunResult } from './launcher.js';
+import type { AgentLauncher, LaunchedRun } from './launcher.js';
 import type { LiveOutput } from './task-logs.js';
 
 /** Where the supervisor keeps its files under the data dir. */
@@ -19,19 +20,6 @@ export function agentPaths(dataDir: string) {
     journal: join(dataDir, 'agents', 'journal'),
     work: join(dataDir, 'agents', 'runs'),
     logs: join(dataDir, 'agents', 'logs'),
-  };
-}
-
-function toRunResult(o: RunOutcome): RunResult {
-  return {
-    kind: o.kind,
-    retryable: o.retryable,
-    ...(o.result === undefined ? {} : { result: o.result }),
-    ...(o.error === undefined ? {} : { error: o.error }),
-    exitCode: o.exitCode ?? null,
-    signal: o.signal ?? null,
-    durationMs: o.durationMs,
-    peakRssBytes: o.peakRssBytes,
   };
 }
 
@@ -46,9 +34,10 @@ export class SupervisorLauncher implements AgentLauncher {
     dataDir: string,
     private readonly killGraceMs: number,
     logger: Logger,
+    seams: { spawn?: SpawnFn; clock?: Clock } = {},
   ) {
     this.paths = agentPaths(dataDir);
-    this.supervisor = new AgentSupervisor({ journalDir: this.paths.journal, killGraceMs, logger });
+    this.supervisor = new AgentSupervisor({ journalDir: this.paths.journal, killGraceMs, logger, ...seams });
   }
 
   get logDir(): string {
@@ -80,7 +69,7 @@ export class SupervisorLauncher implements AgentLauncher {
     this.handles.set(task.id, handle);
     const done = handle.done.then((outcome) => {
       this.handles.delete(task.id);
-      return toRunResult(outcome);
+      return outcome;
     });
     return { pid: handle.pid, cancel: (reason) => handle.cancel(reason), done };
   }
