@@ -1,27 +1,8 @@
+import type { PgChaosFacet, PgHold } from '../../daemon/store/facets.js';
 import type { FaultProxy } from '../proxy/proxy.js';
 import type { ProcessTarget } from './spec.js';
 
-/** Handle on something a PostgreSQL fault holds (connections, a lock) until released. */
-export interface PgHold {
-  /** Backend pids of the held sessions, to check from outside that they are gone. */
-  pids: number[];
-  /** Ends the sessions; idempotent. */
-  release(): Promise<void>;
-}
-
-/** The PostgreSQL operations chaos needs; implemented in daemon/store (all SQL lives there). */
-export interface PgChaosFacet {
-  /** Opens `n` sessions of its own and keeps each idle in a transaction. */
-  holdConnections(n: number): Promise<PgHold>;
-  /** Takes a lock that makes writes to `table` wait, in a session of its own. */
-  lockTableWrites(table: string): Promise<PgHold>;
-  /** pg_terminate_backend on every session whose application_name is `application`; returns how many. */
-  terminateBackends(application: string): Promise<number>;
-  /** How many of these backend pids still exist. */
-  countBackends(pids: number[]): Promise<number>;
-  /** Closes its own admin connection. */
-  close(): Promise<void>;
-}
+export type { PgChaosFacet, PgHold };
 
 /** What the hosting node lends its faults. */
 export interface FaultContext {

@@ -101,6 +101,14 @@ export class ProcessPauseFault implements Fault {
   async inject(): Promise<void> {
     if (this.active) return;
     const pids = await this.ctx.processes(this.spec.target);
+    if (pids.includes(process.pid))
+      throw new ChaosError(
+        'refused',
+        'process-pause: a daemon cannot pause itself (nothing would resume it)',
+        {
+          field: 'target',
+        },
+      );
     for (const pid of pids) {
       const stat = readStat(pid);
       if (!isRunning(stat)) continue;

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { registerChaosCommand } from './chaos-command.js';
 import { registerDaemonCommand } from './daemon-command.js';
 import { registerHealthCommand } from './health-command.js';
 import { registerMigrateCommand } from './migrate-command.js';
@@ -18,5 +19,6 @@ export function buildProgram(): Command {
   registerMigrateCommand(program);
   registerTaskCommand(program);
   registerHealthCommand(program);
+  registerChaosCommand(program);
   return program;
 }

@@ -96,7 +96,18 @@ export const configSchema = z
       .strict()
       .prefault({}),
     chaos: z
-      .object({ enabled: z.boolean().default(false) })
+      .object({
+        enabled: z.boolean().default(false),
+        max_faults: z.number().int().min(1).max(64).default(8),
+        controller_lease: duration.prefault('5s'),
+        protected: z.boolean().default(false),
+        proxies: z
+          .record(
+            z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'proxy names are lowercase'),
+            z.object({ listen: listenAddress, upstream: listenAddress }).strict(),
+          )
+          .default({}),
+      })
       .strict()
       .prefault({}),
     agents: z

@@ -121,9 +121,33 @@ export interface HealthStore {
   pruneHealthResults(before: number): Promise<number>;
 }
 
-/** Chaos runs and fault journal rows (the chaos module fills it; empty until then). */
-// biome-ignore lint/suspicious/noEmptyInterface: the chaos module adds its methods here.
-export interface ChaosStore {}
+/** Handle on something a PostgreSQL fault holds (connections, a lock) until released. */
+export interface PgHold {
+  /** Backend pids of the held sessions, to check from outside that they are gone. */
+  pids: number[];
+  /** Ends the sessions; idempotent. */
+  release(): Promise<void>;
+}
+
+/** The PostgreSQL operations chaos faults need, each in sessions of their own (never the daemon's pool). */
+export interface PgChaosFacet {
+  /** Opens `n` sessions of its own and keeps each idle in a transaction (fewer when the server is full). */
+  holdConnections(n: number): Promise<PgHold>;
+  /** Takes a lock that makes writes to `table` wait, in a session of its own. */
+  lockTableWrites(table: string): Promise<PgHold>;
+  /** pg_terminate_backend on every session whose application_name is `application`; returns how many. */
+  terminateBackends(application: string): Promise<number>;
+  /** How many of these backend pids still exist. */
+  countBackends(pids: number[]): Promise<number>;
+  /** Closes its own admin connection. */
+  close(): Promise<void>;
+}
+
+/** What the chaos module asks of the store. */
+export interface ChaosStore {
+  /** PostgreSQL fault operations on the cluster database; undefined on SQLite. */
+  chaosFaults(): PgChaosFacet | undefined;
+}
 
 /** The SQLite file, as health and metrics look at it. */
 export interface SqliteDiagnostics {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import type { PgChaosFacet, PgHold } from '../../../chaos/faults/context.js';
 import { AidosError } from '../../errors.js';
 import { loadPg } from '../drivers.js';
+import type { PgChaosFacet, PgHold } from '../facets.js';
 
 // The only SQL chaos runs. Every session it opens is named, so operators can see it in
 // pg_stat_activity (`aidos-chaos` for what a fault holds, `aidos-chaos:admin` for its own queries),

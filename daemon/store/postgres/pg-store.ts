@@ -14,6 +14,7 @@ import type {
   TaskQuery,
   TaskState,
 } from '../types.js';
+import { PostgresChaosFacet } from './chaos-facet.js';
 import { PostgresStoreDiagnostics } from './diagnostics.js';
 import { PgListener } from './listener.js';
 import { PostgresMigrationDriver } from './migration-driver.js';
@@ -56,8 +57,9 @@ export class PostgresStore implements Store {
   readonly diagnostics: PostgresStoreDiagnostics;
   private readonly listener: PgListener;
   private closed = false;
+  private chaos: PostgresChaosFacet | undefined;
 
-  constructor(options: PostgresStoreOptions) {
+  constructor(private readonly options: PostgresStoreOptions) {
     this.description = redact(options.url);
     const client: pg.ClientConfig = {
       connectionString: options.url,
@@ -96,9 +98,19 @@ export class PostgresStore implements Store {
     return performance.now() - start;
   }
 
+  /** Chaos fault operations on this database (sessions of their own, opened on first use). */
+  chaosFaults(): PostgresChaosFacet {
+    this.chaos ??= new PostgresChaosFacet({
+      url: this.options.url,
+      connectTimeoutMs: this.options.connectTimeoutMs,
+    });
+    return this.chaos;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.chaos?.close();
     await this.listener.close();
     await this.pool.end();
   }

@@ -92,6 +92,11 @@ export class SqliteStore implements Store {
     return performance.now() - start;
   }
 
+  /** No PostgreSQL here: the PostgreSQL faults are refused on a SQLite node. */
+  chaosFaults(): undefined {
+    return undefined;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
