@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { ChaosStore } from '../../daemon/store/facets.js';
 import type { ChaosRunSummary } from '../../shared/api/chaos.js';
 import { runDrill } from '../drill/engine.js';
 import type { DrillReport } from '../drill/report.js';
@@ -14,6 +15,8 @@ export class DrillRunner {
 
   constructor(
     private readonly runs: RunFiles,
+    private readonly store: ChaosStore,
+    private readonly nodeId: string,
     private readonly target: () => DrillTarget,
     private readonly faults: DrillFaults,
     private readonly onEnd: (summary: ChaosRunSummary, error?: string) => void,
@@ -24,8 +27,8 @@ export class DrillRunner {
     return this.current?.summary ?? null;
   }
 
-  /** Starts a drill; refuses while another runs. */
-  start(scenario: Scenario, dryRun: boolean): ChaosRunSummary {
+  /** Starts a drill; refuses while another runs here or anywhere in the cluster (the store holds the lease). */
+  async start(scenario: Scenario, dryRun: boolean): Promise<ChaosRunSummary> {
     if (this.current)
       throw new ChaosError(
         'refused',
@@ -40,6 +43,26 @@ export class DrillRunner {
       resilience_score: null,
       dry_run: dryRun,
     };
+    const lease = await this.store
+      .startChaosRun({
+        id: summary.run_id,
+        scenario: summary.scenario,
+        node_id: this.nodeId,
+        started_at: summary.started_at,
+        report: { ...summary },
+      })
+      .catch((cause) => {
+        throw new ChaosError(
+          'refused',
+          `the store holds the one-drill lease and cannot be reached: ${message(cause)}`,
+          { cause },
+        );
+      });
+    if (!lease.started)
+      throw new ChaosError(
+        'refused',
+        `a drill is already running (${lease.running?.id} on ${lease.running?.node_id}); one at a time across the cluster`,
+      );
     this.runs.save({ summary, report: null });
     const abort = new AbortController();
     const done = runDrill(scenario, this.target(), this.faults, {
@@ -56,12 +79,16 @@ export class DrillRunner {
             resilience_score: report.resilience_score,
           };
           this.runs.save({ summary: final, report });
-          this.onEnd(final);
+          return this.record(final, report as unknown as Record<string, unknown>).then(() =>
+            this.onEnd(final),
+          );
         },
         (error: unknown) => {
           const final = { ...summary, verdict: 'error', finished_at: Date.now() };
           this.runs.save({ summary: final, report: null });
-          this.onEnd(final, message(error));
+          return this.record(final, { ...final, error: message(error) }).then(() =>
+            this.onEnd(final, message(error)),
+          );
         },
       )
       .finally(() => {
@@ -69,6 +96,23 @@ export class DrillRunner {
       });
     this.current = { summary, abort, done };
     return summary;
+  }
+
+  // The drill may end right after a store outage it caused: keep trying for a while (the file copy is already written).
+  private async record(summary: ChaosRunSummary, report: Record<string, unknown>): Promise<void> {
+    for (let attempt = 0; attempt < 30; attempt++) {
+      try {
+        await this.store.finishChaosRun(
+          summary.run_id,
+          summary.verdict,
+          summary.finished_at ?? Date.now(),
+          report,
+        );
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    }
   }
 
   /** Aborts the running drill; returns its id. */

@@ -8,6 +8,7 @@ import { FaultProxy } from '../proxy/proxy.js';
 import { loadLibrary } from '../scenario/load.js';
 import { AuditLog } from './audit.js';
 import { DrillRunner } from './drills.js';
+import { RunHistory } from './history.js';
 import { nodeProcesses } from './node-processes.js';
 import { chaosOperations } from './operations.js';
 import { RunFiles } from './runs.js';
@@ -63,6 +64,8 @@ export const chaosModule: DaemonModule = {
     const token = config.api.tokens[0];
     const drills = new DrillRunner(
       runs,
+      ctx.store.chaos,
+      ctx.node.id,
       () =>
         new HttpDrillTarget(ctx.node.id, {
           url: `http://${ctx.node.address()}`,
@@ -85,7 +88,7 @@ export const chaosModule: DaemonModule = {
         host,
         context,
         library: () => loadLibrary(),
-        runs,
+        history: new RunHistory(ctx.store.chaos, runs),
         drills,
         audit,
       }),
@@ -95,6 +98,7 @@ export const chaosModule: DaemonModule = {
       start: async () => {
         // A fault journaled by a previous process of this node (killed mid-fault) is undone first.
         const recovered = await host.recover();
+        await ctx.store.chaos.failStaleChaosRuns(ctx.node.id, Date.now()).catch(() => 0);
         for (const r of recovered)
           audit.record({
             action: 'recover',

@@ -11,7 +11,7 @@ import type { FaultHost } from '../host/fault-host.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { AuditLog } from './audit.js';
 import type { DrillRunner } from './drills.js';
-import type { RunFiles } from './runs.js';
+import type { RunHistory } from './history.js';
 
 /** What the chaos operations work with. */
 export interface ChaosOps {
@@ -21,7 +21,7 @@ export interface ChaosOps {
   host: FaultHost;
   context: FaultContext;
   library: () => Map<string, Scenario>;
-  runs: RunFiles;
+  history: RunHistory;
   drills: DrillRunner;
   audit: AuditLog;
 }
@@ -77,7 +77,7 @@ export function chaosOperations(c: ChaosOps): Operation[] {
           requires: s.requires,
           faults: faultSteps(s.steps).map((f) => f.fault.kind),
         })),
-        runs: c.runs.list(),
+        runs: await c.history.list(),
       }),
     }),
     operation({
@@ -96,7 +96,7 @@ export function chaosOperations(c: ChaosOps): Operation[] {
                 `scenario: no scenario named "${input.scenario}" in the library`,
                 'scenario',
               );
-            return { run: c.drills.start(scenario, input.dry_run ?? false) };
+            return { run: await c.drills.start(scenario, input.dry_run ?? false) };
           },
         ),
     }),
@@ -150,7 +150,7 @@ export function chaosOperations(c: ChaosOps): Operation[] {
       name: 'chaos.report',
       input: chaosReportSchema,
       handle: async (input) => {
-        const run = c.runs.get(input.id);
+        const run = await c.history.get(input.id);
         if (!run) throw new ApiError('not_found', `id: no chaos run ${input.id}`, 'id');
         if (!run.report)
           return {

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { AidosError } from '../../errors.js';
 import { loadPg } from '../drivers.js';
-import type { Store } from '../facets.js';
+import type { ChaosRunRow, Store } from '../facets.js';
 import { LIST_COLUMNS, toHealthResult, toNode, toStateCounts, toTask, toTaskEvent } from '../rows.js';
 import type {
   HealthResultRow,
@@ -15,6 +15,7 @@ import type {
   TaskState,
 } from '../types.js';
 import { PostgresChaosFacet } from './chaos-facet.js';
+import { PgChaosRuns } from './chaos-runs.js';
 import { PostgresStoreDiagnostics } from './diagnostics.js';
 import { PgListener } from './listener.js';
 import { PostgresMigrationDriver } from './migration-driver.js';
@@ -58,6 +59,7 @@ export class PostgresStore implements Store {
   private readonly listener: PgListener;
   private closed = false;
   private chaos: PostgresChaosFacet | undefined;
+  private readonly runs: PgChaosRuns;
 
   constructor(private readonly options: PostgresStoreOptions) {
     this.description = redact(options.url);
@@ -76,6 +78,7 @@ export class PostgresStore implements Store {
     // An idle client losing its server must not crash the daemon; the next query reconnects.
     this.pool.on('error', (error) => options.onPoolError?.(error));
     this.migrations = new PostgresMigrationDriver(this.pool, this.description);
+    this.runs = new PgChaosRuns(this.pool);
     this.listener = new PgListener({ client, channel: NOTIFY_CHANNEL });
     this.diagnostics = new PostgresStoreDiagnostics(this.pool, options.url, this.description, () =>
       this.ping(),
@@ -105,6 +108,26 @@ export class PostgresStore implements Store {
       connectTimeoutMs: this.options.connectTimeoutMs,
     });
     return this.chaos;
+  }
+
+  startChaosRun(run: Omit<ChaosRunRow, 'state' | 'finished_at'>) {
+    return this.runs.start(run);
+  }
+
+  finishChaosRun(id: string, state: string, finishedAt: number, report: Record<string, unknown>) {
+    return this.runs.finish(id, state, finishedAt, report);
+  }
+
+  getChaosRun(id: string) {
+    return this.runs.get(id);
+  }
+
+  listChaosRuns(limit: number) {
+    return this.runs.list(limit);
+  }
+
+  failStaleChaosRuns(nodeId: string, at: number) {
+    return this.runs.failStale(nodeId, at);
   }
 
   async close(): Promise<void> {
