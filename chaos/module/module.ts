@@ -12,6 +12,7 @@ import { RunHistory } from './history.js';
 import { nodeProcesses } from './node-processes.js';
 import { chaosOperations } from './operations.js';
 import { RunFiles } from './runs.js';
+import { startSchedules } from './schedules.js';
 
 /**
  * Chaos as a daemon module: a fault host on this node (journal, deadlines, dead man's switch),
@@ -62,16 +63,17 @@ export const chaosModule: DaemonModule = {
     );
     const runs = new RunFiles(config.data_dir);
     const token = config.api.tokens[0];
+    const target = () =>
+      new HttpDrillTarget(ctx.node.id, {
+        url: `http://${ctx.node.address()}`,
+        postgres: pg !== undefined,
+        ...(token ? { token } : {}),
+      });
     const drills = new DrillRunner(
       runs,
       ctx.store.chaos,
       ctx.node.id,
-      () =>
-        new HttpDrillTarget(ctx.node.id, {
-          url: `http://${ctx.node.address()}`,
-          postgres: pg !== undefined,
-          ...(token ? { token } : {}),
-        }),
+      target,
       hostFaults(host),
       (summary, error) =>
         audit.record({
@@ -93,9 +95,17 @@ export const chaosModule: DaemonModule = {
         audit,
       }),
     );
+    let stopSchedules = () => {};
     ctx.use({
       name: 'chaos',
       start: async () => {
+        stopSchedules = startSchedules(chaos.schedules, {
+          enabled: chaos.enabled,
+          drills,
+          library: () => loadLibrary(),
+          target,
+          logger,
+        });
         // A fault journaled by a previous process of this node (killed mid-fault) is undone first.
         const recovered = await host.recover();
         await ctx.store.chaos.failStaleChaosRuns(ctx.node.id, Date.now()).catch(() => 0);
@@ -113,6 +123,7 @@ export const chaosModule: DaemonModule = {
             );
       },
       stop: async () => {
+        stopSchedules();
         await drills.stop();
         await host.close();
         for (const proxy of proxies.values()) await proxy.close();
