@@ -177,17 +177,18 @@ export async function runDrill(
   const load = (async () => {
     for (let i = 0; i < scenario.load.tasks; i++) {
       if (i > 0) await sleep(scenario.load.every);
-      try {
-        ids.push(
-          await target.submit({
-            message: scenario.load.message,
-            max_attempts: scenario.load.max_attempts,
-            label,
-          }),
-        );
-      } catch {
-        submitFailed++;
+      // A client retries a refused submit (the store may be down for a moment); the idempotency key
+      // makes a retry after a lost reply return the same task instead of a second one.
+      const key = `${runId}-${i}`;
+      let id: string | undefined;
+      for (let attempt = 0; attempt < 10 && id === undefined; attempt++) {
+        id = await target
+          .submit({ message: scenario.load.message, max_attempts: scenario.load.max_attempts, label, key })
+          .catch(() => undefined);
+        if (id === undefined) await sleep(1_000);
       }
+      if (id === undefined) submitFailed++;
+      else ids.push(id);
     }
   })();
   const watch = abortWatch(scenario.abort, options.signal, () => stop.abort());
@@ -239,7 +240,12 @@ export async function runDrill(
     if (recoveredAt !== null && allFinal(histories)) break;
     await sleep(scenario.observe.every);
   }
+  // An unanswered lookup says nothing about the task: ask again before counting it lost.
   histories = await target.histories(ids);
+  for (let attempt = 0; attempt < 10 && histories.some((h) => h.state === 'unknown'); attempt++) {
+    await sleep(1_000);
+    histories = await target.histories(ids);
+  }
   emit({ type: 'phase', run_id: runId, phase: 'report' });
 
   // 4. Report: counted from the task history; "nothing left" from the hosts' outside checks.

@@ -68,12 +68,13 @@ export class HttpDrillTarget implements DrillTarget {
     };
   }
 
-  async submit(task: { message: string; max_attempts: number; label: string }): Promise<string> {
+  async submit(task: { message: string; max_attempts: number; label: string; key: string }): Promise<string> {
     const [key, value] = task.label.split('=') as [string, string];
     const reply = await this.client.request<{ task: { id: string } }>('POST', '/api/v1/tasks', {
       message: task.message,
       max_attempts: task.max_attempts,
       labels: { [key]: value },
+      idempotency_key: task.key,
     });
     return reply.task.id;
   }

@@ -35,8 +35,8 @@ export interface DrillTarget {
   capabilities(): Promise<{ postgres: boolean; agents: boolean; clusterSize: number }>;
   /** Takes one sample; never throws (a node that does not answer is `down`). */
   sample(label: string): Promise<Sample>;
-  /** Submits one drill task labelled with the run id; returns its id. */
-  submit(task: { message: string; max_attempts: number; label: string }): Promise<string>;
+  /** Submits one drill task labelled with the run id; `key` makes a retried submit return the same task. */
+  submit(task: { message: string; max_attempts: number; label: string; key: string }): Promise<string>;
   /** Histories of these tasks. */
   histories(ids: string[]): Promise<TaskHistory[]>;
 }

@@ -28,6 +28,7 @@ export class DiskFillFault implements Fault {
   private file: string | undefined;
   /** Every file it ever wrote, so the check after revert looks at the real disk. */
   private readonly created: string[] = [];
+  onLeftovers?: () => void;
   private readonly dir: string;
 
   constructor(
@@ -61,6 +62,7 @@ export class DiskFillFault implements Fault {
     const file = join(this.dir, `.aidos-chaos-fill-${randomBytes(4).toString('hex')}`);
     this.file = file;
     this.created.push(file);
+    this.onLeftovers?.();
     const chunk = Buffer.alloc(MB, 0);
     const handle = await open(file, 'wx');
     try {

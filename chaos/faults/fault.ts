@@ -20,6 +20,8 @@ export interface Fault {
   leftovers(): Leftover[];
   /** Checks from outside that nothing of it is left; returns what still is (empty = clean). */
   verifyReverted(): Promise<string[]>;
+  /** Set by the host: called when `leftovers()` grew, before the effect, so the journal is ahead of the world. */
+  onLeftovers?: () => void;
 }
 
 /** Something a fault leaves in the world that must be undone if its host dies before reverting. */

@@ -90,6 +90,7 @@ export class ProcessPauseFault implements Fault {
   private stopped: { pid: number; start_time: number }[] = [];
   /** Every process it ever stopped, so the check after revert reads their real state. */
   private readonly everStopped: { pid: number; start_time: number }[] = [];
+  onLeftovers?: () => void;
 
   constructor(
     private readonly spec: Extract<FaultSpec, { kind: 'process-pause' }>,
@@ -114,6 +115,7 @@ export class ProcessPauseFault implements Fault {
       if (!isRunning(stat)) continue;
       // Journal first: if we die between the two, the restart still resumes it.
       this.stopped.push({ pid, start_time: stat.startTime });
+      this.onLeftovers?.();
       if (signalPid(pid, 'SIGSTOP')) this.everStopped.push({ pid, start_time: stat.startTime });
       else this.stopped.pop();
     }

@@ -66,6 +66,8 @@ interface Slot {
   entry: JournalEntry;
   controller: string | null;
   timer: NodeJS.Timeout;
+  /** The inject in progress: a revert (deadline, abort) waits for it, so nothing it takes is left behind. */
+  injecting: Promise<void> | undefined;
 }
 
 /**
@@ -130,11 +132,17 @@ export class FaultHost extends EventEmitter {
       leftovers: [],
     };
     const timer = setTimeout(() => void this.revert(id, 'deadline'), options.durationMs);
-    const slot: Slot = { fault, entry, controller: options.controller ?? null, timer };
+    const slot: Slot = { fault, entry, controller: options.controller ?? null, timer, injecting: undefined };
     this.slots.set(id, slot);
     if (slot.controller && !this.seen.has(slot.controller)) this.seen.set(slot.controller, this.now());
+    // The fault journals what it is about to leave behind before doing it (a stopped pid, a fill file).
+    fault.onLeftovers = () => {
+      if (this.slots.has(id)) this.persist();
+    };
     try {
-      await fault.inject();
+      slot.injecting = fault.inject();
+      await slot.injecting;
+      slot.injecting = undefined;
     } catch (error) {
       clearTimeout(timer);
       this.slots.delete(id);
@@ -176,6 +184,7 @@ export class FaultHost extends EventEmitter {
     this.slots.delete(id);
     clearTimeout(slot.timer);
     const errors: string[] = [];
+    await slot.injecting?.catch(() => {});
     await slot.fault.revert().catch((error) => errors.push(message(error)));
     const left = await slot.fault.verifyReverted().catch((error) => [`check failed: ${message(error)}`]);
     this.persist();

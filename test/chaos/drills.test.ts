@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,13 +15,14 @@ import { loadLibrary, parseScenario } from '../../chaos/scenario/load.js';
 import { allProcesses } from '../../daemon/agents/proc.js';
 import { PostgresChaosFacet } from '../../daemon/store/postgres/chaos-facet.js';
 import { cleanupDaemons, type DaemonProcess, startDaemon } from '../helpers/daemon-process.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres-db.js';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '../helpers/postgres-server.js';
 import { writeStandinConfig } from '../helpers/standin-config.js';
 
 // The single-node scenarios of the library, run as shipped against a real daemon on a real
 // PostgreSQL reached through a fault proxy, with the stand-in agent. The fault host lives in this
 // process (as a controller's host would); what "nothing left" means is checked from outside.
-let db: TestDatabase;
+// A server of its own: pg-pool-exhaustion takes every free connection, which would starve other test files.
+let db: ThrowawayPostgres;
 let proxy: FaultProxy;
 let facet: PostgresChaosFacet;
 let daemon: DaemonProcess;
@@ -38,7 +39,7 @@ beforeAll(async () => {
   await mkdir(dataDir);
   // A small filesystem of its own for disk-nearly-full when root (tmpfs); else the fill stops at the floor of /tmp.
   if (process.getuid?.() === 0) spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=160m', 'tmpfs', dataDir]);
-  db = await createTestDatabase('aidos_drill');
+  db = await startThrowawayPostgres();
   const url = new URL(db.url);
   proxy = new FaultProxy({
     name: 'pg',
@@ -86,12 +87,17 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
+  if (process.env.SHOW_DRILL_REPORT && daemon) {
+    appendFileSync(`${process.env.SHOW_DRILL_REPORT}.daemon`, daemon.output());
+    const exit = await Promise.race([daemon.exited, new Promise((r) => setTimeout(() => r('running'), 100))]);
+    appendFileSync(`${process.env.SHOW_DRILL_REPORT}.daemon`, `\nEXIT ${JSON.stringify(exit)}\n`);
+  }
   await host?.close();
   await cleanupDaemons();
   await watcher?.end();
   await facet?.close();
   await proxy?.close();
-  await db?.drop();
+  await db?.destroy();
   if (process.getuid?.() === 0) spawnSync('umount', ['-q', dataDir]);
   await rm(dir, { recursive: true, force: true });
 }, 60_000);
@@ -104,9 +110,12 @@ async function nothingLeft(): Promise<void> {
   );
   expect(sessions.rows[0].n).toBe(0);
   expect((await readdir(dataDir)).filter((f) => f.startsWith('.aidos-chaos-fill-'))).toEqual([]);
-  const helpers = allProcesses().filter(
-    (p) => p.ppid === process.pid && p.pid !== daemon.child.pid && p.state !== 'Z',
-  );
+  // Stress helpers are `node -e …` children of the fault host (this process).
+  const helpers = allProcesses().filter((p) => {
+    if (p.ppid !== process.pid || p.state === 'Z') return false;
+    const cmd = readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').split('\0');
+    return cmd[1] === '-e';
+  });
   expect(helpers).toEqual([]);
   const probe = new pg.Client({
     connectionString: (() => {

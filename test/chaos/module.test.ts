@@ -53,35 +53,38 @@ describe('chaos disabled (the default)', () => {
     expect((await runAidos(['chaos', 'abort', '--url', off.url])).code).toBe(0);
     const audit = readFileSync(join(off.dataDir, 'chaos', 'audit.log'), 'utf8');
     expect(audit).toMatch(/"action":"chaos.inject".*"outcome":"refused: chaos is disabled/);
-  });
+  }, 60_000);
 });
 
 describe('chaos enabled', () => {
   it('runs a library drill: run --wait --json prints the passed report and exits 0; list and report show it', async () => {
     const r = await runAidos(
-      ['chaos', 'run', 'cpu-saturation', '--wait', '--json', '--url', on.url],
+      ['chaos', 'run', 'agent-crash-loop', '--wait', '--json', '--url', on.url],
       {},
       90_000,
     );
     expect(r.stderr).toBe('');
     const report = JSON.parse(r.stdout);
     expect(r.code, report.checks ? JSON.stringify(report.checks) : r.stdout).toBe(0);
-    expect(report).toMatchObject({ scenario: 'cpu-saturation', verdict: 'passed', left_injected: [] });
-    expect(report.tasks).toMatchObject({ submitted: 4, lost: 0, completed_twice: 0 });
+    expect(report).toMatchObject({ scenario: 'agent-crash-loop', verdict: 'passed', left_injected: [] });
+    expect(report.tasks).toMatchObject({ submitted: 6, lost: 0, completed_twice: 0 });
     const list = JSON.parse((await runAidos(['chaos', 'list', '--json', '--url', on.url])).stdout);
     expect(list.scenarios.map((s: { name: string }) => s.name)).toContain('pg-unreachable');
     expect(list.runs[0]).toMatchObject({ run_id: report.run_id, verdict: 'passed' });
     const md = await runAidos(['chaos', 'report', report.run_id, '--markdown', '--url', on.url]);
-    expect(md.stdout).toMatch(/cpu-saturation — PASSED/);
+    expect(md.stdout).toMatch(/agent-crash-loop — PASSED/);
     expect(md.stdout).toMatch(/^faults {3}[·#]+$/m);
   }, 120_000);
 
   it('refuses a second drill while one runs, and a dry run injects nothing', async () => {
-    const first = await runAidos(['chaos', 'run', 'memory-pressure', '--url', on.url]);
-    expect(first.code).toBe(0);
-    const second = await runAidos(['chaos', 'run', 'cpu-saturation', '--url', on.url]);
-    expect(second.code).toBe(2);
-    expect(second.stderr).toMatch(/already running.*one at a time/);
+    // Two at once: the store takes exactly one of them (the lease), the other is refused.
+    const both = await Promise.all([
+      runAidos(['chaos', 'run', 'memory-pressure', '--url', on.url]),
+      runAidos(['chaos', 'run', 'agent-crash-loop', '--url', on.url]),
+    ]);
+    expect(both.map((r) => r.code).sort()).toEqual([0, 2]);
+    const first = both.find((r) => r.code === 0) as { stdout: string };
+    expect(both.find((r) => r.code === 2)?.stderr).toMatch(/already running.*one at a time/);
     const abort = await runAidos(['chaos', 'abort', '--json', '--url', on.url]);
     expect(JSON.parse(abort.stdout).drill_aborted).toBe(first.stdout.trim());
     await waitFor(
@@ -131,7 +134,7 @@ describe('chaos enabled', () => {
     ]);
     expect(pg.code).toBe(2);
     expect(pg.stderr).toMatch(/does not run on PostgreSQL/);
-  });
+  }, 60_000);
 
   it('a daemon killed with a fault journaled reverts it when it starts again', async () => {
     const victim = await startDaemon({

@@ -37,7 +37,7 @@ describe('scenario files', () => {
       ].sort(),
     );
     const unreachable = library.get('pg-unreachable');
-    expect(unreachable?.steps[0]).toMatchObject({ duration: 20_000, fault: { kind: 'proxy-toxic' } });
+    expect(unreachable?.steps[1]).toMatchObject({ duration: 20_000, fault: { kind: 'proxy-toxic' } });
     expect(library.get('peer-loss')?.steps[0]).toMatchObject({ fault: { loss: 0.3, delay_ms: 200 } });
   });
 

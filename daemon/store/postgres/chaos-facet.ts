@@ -74,17 +74,23 @@ export class PostgresChaosFacet implements PgChaosFacet {
 
   async holdConnections(n: number): Promise<PgHold> {
     const clients: pg.Client[] = [];
-    for (let i = 0; i < n; i++) {
-      try {
-        const client = await this.session();
-        await client.query('BEGIN');
-        clients.push(client);
-      } catch (cause) {
-        // The server is full: that is the point of the fault, so keep what we got.
-        if ((cause as { code?: string }).code === TOO_MANY_CLIENTS && clients.length > 0) break;
-        await Promise.all(clients.map((c) => c.end().catch(() => {})));
-        throw storeError('hold connections', cause);
-      }
+    // Ten at a time: hundreds of sequential connects would outlast a short fault on a busy host.
+    for (let opened = 0; opened < n; ) {
+      const batch = Math.min(10, n - opened);
+      const results = await Promise.allSettled(
+        Array.from({ length: batch }, async () => {
+          const client = await this.session();
+          clients.push(client);
+          await client.query('BEGIN');
+        }),
+      );
+      opened += batch;
+      const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (!failure) continue;
+      // The server is full: that is the point of the fault, so keep what we got.
+      if ((failure.reason as { code?: string }).code === TOO_MANY_CLIENTS && clients.length > 0) break;
+      await Promise.all(clients.map((c) => c.end().catch(() => {})));
+      throw storeError('hold connections', failure.reason);
     }
     return this.holdOf(clients);
   }
