@@ -10,7 +10,7 @@ const CHAOS_APPLICATION = 'aidos-chaos';
 const LOCKABLE = new Set(['tasks', 'task_events', 'nodes', 'health_results']);
 const SQL = {
   terminate: `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
-    WHERE application_name = $1 AND pid <> pg_backend_pid()`,
+    WHERE application_name = $1 AND datname = current_database() AND pid <> pg_backend_pid()`,
   count: 'SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ANY($1::int[])',
   // EXCLUSIVE lets readers through and makes every writer wait: slow claims and completions, no errors.
   lock: (table: string) => `LOCK TABLE ${table} IN EXCLUSIVE MODE`,
