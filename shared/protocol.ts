@@ -25,6 +25,12 @@ export const operationNameSchema = z.enum([
   'task.retry',
   'task.logs',
   'node.info',
+  'chaos.list',
+  'chaos.run',
+  'chaos.inject',
+  'chaos.status',
+  'chaos.abort',
+  'chaos.report',
   'subscribe',
   'unsubscribe',
 ]);

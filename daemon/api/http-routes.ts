@@ -48,6 +48,12 @@ const INPUTS: Record<HttpOperationName, { body?: boolean; input: InputBuilder }>
   'task.retry': { body: true, input: (ctx) => ({ id: ctx.params.id }) },
   'task.logs': { input: (ctx) => ({ ...fromQuery(ctx, ['attempt', 'tail']), id: ctx.params.id }) },
   'node.info': { input: () => ({}) },
+  'chaos.list': { input: () => ({}) },
+  'chaos.run': { body: true, input: (ctx) => ctx.body },
+  'chaos.inject': { body: true, input: (ctx) => ctx.body },
+  'chaos.status': { input: () => ({}) },
+  'chaos.abort': { body: true, input: () => ({}) },
+  'chaos.report': { input: (ctx) => ({ id: ctx.params.id }) },
 };
 
 const ROUTES = (Object.keys(INPUTS) as HttpOperationName[]).map((op) => {

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { registerCompletionCommand } from './completion-command.js';
 import { registerConfigCommand } from './config-command.js';
+import { registerChaosCommand } from './chaos-command.js';
 import { registerDaemonCommand } from './daemon-command.js';
 import { registerHealthCommand } from './health-command.js';
 import { examples } from './help.js';
@@ -35,5 +36,6 @@ export function buildProgram(): Command {
   registerHealthCommand(program);
   registerConfigCommand(program);
   registerCompletionCommand(program);
+  registerChaosCommand(program);
   return program;
 }

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { healthConfigSchema } from '../health/config.js';
+import { cronExpression, healthConfigSchema } from '../health/config.js';
 import { duration, listenAddress } from './units.js';
 
 const nodeId = z
@@ -115,7 +115,37 @@ export const configSchema = z
       .strict()
       .prefault({}),
     chaos: z
-      .object({ enabled: z.boolean().default(false) })
+      .object({
+        enabled: z.boolean().default(false),
+        max_faults: z.number().int().min(1).max(64).default(8),
+        controller_lease: duration.prefault('5s'),
+        protected: z.boolean().default(false),
+        schedules: z
+          .array(
+            z
+              .object({
+                scenario: z.string().min(1),
+                cron: cronExpression,
+                days: z
+                  .array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']))
+                  .min(1)
+                  .default(['mon', 'tue', 'wed', 'thu', 'fri']),
+                hours: z
+                  .string()
+                  .regex(/^([01]?\d|2[0-4])-([01]?\d|2[0-4])$/, 'must be START-END in local hours, e.g. 9-17')
+                  .default('9-17'),
+                min_gap: duration.prefault('1h'),
+              })
+              .strict(),
+          )
+          .default([]),
+        proxies: z
+          .record(
+            z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'proxy names are lowercase'),
+            z.object({ listen: listenAddress, upstream: listenAddress }).strict(),
+          )
+          .default({}),
+      })
       .strict()
       .prefault({}),
     agents: z

@@ -12,7 +12,7 @@ function cronProblem(value: string): string | undefined {
   }
 }
 
-const cronExpression = z.string().superRefine((value, ctx) => {
+export const cronExpression = z.string().superRefine((value, ctx) => {
   const problem = cronProblem(value);
   if (problem)
     ctx.addIssue({ code: 'custom', message: `not a cron expression (e.g. "*/10 * * * * *"): ${problem}` });

@@ -123,9 +123,71 @@ export interface HealthStore {
   pruneHealthResults(before: number): Promise<number>;
 }
 
-/** Chaos runs and fault journal rows (the chaos module fills it; empty until then). */
-// biome-ignore lint/suspicious/noEmptyInterface: the chaos module adds its methods here.
-export interface ChaosStore {}
+/** Handle on something a PostgreSQL fault holds (connections, a lock) until released. */
+export interface PgHold {
+  /** Backend pids of the held sessions, to check from outside that they are gone. */
+  pids: number[];
+  /** Ends the sessions; idempotent. */
+  release(): Promise<void>;
+}
+
+/** The PostgreSQL operations chaos faults need, each in sessions of their own (never the daemon's pool). */
+export interface PgChaosFacet {
+  /** Opens `n` sessions of its own and keeps each idle in a transaction (fewer when the server is full). */
+  holdConnections(n: number): Promise<PgHold>;
+  /** Takes a lock that makes writes to `table` wait, in a session of its own. */
+  lockTableWrites(table: string): Promise<PgHold>;
+  /** pg_terminate_backend on every session whose application_name is `application`; returns how many. */
+  terminateBackends(application: string): Promise<number>;
+  /** How many of these backend pids still exist. */
+  countBackends(pids: number[]): Promise<number>;
+  /** Closes its own admin connection. */
+  close(): Promise<void>;
+}
+
+/** One drill as the chaos_runs table keeps it. */
+export interface ChaosRunRow {
+  /** Run id (`cr_…`). */
+  id: string;
+  /** Scenario name. */
+  scenario: string;
+  /** running, or the verdict (passed, failed, aborted, not_steady, dry_run, error). */
+  state: string;
+  /** Node that runs (ran) it. */
+  node_id: string;
+  /** When it started (epoch ms). */
+  started_at: number;
+  /** When it ended (epoch ms; null while running). */
+  finished_at: number | null;
+  /** The report (the summary only while running). */
+  report: Record<string, unknown>;
+}
+
+/** What the chaos module asks of the store. */
+export interface ChaosStore {
+  /** PostgreSQL fault operations on the cluster database; undefined on SQLite. */
+  chaosFaults(): PgChaosFacet | undefined;
+  /**
+   * Records a new running drill unless another one runs anywhere in the cluster (the store is the
+   * lease: one drill at a time); returns the one that runs when refused.
+   */
+  startChaosRun(
+    run: Omit<ChaosRunRow, 'state' | 'finished_at'>,
+  ): Promise<{ started: boolean; running?: ChaosRunRow }>;
+  /** Ends a drill with its verdict and report. */
+  finishChaosRun(
+    id: string,
+    state: string,
+    finishedAt: number,
+    report: Record<string, unknown>,
+  ): Promise<void>;
+  /** One run, or undefined. */
+  getChaosRun(id: string): Promise<ChaosRunRow | undefined>;
+  /** Newest first. */
+  listChaosRuns(limit: number): Promise<ChaosRunRow[]>;
+  /** A node that restarts ends its runs left `running` as `error`; returns how many. */
+  failStaleChaosRuns(nodeId: string, at: number): Promise<number>;
+}
 
 /** The SQLite file, as health and metrics look at it. */
 export interface SqliteDiagnostics {

@@ -1,4 +1,5 @@
 import { LIST_MESSAGE_CHARS } from '../../shared/tasks.js';
+import type { ChaosRunRow } from './facets.js';
 import type { HealthResultRow, NodeRecord, Task, TaskEvent, TaskState } from './types.js';
 
 /** A list of task states as SQL literals, for `state IN (...)` (the states are fixed words, never input). */
@@ -110,4 +111,16 @@ export function toStateCounts(rows: Raw[]): Record<TaskState, number> {
   };
   for (const row of rows) counts[row.state as TaskState] = Number(row.n);
   return counts;
+}
+
+export function toChaosRun(row: Raw): ChaosRunRow {
+  return {
+    id: String(row.id),
+    scenario: String(row.scenario),
+    state: String(row.state),
+    node_id: String(row.node_id),
+    started_at: ms(row.started_at),
+    finished_at: msOrNull(row.finished_at),
+    report: json<Record<string, unknown>>(row.report, {}),
+  };
 }

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { HealthChange, HealthDocument } from '../health.js';
 import type { NodeInfo, OperationName, Topic } from '../protocol.js';
 import type { Task } from '../tasks.js';
+import type { ChaosOperationTypes } from './chaos.js';
 import type {
   cancelTaskSchema,
   listTasksSchema,
@@ -15,7 +16,7 @@ import type {
 } from './tasks.js';
 
 /** Input and result type of every client operation (the typed client and the server agree on them). */
-export interface OperationTypes {
+export interface OperationTypes extends ChaosOperationTypes {
   /** Accept a task. */
   'task.submit': { input: z.input<typeof submitTaskSchema>; result: z.infer<typeof submitTaskReplySchema> };
   /** A page of tasks, newest first. */
@@ -77,6 +78,12 @@ export const OPERATION_ROUTES = {
   'task.retry': { method: 'POST', path: '/api/v1/tasks/:id/retry' },
   'task.logs': { method: 'GET', path: '/api/v1/tasks/:id/logs', query: ['attempt', 'tail'] },
   'node.info': { method: 'GET', path: '/api/v1/node' },
+  'chaos.list': { method: 'GET', path: '/api/v1/chaos' },
+  'chaos.run': { method: 'POST', path: '/api/v1/chaos/runs', status: 202 },
+  'chaos.inject': { method: 'POST', path: '/api/v1/chaos/faults', status: 201 },
+  'chaos.status': { method: 'GET', path: '/api/v1/chaos/status' },
+  'chaos.abort': { method: 'POST', path: '/api/v1/chaos/abort' },
+  'chaos.report': { method: 'GET', path: '/api/v1/chaos/runs/:id' },
 } as const satisfies Partial<Record<OperationName, OperationRoute>>;
 
 /** Operations with an HTTP route. */

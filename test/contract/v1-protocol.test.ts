@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import * as chaosApi from '../../shared/api/chaos.js';
 import * as tasksApi from '../../shared/api/tasks.js';
 import { wireErrorSchema } from '../../shared/errors.js';
 import { healthDocumentSchema } from '../../shared/health.js';
@@ -29,6 +30,9 @@ const SCHEMAS = {
   subscribe: protocol.subscribeSchema,
   nodeInfo: protocol.nodeInfoSchema,
   health: healthDocumentSchema,
+  chaosRun: chaosApi.chaosRunSchema,
+  chaosInject: chaosApi.chaosInjectSchema,
+  chaosReport: chaosApi.chaosReportSchema,
 };
 
 const V1_CLIENT_FRAMES = [
@@ -69,6 +73,17 @@ const V1_CLIENT_FRAMES = [
     params: { topics: ['logs'], task_id: 't_0mx0h4kwhc3cb5ebd9252' },
   },
   { type: 'request', id: 8, op: 'node.info' },
+  { type: 'request', id: 9, op: 'chaos.list' },
+  { type: 'request', id: 10, op: 'chaos.run', params: { scenario: 'pg-unreachable', dry_run: true } },
+  {
+    type: 'request',
+    id: 11,
+    op: 'chaos.inject',
+    params: { fault: { kind: 'cpu-stress', workers: 2, share: 0.5 }, duration_ms: 30_000 },
+  },
+  { type: 'request', id: 12, op: 'chaos.status' },
+  { type: 'request', id: 13, op: 'chaos.abort' },
+  { type: 'request', id: 14, op: 'chaos.report', params: { id: 'cr_mx4ihlxt99dc36' } },
 ];
 
 const PARAMS_SCHEMA: Record<string, z.ZodType> = {
@@ -80,6 +95,12 @@ const PARAMS_SCHEMA: Record<string, z.ZodType> = {
   'task.logs': tasksApi.taskLogsSchema,
   subscribe: protocol.subscribeSchema,
   'node.info': protocol.emptyParamsSchema,
+  'chaos.list': protocol.emptyParamsSchema,
+  'chaos.run': chaosApi.chaosRunSchema,
+  'chaos.inject': chaosApi.chaosInjectSchema,
+  'chaos.status': protocol.emptyParamsSchema,
+  'chaos.abort': protocol.emptyParamsSchema,
+  'chaos.report': chaosApi.chaosReportSchema,
 };
 
 describe('v1 wire contract', () => {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe } from 'vitest';
 import type { Store } from '../../daemon/store/facets.js';
 import type { NewTask, Task } from '../../daemon/store/types.js';
+import { defineChaosRunContract } from './contract/chaos-runs.js';
 import { defineClaimContract } from './contract/claims.js';
 import { defineCompletionContract } from './contract/completion.js';
 import { defineDiagnosticsContract } from './contract/diagnostics.js';
@@ -68,5 +69,6 @@ export function storeContract(name: string, harness: StoreHarness): void {
     defineCompletionContract(ctx);
     defineHousekeepingContract(ctx);
     defineDiagnosticsContract(ctx);
+    defineChaosRunContract(ctx);
   });
 }

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { AidosError } from '../../errors.js';
 import { loadPg } from '../drivers.js';
-import type { Store } from '../facets.js';
+import type { ChaosRunRow, Store } from '../facets.js';
 import { LIST_COLUMNS, toHealthResult, toNode, toStateCounts, toTask, toTaskEvent } from '../rows.js';
 import type {
   HealthResultRow,
@@ -14,6 +14,8 @@ import type {
   TaskQuery,
   TaskState,
 } from '../types.js';
+import { PostgresChaosFacet } from './chaos-facet.js';
+import { PgChaosRuns } from './chaos-runs.js';
 import { PostgresStoreDiagnostics } from './diagnostics.js';
 import { PgListener } from './listener.js';
 import { PostgresMigrationDriver } from './migration-driver.js';
@@ -65,8 +67,10 @@ export class PostgresStore implements Store {
   /** Read replica routing, when one is configured. */
   readonly replica: ReplicaReads | undefined;
   private closed = false;
+  private chaos: PostgresChaosFacet | undefined;
+  private readonly runs: PgChaosRuns;
 
-  constructor(options: PostgresStoreOptions) {
+  constructor(private readonly options: PostgresStoreOptions) {
     this.description = redact(options.url);
     const client: pg.ClientConfig = {
       connectionString: options.url,
@@ -83,6 +87,7 @@ export class PostgresStore implements Store {
     // An idle client losing its server must not crash the daemon; the next query reconnects.
     this.pool.on('error', (error) => options.onPoolError?.(error));
     this.migrations = new PostgresMigrationDriver(this.pool, this.description);
+    this.runs = new PgChaosRuns(this.pool);
     // LISTEN needs a session of its own: through a transaction pooler it must go to the server.
     this.listener = new PgListener({
       client: options.directUrl ? { ...client, connectionString: options.directUrl } : client,
@@ -128,9 +133,39 @@ export class PostgresStore implements Store {
     return performance.now() - start;
   }
 
+  /** Chaos fault operations on this database (sessions of their own, opened on first use). */
+  chaosFaults(): PostgresChaosFacet {
+    this.chaos ??= new PostgresChaosFacet({
+      url: this.options.url,
+      connectTimeoutMs: this.options.connectTimeoutMs,
+    });
+    return this.chaos;
+  }
+
+  startChaosRun(run: Omit<ChaosRunRow, 'state' | 'finished_at'>) {
+    return this.runs.start(run);
+  }
+
+  finishChaosRun(id: string, state: string, finishedAt: number, report: Record<string, unknown>) {
+    return this.runs.finish(id, state, finishedAt, report);
+  }
+
+  getChaosRun(id: string) {
+    return this.runs.get(id);
+  }
+
+  listChaosRuns(limit: number) {
+    return this.runs.list(limit);
+  }
+
+  failStaleChaosRuns(nodeId: string, at: number) {
+    return this.runs.failStale(nodeId, at);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.chaos?.close();
     await this.listener.close();
     await this.replica?.close();
     await this.pool.end();

@@ -5,7 +5,7 @@ import type Database from 'better-sqlite3';
 import { AidosError } from '../../errors.js';
 import { makeDirectory } from '../../util/make-directory.js';
 import { loadSqlite } from '../drivers.js';
-import type { Store } from '../facets.js';
+import type { ChaosRunRow, Store } from '../facets.js';
 import { LIST_COLUMNS, toHealthResult, toNode, toStateCounts, toTask, toTaskEvent } from '../rows.js';
 import type {
   HealthResultRow,
@@ -17,6 +17,7 @@ import type {
   TaskQuery,
   TaskState,
 } from '../types.js';
+import { SqliteChaosRuns } from './chaos-runs.js';
 import { SqliteStoreDiagnostics } from './diagnostics.js';
 import { type GroupOutcome, GroupWriter } from './group-writer.js';
 import { SqliteMigrationDriver } from './migration-driver.js';
@@ -42,6 +43,7 @@ export class SqliteStore implements Store {
   readonly migrations: SqliteMigrationDriver;
   readonly diagnostics: SqliteStoreDiagnostics;
   private readonly db: Database.Database;
+  private readonly runs: SqliteChaosRuns;
   private readonly now: () => number;
   private readonly queued = new EventEmitter();
   private closed = false;
@@ -53,6 +55,7 @@ export class SqliteStore implements Store {
       makeDirectory(dirname(options.path));
       const Sqlite = loadSqlite();
       this.db = new Sqlite(options.path, { timeout: options.busyTimeoutMs });
+      this.runs = new SqliteChaosRuns(this.db);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = ON');
@@ -95,6 +98,31 @@ export class SqliteStore implements Store {
     const start = performance.now();
     this.db.prepare(SQL.ping).get();
     return performance.now() - start;
+  }
+
+  async startChaosRun(run: Omit<ChaosRunRow, 'state' | 'finished_at'>) {
+    return this.runs.start(run);
+  }
+
+  async finishChaosRun(id: string, state: string, finishedAt: number, report: Record<string, unknown>) {
+    this.runs.finish(id, state, finishedAt, report);
+  }
+
+  async getChaosRun(id: string) {
+    return this.runs.get(id);
+  }
+
+  async listChaosRuns(limit: number) {
+    return this.runs.list(limit);
+  }
+
+  async failStaleChaosRuns(nodeId: string, at: number) {
+    return this.runs.failStale(nodeId, at);
+  }
+
+  /** No PostgreSQL here: the PostgreSQL faults are refused on a SQLite node. */
+  chaosFaults(): undefined {
+    return undefined;
   }
 
   async close(): Promise<void> {

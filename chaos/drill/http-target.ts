@@ -1,0 +1,118 @@
+import { isPidRunning } from '../../daemon/agents/proc.js';
+import { ClientError } from '../../shared/client/errors.js';
+import { HttpClient } from '../../shared/client/http-client.js';
+import type { DrillTarget, HealthState, Sample, TaskHistory } from './target.js';
+
+interface HealthDoc {
+  status?: string;
+  checks?: Record<string, { status?: string; observedValue?: number }[]>;
+}
+
+interface TaskRow {
+  id: string;
+  state: string;
+}
+
+/** A drill target reached through its HTTP API (`/health/*`, `/api/v1/tasks`). */
+export class HttpDrillTarget implements DrillTarget {
+  private readonly client: HttpClient;
+
+  constructor(
+    readonly nodeId: string,
+    private readonly options: { url: string; token?: string; postgres: boolean; clusterSize?: number },
+  ) {
+    this.client = new HttpClient({
+      url: options.url,
+      timeoutMs: 2_000,
+      ...(options.token ? { token: options.token } : {}),
+    });
+  }
+
+  async capabilities(): Promise<{ postgres: boolean; agents: boolean; clusterSize: number }> {
+    return { postgres: this.options.postgres, agents: true, clusterSize: this.options.clusterSize ?? 1 };
+  }
+
+  private async health(path: string): Promise<HealthDoc | undefined> {
+    try {
+      const res = await fetch(`${this.client.base}${path}`, { signal: AbortSignal.timeout(2_000) });
+      return (await res.json()) as HealthDoc;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async sample(label: string): Promise<Sample> {
+    const at = Date.now();
+    const [ready, deep, tasks] = await Promise.all([
+      this.health('/health/ready'),
+      this.health('/health/deep'),
+      this.client
+        .request<{ tasks: TaskRow[] }>('GET', `/api/v1/tasks?label=${encodeURIComponent(label)}&limit=1000`)
+        .catch(() => undefined),
+    ]);
+    const status = ready?.status;
+    const health: HealthState = status === 'pass' || status === 'warn' || status === 'fail' ? status : 'down';
+    const failing = Object.entries({ ...deep?.checks, ...ready?.checks })
+      .filter(([, results]) => results.some((r) => r.status === 'warn' || r.status === 'fail'))
+      .map(([name]) => name);
+    const counts: Record<string, number> = {};
+    for (const t of tasks?.tasks ?? []) counts[t.state] = (counts[t.state] ?? 0) + 1;
+    const age = deep?.checks?.['tasks:queue-age']?.[0]?.observedValue;
+    return {
+      at,
+      health,
+      failing,
+      queue_age_ms: typeof age === 'number' ? age : null,
+      tasks: counts,
+      members: null,
+    };
+  }
+
+  async submit(task: { message: string; max_attempts: number; label: string; key: string }): Promise<string> {
+    const [key, value] = task.label.split('=') as [string, string];
+    const reply = await this.client.request<{ task: { id: string } }>('POST', '/api/v1/tasks', {
+      message: task.message,
+      max_attempts: task.max_attempts,
+      labels: { [key]: value },
+      idempotency_key: task.key,
+    });
+    return reply.task.id;
+  }
+
+  /** Pids of the agents running now, from each running task's latest `started` event (oldest task first). */
+  async agentPids(): Promise<number[]> {
+    const list = await this.client.request<{ tasks: TaskRow[] }>(
+      'GET',
+      '/api/v1/tasks?state=running&limit=1000',
+    );
+    const pids: number[] = [];
+    for (const t of list.tasks.reverse()) {
+      const d = await this.client
+        .request<{ events: { kind: string; detail: { pid?: number } }[] }>('GET', `/api/v1/tasks/${t.id}`)
+        .catch(() => undefined);
+      const started = d?.events.filter((e) => e.kind === 'started').at(-1);
+      if (typeof started?.detail.pid === 'number' && isPidRunning(started.detail.pid))
+        pids.push(started.detail.pid);
+    }
+    return pids;
+  }
+
+  async histories(ids: string[]): Promise<TaskHistory[]> {
+    return Promise.all(
+      ids.map(async (id) => {
+        try {
+          const d = await this.client.request<{ task: TaskRow; events: { kind: string }[] }>(
+            'GET',
+            `/api/v1/tasks/${encodeURIComponent(id)}`,
+          );
+          return { id, state: d.task.state, events: d.events.map((e) => e.kind) };
+        } catch (error) {
+          // Only a 404 means the store lost it; an unreachable node says nothing about the task.
+          if (error instanceof ClientError && error.status === 404)
+            return { id, state: 'missing', events: [] };
+          return { id, state: 'unknown', events: [] };
+        }
+      }),
+    );
+  }
+}

@@ -1,0 +1,35 @@
+import type { FaultContext } from './context.js';
+import { DiskFillFault } from './disk.js';
+import type { Fault } from './fault.js';
+import { NetworkFault } from './network.js';
+import { PgKillConnectionsFault, PgPoolExhaustionFault, PgSlowQueriesFault } from './postgres.js';
+import { ProcessKillFault, ProcessPauseFault } from './process.js';
+import { ProxyToxicFault } from './proxy-toxic.js';
+import { CpuStressFault, MemoryPressureFault } from './resources.js';
+import type { FaultSpec } from './spec.js';
+
+/** The fault object for a validated spec; throws ChaosError when the node cannot host it. */
+export function buildFault(spec: FaultSpec, ctx: FaultContext): Fault {
+  switch (spec.kind) {
+    case 'process-kill':
+      return new ProcessKillFault(spec, ctx);
+    case 'process-pause':
+      return new ProcessPauseFault(spec, ctx);
+    case 'cpu-stress':
+      return new CpuStressFault(spec);
+    case 'memory-pressure':
+      return new MemoryPressureFault(spec);
+    case 'disk-fill':
+      return new DiskFillFault(spec, ctx);
+    case 'pg-pool-exhaustion':
+      return new PgPoolExhaustionFault(spec, ctx);
+    case 'pg-slow-queries':
+      return new PgSlowQueriesFault(spec, ctx);
+    case 'pg-kill-connections':
+      return new PgKillConnectionsFault(spec, ctx);
+    case 'proxy-toxic':
+      return new ProxyToxicFault(spec, ctx);
+    case 'network':
+      return new NetworkFault(spec, ctx);
+  }
+}

@@ -1,0 +1,70 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { Leftover } from '../faults/fault.js';
+
+const leftoverSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('stopped-process'), pid: z.number(), start_time: z.number() }),
+  z.object({ type: z.literal('helper-process'), pid: z.number(), start_time: z.number() }),
+  z.object({ type: z.literal('file'), path: z.string() }),
+]);
+
+/** One active fault as the journal keeps it. */
+export const journalEntrySchema = z.object({
+  /** Fault id. */
+  id: z.string(),
+  /** Fault kind. */
+  kind: z.string(),
+  /** What it acts on. */
+  target: z.string(),
+  /** Its magnitude. */
+  magnitude: z.record(z.string(), z.unknown()),
+  /** When it was injected (epoch ms). */
+  injected_at: z.number(),
+  /** When the host reverts it on its own (epoch ms). */
+  deadline_at: z.number(),
+  /** What outlives the host process and must be undone on restart. */
+  leftovers: z.array(leftoverSchema),
+});
+export type JournalEntry = z.infer<typeof journalEntrySchema>;
+
+const fileSchema = z.object({ entries: z.array(journalEntrySchema) });
+
+/**
+ * The on-disk list of faults in force on this node (`<data_dir>/chaos/journal.json`), rewritten
+ * atomically (temp file + rename) on every change, so a daemon killed mid-fault finds on restart
+ * exactly what it must undo.
+ */
+export class FaultJournal {
+  readonly path: string;
+
+  constructor(dataDir: string) {
+    const dir = join(dataDir, 'chaos');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    this.path = join(dir, 'journal.json');
+  }
+
+  /** Entries on disk; an unreadable journal reads as empty but is reported through `onCorrupt`. */
+  read(onCorrupt?: (error: Error) => void): JournalEntry[] {
+    let text: string;
+    try {
+      text = readFileSync(this.path, 'utf8');
+    } catch {
+      return [];
+    }
+    try {
+      return fileSchema.parse(JSON.parse(text)).entries;
+    } catch (error) {
+      onCorrupt?.(error as Error);
+      return [];
+    }
+  }
+
+  write(entries: JournalEntry[]): void {
+    const tmp = `${this.path}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ entries }), { mode: 0o600 });
+    renameSync(tmp, this.path);
+  }
+}
+
+export type { Leftover };

@@ -1,0 +1,133 @@
+import type { DaemonModule } from '../../daemon/runtime/module.js';
+import { HttpDrillTarget } from '../drill/http-target.js';
+import { hostFaults } from '../drill/steps.js';
+import { message } from '../errors.js';
+import type { FaultContext } from '../faults/context.js';
+import { FaultHost } from '../host/fault-host.js';
+import { FaultProxy } from '../proxy/proxy.js';
+import { loadLibrary } from '../scenario/load.js';
+import { AuditLog } from './audit.js';
+import { DrillRunner } from './drills.js';
+import { RunHistory } from './history.js';
+import { nodeProcesses } from './node-processes.js';
+import { chaosOperations } from './operations.js';
+import { RunFiles } from './runs.js';
+import { startSchedules } from './schedules.js';
+
+/**
+ * Chaos as a daemon module: a fault host on this node (journal, deadlines, dead man's switch),
+ * the fault proxies of `chaos.proxies`, drills of the scenario library one at a time, and the
+ * chaos operations. With `chaos.enabled: false` (the default) every injection and drill is refused;
+ * status, lists, reports and abort still answer.
+ */
+export const chaosModule: DaemonModule = {
+  name: 'chaos',
+  install(ctx) {
+    const { config, logger } = ctx;
+    const chaos = config.chaos;
+    const proxies = new Map(
+      Object.entries(chaos.proxies).map(([name, p]) => [
+        name,
+        new FaultProxy({
+          name,
+          listenHost: p.listen.host,
+          listenPort: p.listen.port,
+          upstreamHost: p.upstream.host,
+          upstreamPort: p.upstream.port,
+        }),
+      ]),
+    );
+    const pg = ctx.store.chaos.chaosFaults();
+    const context: FaultContext = {
+      nodeId: ctx.node.id,
+      dataDir: config.data_dir,
+      processes: nodeProcesses(ctx.store.tasks, ctx.node.id),
+      proxies,
+      ...(pg ? { pg } : {}),
+    };
+    const host = new FaultHost({
+      dataDir: config.data_dir,
+      context,
+      maxActive: chaos.max_faults,
+      controllerLeaseMs: chaos.controller_lease,
+      now: () => ctx.inject.clock.now(),
+    });
+    const audit = new AuditLog(config.data_dir, ctx.node.id, logger);
+    host.on('injected', (f) => logger.warn({ fault: f }, 'chaos fault injected'));
+    host.on('reverted', (r) =>
+      audit.record({
+        action: 'revert',
+        subject: { id: r.id, kind: r.kind, reason: r.reason },
+        outcome: r.left.length || r.errors.length ? `left: ${[...r.left, ...r.errors].join('; ')}` : 'ok',
+      }),
+    );
+    const runs = new RunFiles(config.data_dir);
+    const token = config.api.tokens[0];
+    const target = () =>
+      new HttpDrillTarget(ctx.node.id, {
+        url: `http://${ctx.node.address()}`,
+        postgres: pg !== undefined,
+        ...(token ? { token } : {}),
+      });
+    const drills = new DrillRunner(
+      runs,
+      ctx.store.chaos,
+      ctx.node.id,
+      target,
+      hostFaults(host),
+      (summary, error) =>
+        audit.record({
+          action: 'drill.end',
+          subject: { run: summary.run_id, scenario: summary.scenario },
+          outcome: error ?? summary.verdict,
+        }),
+    );
+    ctx.addOperation(
+      ...chaosOperations({
+        enabled: chaos.enabled,
+        protectedNode: chaos.protected,
+        nodeId: ctx.node.id,
+        host,
+        context,
+        library: () => loadLibrary(),
+        history: new RunHistory(ctx.store.chaos, runs),
+        drills,
+        audit,
+      }),
+    );
+    let stopSchedules = () => {};
+    ctx.use({
+      name: 'chaos',
+      start: async () => {
+        stopSchedules = startSchedules(chaos.schedules, {
+          enabled: chaos.enabled,
+          drills,
+          library: () => loadLibrary(),
+          target,
+          logger,
+        });
+        // A fault journaled by a previous process of this node (killed mid-fault) is undone first.
+        const recovered = await host.recover();
+        await ctx.store.chaos.failStaleChaosRuns(ctx.node.id, Date.now()).catch(() => 0);
+        for (const r of recovered)
+          audit.record({
+            action: 'recover',
+            subject: { id: r.id, kind: r.kind },
+            outcome: r.errors.join('; ') || 'ok',
+          });
+        for (const proxy of proxies.values())
+          await proxy
+            .start()
+            .catch((error) =>
+              logger.error({ proxy: proxy.name, err: message(error) }, 'chaos proxy failed to listen'),
+            );
+      },
+      stop: async () => {
+        stopSchedules();
+        await drills.stop();
+        await host.close();
+        for (const proxy of proxies.values()) await proxy.close();
+      },
+    });
+  },
+};

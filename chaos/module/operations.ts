@@ -1,0 +1,167 @@
+import { type Operation, operation } from '../../daemon/api/operation.js';
+import { ApiError } from '../../daemon/server/api-error.js';
+import { chaosInjectSchema, chaosReportSchema, chaosRunSchema } from '../../shared/api/chaos.js';
+import { emptyParamsSchema } from '../../shared/protocol.js';
+import { reportMarkdown } from '../drill/markdown.js';
+import { faultSteps } from '../drill/steps.js';
+import { ChaosError } from '../errors.js';
+import { buildFault } from '../faults/build.js';
+import type { FaultContext } from '../faults/context.js';
+import type { FaultHost } from '../host/fault-host.js';
+import type { Scenario } from '../scenario/schema.js';
+import type { AuditLog } from './audit.js';
+import type { DrillRunner } from './drills.js';
+import type { RunHistory } from './history.js';
+
+/** What the chaos operations work with. */
+export interface ChaosOps {
+  enabled: boolean;
+  protectedNode: boolean;
+  nodeId: string;
+  host: FaultHost;
+  context: FaultContext;
+  library: () => Map<string, Scenario>;
+  history: RunHistory;
+  drills: DrillRunner;
+  audit: AuditLog;
+}
+
+function apiError(error: unknown): unknown {
+  if (!(error instanceof ChaosError)) return error;
+  if (error.kind === 'input') return new ApiError('bad_request', error.message, error.field, error);
+  return new ApiError('conflict', error.message, error.field, error);
+}
+
+function refuseDisabled(c: ChaosOps): void {
+  if (!c.enabled)
+    throw new ApiError(
+      'forbidden',
+      'chaos is disabled on this node (set chaos.enabled: true to allow it)',
+      'chaos.enabled',
+    );
+  if (c.protectedNode)
+    throw new ApiError(
+      'forbidden',
+      `node ${c.nodeId} is protected from chaos (chaos.protected: true)`,
+      'chaos.protected',
+    );
+}
+
+/** chaos.list, chaos.run, chaos.inject, chaos.status, chaos.abort, chaos.report. */
+export function chaosOperations(c: ChaosOps): Operation[] {
+  const guarded = async <T>(
+    action: string,
+    subject: Record<string, unknown>,
+    authenticated: boolean,
+    work: () => Promise<T>,
+  ) => {
+    try {
+      refuseDisabled(c);
+      const result = await work();
+      c.audit.record({ action, authenticated, subject, outcome: 'ok' });
+      return result;
+    } catch (error) {
+      c.audit.record({ action, authenticated, subject, outcome: `refused: ${(error as Error).message}` });
+      throw apiError(error);
+    }
+  };
+  return [
+    operation({
+      name: 'chaos.list',
+      input: emptyParamsSchema,
+      handle: async () => ({
+        enabled: c.enabled,
+        scenarios: [...c.library().values()].map((s) => ({
+          name: s.name,
+          description: s.description.trim(),
+          requires: s.requires,
+          faults: faultSteps(s.steps).map((f) => f.fault.kind),
+        })),
+        runs: await c.history.list(),
+      }),
+    }),
+    operation({
+      name: 'chaos.run',
+      input: chaosRunSchema,
+      handle: (input, ctx) =>
+        guarded(
+          'chaos.run',
+          { scenario: input.scenario, dry_run: input.dry_run ?? false },
+          ctx.authenticated,
+          async () => {
+            const scenario = c.library().get(input.scenario);
+            if (!scenario)
+              throw new ApiError(
+                'not_found',
+                `scenario: no scenario named "${input.scenario}" in the library`,
+                'scenario',
+              );
+            return { run: await c.drills.start(scenario, input.dry_run ?? false) };
+          },
+        ),
+    }),
+    operation({
+      name: 'chaos.inject',
+      input: chaosInjectSchema,
+      handle: (input, ctx) =>
+        guarded(
+          'chaos.inject',
+          { fault: input.fault, duration_ms: input.duration_ms },
+          ctx.authenticated,
+          async () => {
+            if (input.dry_run) {
+              buildFault(input.fault, c.context);
+              return { fault: null, dry_run: true };
+            }
+            return {
+              fault: await c.host.inject(input.fault, { durationMs: input.duration_ms }),
+              dry_run: false,
+            };
+          },
+        ),
+    }),
+    operation({
+      name: 'chaos.status',
+      input: emptyParamsSchema,
+      handle: async () => ({
+        enabled: c.enabled,
+        node_id: c.nodeId,
+        active_faults: c.host.list(),
+        drill: c.drills.running,
+      }),
+    }),
+    operation({
+      name: 'chaos.abort',
+      input: emptyParamsSchema,
+      // Always allowed, even with chaos disabled: stopping faults must never be refused.
+      handle: async (_input, ctx) => {
+        const drill = c.drills.abort();
+        const reverted = await c.host.revertAll('abort');
+        c.audit.record({
+          action: 'chaos.abort',
+          authenticated: ctx.authenticated,
+          subject: { drill, reverted: reverted.length },
+          outcome: 'ok',
+        });
+        return { reverted: reverted.length, drill_aborted: drill };
+      },
+    }),
+    operation({
+      name: 'chaos.report',
+      input: chaosReportSchema,
+      handle: async (input) => {
+        const run = await c.history.get(input.id);
+        if (!run) throw new ApiError('not_found', `id: no chaos run ${input.id}`, 'id');
+        if (!run.report)
+          return {
+            report: { ...run.summary },
+            markdown: `# ${run.summary.run_id}: ${run.summary.scenario} — ${run.summary.verdict}\n`,
+          };
+        return {
+          report: run.report as unknown as Record<string, unknown> & { verdict: string },
+          markdown: reportMarkdown(run.report),
+        };
+      },
+    }),
+  ];
+}
