@@ -2,7 +2,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { AidosClient } from '../../shared/client/client.js';
 import { ClientError } from '../../shared/client/errors.js';
 import { duration } from '../config/units.js';
-import { addClientFlags, type ClientFlagValues, clientOptions, positiveArg } from './client-flags.js';
+import { addClientFlags, type ClientFlagValues, clientOptions, durationArg } from './client-flags.js';
 import { printJson, table } from './output.js';
 
 /** Exit codes of `aidos chaos …`: 1 the drill did not pass, 2 the daemon refused, 3 unreachable. */
@@ -93,10 +93,10 @@ export function registerChaosCommand(program: Command): void {
       .option('--wait', 'wait for the report')
       .option('--markdown', 'with --wait: print the Markdown report')
       .option(
-        '--wait-timeout <seconds>',
-        'give up waiting after this long',
-        positiveArg('--wait-timeout'),
-        3600,
+        '--wait-timeout <duration>',
+        'give up waiting after this long (e.g. 10m)',
+        durationArg('--wait-timeout'),
+        3_600_000,
       ),
   ).action(
     run(
@@ -119,7 +119,7 @@ export function registerChaosCommand(program: Command): void {
           else process.stdout.write(`${started.run_id}\n`);
           return;
         }
-        const deadline = Date.now() + flags.waitTimeout * 1000;
+        const deadline = Date.now() + flags.waitTimeout;
         for (;;) {
           const r = await client.call('chaos.report', { id: started.run_id });
           if (r.report.verdict !== 'running') {
