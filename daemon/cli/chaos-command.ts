@@ -1,7 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { AidosClient } from '../../shared/client/client.js';
 import { ClientError } from '../../shared/client/errors.js';
-import { duration } from '../config/units.js';
 import { addClientFlags, type ClientFlagValues, clientOptions, durationArg } from './client-flags.js';
 import { printJson, table } from './output.js';
 
@@ -45,13 +44,6 @@ export function faultFromArgs(kind: string, pairs: string[]): Record<string, unk
     node[keys.at(-1) as string] = value;
   }
   return fault;
-}
-
-function durationArg(value: string): number {
-  const parsed = duration.safeParse(value);
-  if (!parsed.success)
-    throw new InvalidArgumentError(`--duration: "${value}" is not a duration (e.g. 500ms, 30s, 5m)`);
-  return parsed.data;
 }
 
 const time = (ms: number | null | undefined) =>
@@ -154,7 +146,7 @@ export function registerChaosCommand(program: Command): void {
       .requiredOption(
         '--duration <duration>',
         'how long it stays in force (the daemon reverts it on its own)',
-        durationArg,
+        durationArg('--duration'),
       )
       .option('--dry-run', 'validate only'),
   ).action(
