@@ -2,6 +2,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { AidosClient } from '../../shared/client/client.js';
 import { ClientError } from '../../shared/client/errors.js';
 import { addClientFlags, type ClientFlagValues, clientOptions, durationArg } from './client-flags.js';
+import { examples } from './help.js';
 import { printJson, table } from './output.js';
 
 /** Exit codes of `aidos chaos …`: 1 the drill did not pass, 2 the daemon refused, 3 unreachable. */
@@ -48,6 +49,18 @@ export function faultFromArgs(kind: string, pairs: string[]): Record<string, unk
 
 const time = (ms: number | null | undefined) =>
   ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) : null;
+
+const CHAOS_EXAMPLES: Record<string, string[]> = {
+  list: ['aidos chaos list', 'aidos chaos list --json'],
+  run: ['aidos chaos run agent-crash-loop --dry-run', 'aidos chaos run slow-store --wait --json'],
+  inject: [
+    'aidos chaos inject cpu-stress workers=2 --duration 30s',
+    'aidos chaos inject disk-fill mb=200 --duration 1m --dry-run',
+  ],
+  status: ['aidos chaos status', 'aidos chaos status --json'],
+  abort: ['aidos chaos abort'],
+  report: ['aidos chaos report c_01jabc --markdown'],
+};
 
 export function registerChaosCommand(program: Command): void {
   const chaos = program
@@ -215,4 +228,7 @@ export function registerChaosCommand(program: Command): void {
       process.stdout.write(flags.markdown ? r.markdown : `${id}: ${r.report.verdict}\n`);
     }),
   );
+  examples(chaos, ['aidos chaos list', 'aidos chaos run slow-store --wait', 'aidos chaos abort']);
+  for (const sub of chaos.commands)
+    examples(sub, CHAOS_EXAMPLES[sub.name()] ?? [`aidos chaos ${sub.name()}`]);
 }

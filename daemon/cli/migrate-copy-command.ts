@@ -3,6 +3,7 @@ import { AidosError, EXIT_DATAERR } from '../errors.js';
 import { copyStore } from '../store/copy/copy.js';
 import type { WriteMethod } from '../store/copy/writers.js';
 import { jsonReporter, terminalReporter } from './copy-reporter.js';
+import { examples } from './help.js';
 
 interface CopyFlags {
   from: string;
@@ -27,7 +28,7 @@ function batchSize(value: string): number {
 
 /** `aidos migrate copy`: SQLite → PostgreSQL, verified; exit 0 only when verification passes. */
 export function registerMigrateCopyCommand(migrate: Command): void {
-  migrate
+  const copy = migrate
     .command('copy')
     .description('copy a SQLite store into PostgreSQL and verify both sides (exit 0 only when verified)')
     .requiredOption('--from <path>', 'SQLite file (or sqlite:PATH) or the data dir holding aidos.db')
@@ -67,4 +68,9 @@ export function registerMigrateCopyCommand(migrate: Command): void {
       process.stderr.write(`aidos: verification failed: table ${bad?.table}, ${where}\n`);
       process.exitCode = EXIT_DATAERR;
     });
+  examples(copy, [
+    'aidos migrate copy --from /var/lib/aidos --to postgres://aidos@db/aidos --dry-run',
+    'aidos migrate copy --from /var/lib/aidos --to postgres://aidos@db/aidos',
+    'aidos migrate copy --from /var/lib/aidos/aidos.db --to postgres://aidos@db/aidos --verify-only --json',
+  ]);
 }

@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { registerChaosCommand } from './chaos-command.js';
 import { registerCompletionCommand } from './completion-command.js';
 import { registerConfigCommand } from './config-command.js';
-import { registerChaosCommand } from './chaos-command.js';
 import { registerDaemonCommand } from './daemon-command.js';
 import { registerHealthCommand } from './health-command.js';
 import { examples } from './help.js';
