@@ -202,7 +202,9 @@ describe('aidos command line without a daemon', { timeout: 90_000 }, () => {
   it('migrate status and verify never create a database file', async () => {
     const data = join(dir, 'fresh-data');
     const status = await runAidos(['migrate', 'status', '--data-dir', data], clean);
-    expect([status.code, firstLine(status)]).toEqual([0, 'VERSION  NAME     STATE    APPLIED  MS  CHECKSUM']);
+    expect(status.code).toBe(0);
+    // Column widths follow the longest migration name, so only the header's words are fixed.
+    expect(firstLine(status)).toMatch(/^VERSION +NAME +STATE +APPLIED +MS +CHECKSUM$/);
     expect(status.stdout).toContain(`(${join(data, 'aidos.db')} does not exist yet: nothing is applied)`);
     expect((await runAidos(['migrate', 'verify', '--data-dir', data], clean)).code).toBe(0);
     expect(existsSync(join(data, 'aidos.db'))).toBe(false);
