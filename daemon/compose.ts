@@ -1,3 +1,4 @@
+import { clusterModule } from './cluster/module.js';
 import type { Config } from './config/load.js';
 import { healthModule } from './health/module.js';
 import type { Logger } from './log/logger.js';
@@ -10,7 +11,7 @@ import { tasksModule } from './tasks/module.js';
  * services of those before it; one that reads a later module's service looks it up lazily
  * (`optional`) when it needs it. Adding a module = one folder and one line here (docs/modules.md).
  */
-export const MODULES: readonly DaemonModule[] = [healthModule, tasksModule];
+export const MODULES: readonly DaemonModule[] = [healthModule, tasksModule, clusterModule];
 
 /** Builds a daemon with every module installed; `start()` it. */
 export function composeDaemon(

@@ -25,6 +25,8 @@ export const operationNameSchema = z.enum([
   'task.retry',
   'task.logs',
   'node.info',
+  'node.list',
+  'node.show',
   'subscribe',
   'unsubscribe',
 ]);

@@ -48,6 +48,8 @@ const INPUTS: Record<HttpOperationName, { body?: boolean; input: InputBuilder }>
   'task.retry': { body: true, input: (ctx) => ({ id: ctx.params.id }) },
   'task.logs': { input: (ctx) => ({ ...fromQuery(ctx, ['attempt', 'tail']), id: ctx.params.id }) },
   'node.info': { input: () => ({}) },
+  'node.list': { input: () => ({}) },
+  'node.show': { input: (ctx) => ({ id: ctx.params.id }) },
 };
 
 const ROUTES = (Object.keys(INPUTS) as HttpOperationName[]).map((op) => {

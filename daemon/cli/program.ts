@@ -3,6 +3,7 @@ import { VERSION } from '../version.js';
 import { registerDaemonCommand } from './daemon-command.js';
 import { registerHealthCommand } from './health-command.js';
 import { registerMigrateCommand } from './migrate-command.js';
+import { registerNodeCommand } from './node-command.js';
 import { registerTaskCommand } from './task-command.js';
 
 /** The `aidos` command tree. */
@@ -18,5 +19,6 @@ export function buildProgram(): Command {
   registerMigrateCommand(program);
   registerTaskCommand(program);
   registerHealthCommand(program);
+  registerNodeCommand(program);
   return program;
 }

@@ -13,7 +13,7 @@ import { waitForTask } from './task-wait.js';
 /** Exit codes of `aidos task …`: 1 the task did not succeed, 2 the daemon refused the request, 3 unreachable. */
 export const TASK_EXIT = { taskUnsuccessful: 1, rejected: 2, unreachable: 3 } as const;
 
-function run<A extends unknown[]>(action: (...args: A) => Promise<void>) {
+export function run<A extends unknown[]>(action: (...args: A) => Promise<void>) {
   return async (...args: A) => {
     try {
       await action(...args);

@@ -163,6 +163,7 @@ export class Daemon {
         }
       },
       addRoute: (...routes) => this.server.route(...routes),
+      addSocket: (endpoint) => this.server.websocket(endpoint),
       addTopic: (topic, source) => {
         if (this.topics[topic])
           throw new AidosError('internal', `module ${module.name}: topic ${topic} already has a source`);

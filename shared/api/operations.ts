@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { ClusterNode } from '../cluster.js';
 import type { NodeInfo, OperationName, Topic } from '../protocol.js';
 import type { Task } from '../tasks.js';
 import type {
@@ -29,6 +30,10 @@ export interface OperationTypes {
   'task.logs': { input: z.input<typeof taskLogsSchema>; result: z.infer<typeof taskLogsReplySchema> };
   /** This node's summary. */
   'node.info': { input: Record<string, never>; result: NodeInfo };
+  /** Every cluster member as this daemon sees it (itself included). */
+  'node.list': { input: Record<string, never>; result: { nodes: ClusterNode[] } };
+  /** One cluster member. */
+  'node.show': { input: { id: string }; result: { node: ClusterNode } };
   /** Subscribe to topics (WebSocket only). */
   subscribe: { input: { topics: Topic[]; task_id?: string }; result: { subscribed: Topic[] } };
   /** Unsubscribe from topics (WebSocket only). */
@@ -61,6 +66,8 @@ export const OPERATION_ROUTES = {
   'task.retry': { method: 'POST', path: '/api/v1/tasks/:id/retry' },
   'task.logs': { method: 'GET', path: '/api/v1/tasks/:id/logs', query: ['attempt', 'tail'] },
   'node.info': { method: 'GET', path: '/api/v1/node' },
+  'node.list': { method: 'GET', path: '/api/v1/nodes' },
+  'node.show': { method: 'GET', path: '/api/v1/nodes/:id' },
 } as const satisfies Partial<Record<OperationName, OperationRoute>>;
 
 /** Operations with an HTTP route. */

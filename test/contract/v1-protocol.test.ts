@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import * as tasksApi from '../../shared/api/tasks.js';
+import * as cluster from '../../shared/cluster.js';
 import { wireErrorSchema } from '../../shared/errors.js';
 import { healthDocumentSchema } from '../../shared/health.js';
 import * as protocol from '../../shared/protocol.js';
@@ -28,6 +29,7 @@ const SCHEMAS = {
   eventFrame: protocol.eventFrameSchema,
   subscribe: protocol.subscribeSchema,
   nodeInfo: protocol.nodeInfoSchema,
+  clusterNode: cluster.clusterNodeSchema,
   health: healthDocumentSchema,
 };
 
@@ -69,6 +71,9 @@ const V1_CLIENT_FRAMES = [
     params: { topics: ['logs'], task_id: 't_0mx0h4kwhc3cb5ebd9252' },
   },
   { type: 'request', id: 8, op: 'node.info' },
+  { type: 'request', id: 9, op: 'node.list' },
+  { type: 'request', id: 10, op: 'node.show', params: { id: 'node-b' } },
+  { type: 'request', id: 11, op: 'subscribe', params: { topics: ['nodes'] } },
 ];
 
 const PARAMS_SCHEMA: Record<string, z.ZodType> = {
@@ -80,6 +85,8 @@ const PARAMS_SCHEMA: Record<string, z.ZodType> = {
   'task.logs': tasksApi.taskLogsSchema,
   subscribe: protocol.subscribeSchema,
   'node.info': protocol.emptyParamsSchema,
+  'node.list': protocol.emptyParamsSchema,
+  'node.show': cluster.nodeIdParamsSchema,
 };
 
 describe('v1 wire contract', () => {
