@@ -85,7 +85,7 @@ export const clusterModule: DaemonModule = {
     const advertised = () => cluster.advertise ?? ctx.node.address();
 
     if (keys.length > 0)
-      ctx.addSocket({
+      ctx.addWebSocket({
         path: PEER_SOCKET_PATH,
         maxPayloadBytes: PEER_LIMITS.maxFrameBytes,
         requireToken: false,

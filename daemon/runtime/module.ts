@@ -124,8 +124,8 @@ export interface DaemonContext {
   addOperation(...operations: Operation[]): void;
   /** Adds HTTP routes. */
   addRoute(...routes: HttpRoute[]): void;
-  /** Accepts WebSocket upgrades on a path of the daemon's port (the cluster's /v1/peer). */
-  addSocket(endpoint: WsEndpoint): void;
+  /** Serves a WebSocket path on the daemon's port (the cluster's /v1/peer); a path has one owner. */
+  addWebSocket(endpoint: WsEndpoint): void;
   /** Serves a topic on /v1/client; a topic has one owner. */
   addTopic(topic: Topic, source: TopicSource): void;
   /** Adds a component, started after the store link in install order and stopped in reverse. */

@@ -3,10 +3,11 @@ import { summarizeTask } from '../../shared/tasks.js';
 import { resolveProfiles } from '../agents/index.js';
 import { operation } from '../api/operation.js';
 import { taskOperations } from '../api/task-operations.js';
-import { provideAgentHealth } from '../health/agent-source.js';
 import type { DaemonModule } from '../runtime/module.js';
 import type { Task } from '../store/types.js';
+import { provideAgentHealth } from './agent-health.js';
 import { TaskCanary } from './canary.js';
+import { ClaimGate } from './claim-gate.js';
 import { servicesComponent } from './services-component.js';
 import { SupervisorLauncher } from './supervisor-launcher.js';
 import { TaskFeed } from './task-feed.js';
@@ -36,10 +37,26 @@ export const tasksModule: DaemonModule = {
       logger,
       seams,
     );
+    const gate = new ClaimGate({
+      dataDir: config.data_dir,
+      diskFloorBytes: config.tasks.disk_floor_mb * 1024 * 1024,
+      retryBase: config.tasks.retry_base,
+      retryMax: config.tasks.retry_max,
+    });
     const worker = new TaskWorker(
-      { ...config.tasks, nodeId: config.node_id, slots: config.agents.slots },
+      {
+        nodeId: config.node_id,
+        slots: config.agents.slots,
+        lease_ms: config.tasks.lease,
+        renew_every_ms: config.tasks.renew_every,
+        poll_interval_ms: config.tasks.poll_interval,
+        retention_ms: config.tasks.retention,
+        retry_base_ms: config.tasks.retry_base,
+        retry_max_ms: config.tasks.retry_max,
+      },
       {
         store,
+        gate,
         launcher,
         feed,
         logger,
@@ -88,6 +105,9 @@ export const tasksModule: DaemonModule = {
     if (!config.roles.includes('worker')) return;
     ctx.use(services);
     ctx.use(worker);
+    ctx.events.on('store.change', () => {
+      if (ctx.link.ready) worker.storeUp();
+    });
     const engine = { worker, services: services.supervisor };
     ctx.events.on('service.restart', (e) =>
       ctx.metrics.agentRestarts.inc({ kind: 'service', name: e.service }),
@@ -99,6 +119,7 @@ export const tasksModule: DaemonModule = {
     const health = ctx.optional('health');
     if (!health) return;
     provideAgentHealth(health, engine, store, config.agents.kill_grace);
+    health.add(gate.healthCheck());
     if (config.health.canary_profile)
       health.provideCanary(new TaskCanary(service, feed, config.health.canary_profile));
   },

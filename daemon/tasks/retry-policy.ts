@@ -4,10 +4,10 @@ import { backoffDelay } from '../util/backoff.js';
 
 /** Retry settings (`tasks.*`). */
 export interface RetrySettings {
-  /** First retry delay. */
-  retry_base: number;
-  /** Longest retry delay. */
-  retry_max: number;
+  /** First retry delay (tasks.retry_base). */
+  retry_base_ms: number;
+  /** Longest retry delay (tasks.retry_max). */
+  retry_max_ms: number;
 }
 
 /** Why this node stopped the run itself, when it did (a run the node lost is not completed at all). */
@@ -73,7 +73,7 @@ function outcomeCompletion(
       error: `${error} (gave up after ${task.attempt} attempts)`,
     };
   }
-  const delay = backoffDelay(task.attempt, settings.retry_base, settings.retry_max, random);
+  const delay = backoffDelay(task.attempt, settings.retry_base_ms, settings.retry_max_ms, random);
   return {
     ...base,
     next: 'queued',
@@ -81,5 +81,28 @@ function outcomeCompletion(
     retry_delay_ms: delay,
     error,
     detail: { ...base.detail, retry_in_ms: delay },
+  };
+}
+
+/**
+ * The next state of a claimed task whose agent could not be started: failed, unless the host is
+ * to blame (`deferred`: disk full, out of descriptors), then queued again after the pause without
+ * using up its attempt.
+ */
+export function launchFailedCompletion(
+  task: Task,
+  nodeId: string,
+  error: string,
+  deferred?: { cause: string; pause_ms: number },
+): RunCompletion {
+  const base = { id: task.id, fence: task.fence, node_id: nodeId, error };
+  if (!deferred) return { ...base, next: 'failed', event: 'failed' };
+  return {
+    ...base,
+    next: 'queued',
+    event: 'launch_deferred',
+    retry_delay_ms: deferred.pause_ms,
+    refund_attempt: true,
+    detail: { cause: deferred.cause, retry_in_ms: deferred.pause_ms },
   };
 }

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import {
   type AgentProfile,
   AgentSupervisor,
@@ -7,26 +6,18 @@ import {
   reapSurvivors,
   type SpawnFn,
 } from '../agents/index.js';
+import { type AgentLayout, agentLayout, taskFolder } from '../agents/layout.js';
 import { sweepRunFiles } from '../agents/run-files.js';
-import { safeName } from '../agents/safe-name.js';
+import { resolveCommand } from '../health/checks/agents.js';
 import type { Logger } from '../log/logger.js';
 import type { Task } from '../store/types.js';
 import type { AgentLauncher, LaunchedRun } from './launcher.js';
 import type { LiveOutput } from './task-logs.js';
 
-/** Where the supervisor keeps its files under the data dir. */
-export function agentPaths(dataDir: string) {
-  return {
-    journal: join(dataDir, 'agents', 'journal'),
-    work: join(dataDir, 'agents', 'runs'),
-    logs: join(dataDir, 'agents', 'logs'),
-  };
-}
-
 /** Runs claimed tasks through the local AgentSupervisor (execa, process groups, parent-death signal). */
 export class SupervisorLauncher implements AgentLauncher {
   readonly supervisor: AgentSupervisor;
-  private readonly paths: ReturnType<typeof agentPaths>;
+  private readonly paths: AgentLayout;
   private readonly handles = new Map<string, RunHandle>();
 
   constructor(
@@ -36,7 +27,7 @@ export class SupervisorLauncher implements AgentLauncher {
     logger: Logger,
     seams: { spawn?: SpawnFn; clock?: Clock } = {},
   ) {
-    this.paths = agentPaths(dataDir);
+    this.paths = agentLayout(dataDir);
     this.supervisor = new AgentSupervisor({ journalDir: this.paths.journal, killGraceMs, logger, ...seams });
   }
 
@@ -55,6 +46,13 @@ export class SupervisorLauncher implements AgentLauncher {
   async launch(task: Task): Promise<LaunchedRun> {
     const profile = this.profiles.get(task.profile);
     if (!profile) throw new Error(`profile "${task.profile}" is not configured on this node`);
+    // Not installed here (OpenClaw missing): the host's fault, so the task waits in the queue
+    // instead of burning its attempts on exit-127 runs; tasks:claiming says why.
+    if ((await resolveCommand(profile.command)) === null)
+      throw Object.assign(
+        new Error(`command "${profile.command}" of profile "${profile.name}" is not installed on this node`),
+        { code: 'ENOTINSTALLED' },
+      );
     const handle = await this.supervisor.start({
       taskId: task.id,
       attempt: task.attempt,
@@ -62,7 +60,7 @@ export class SupervisorLauncher implements AgentLauncher {
       message: task.message,
       profile,
       timeoutMs: task.timeout_ms,
-      workRoot: this.paths.work,
+      workRoot: this.paths.runs,
       logDir: this.paths.logs,
       sessionId: task.id,
     });
@@ -86,8 +84,9 @@ export class SupervisorLauncher implements AgentLauncher {
   }
 
   async sweepFiles(cutoffMs: number): Promise<number> {
-    const isLive = (folder: string) => this.supervisor.runs().some((run) => safeName(run.taskId) === folder);
-    return sweepRunFiles([this.paths.work, this.paths.logs], cutoffMs, isLive);
+    const isLive = (folder: string) =>
+      this.supervisor.runs().some((run) => taskFolder(run.taskId) === folder);
+    return sweepRunFiles([this.paths.runs, this.paths.logs], cutoffMs, isLive);
   }
 
   async reapSurvivors() {

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ClusterNode } from '../cluster.js';
+import type { HealthChange, HealthDocument } from '../health.js';
 import type { NodeInfo, OperationName, Topic } from '../protocol.js';
 import type { Task } from '../tasks.js';
 import type {
@@ -38,6 +39,21 @@ export interface OperationTypes {
   subscribe: { input: { topics: Topic[]; task_id?: string }; result: { subscribed: Topic[] } };
   /** Unsubscribe from topics (WebSocket only). */
   unsubscribe: { input: { topics: Topic[]; task_id?: string }; result: { unsubscribed: Topic[] } };
+}
+
+/** What each `/v1/client` topic pushes: its snapshot first, then one change per frame. */
+export interface TopicPayloads {
+  /** Recent tasks, then each changed task (long messages cut, see summarizeTask). */
+  tasks: { snapshot: Task[]; change: Task };
+  /** The deep health document, then each check's status change. */
+  health: { snapshot: HealthDocument; change: HealthChange };
+  /** One task's recent output, then each new line of its runs on this daemon. */
+  logs: {
+    snapshot: z.infer<typeof taskLogsReplySchema>;
+    change: { stream: 'stdout' | 'stderr'; text: string };
+  };
+  /** Every cluster member, then each member that changed (`removed: true` once reaped). */
+  nodes: { snapshot: ClusterNode[]; change: ClusterNode };
 }
 
 /** Input of an operation. */
