@@ -1,4 +1,5 @@
 import { chaosModule } from '../chaos/module/module.js';
+import { clusterModule } from './cluster/module.js';
 import type { Config } from './config/load.js';
 import { healthModule } from './health/module.js';
 import type { Logger } from './log/logger.js';
@@ -11,7 +12,7 @@ import { tasksModule } from './tasks/module.js';
  * services of those before it; one that reads a later module's service looks it up lazily
  * (`optional`) when it needs it. Adding a module = one folder and one line here (docs/modules.md).
  */
-export const MODULES: readonly DaemonModule[] = [healthModule, tasksModule, chaosModule];
+export const MODULES: readonly DaemonModule[] = [healthModule, tasksModule, clusterModule, chaosModule];
 
 /** Builds a daemon with every module installed; `start()` it. */
 export function composeDaemon(

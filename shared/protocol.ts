@@ -31,6 +31,8 @@ export const operationNameSchema = z.enum([
   'chaos.status',
   'chaos.abort',
   'chaos.report',
+  'node.list',
+  'node.show',
   'subscribe',
   'unsubscribe',
 ]);

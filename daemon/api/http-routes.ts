@@ -54,6 +54,8 @@ const INPUTS: Record<HttpOperationName, { body?: boolean; input: InputBuilder }>
   'chaos.status': { input: () => ({}) },
   'chaos.abort': { body: true, input: () => ({}) },
   'chaos.report': { input: (ctx) => ({ id: ctx.params.id }) },
+  'node.list': { input: () => ({}) },
+  'node.show': { input: (ctx) => ({ id: ctx.params.id }) },
 };
 
 const ROUTES = (Object.keys(INPUTS) as HttpOperationName[]).map((op) => {

@@ -16,6 +16,8 @@ export interface ConfigFlagValues {
   listen?: string;
   /** --node-id ID */
   nodeId?: string;
+  /** --join HOST:PORT,… (cluster seeds) */
+  join?: string;
   /** --set key.path=value (repeatable) */
   set?: string[];
 }
@@ -33,7 +35,11 @@ export function addConfigFlags(cmd: Command, options: { server?: boolean } = {})
   if (options.server) {
     cmd
       .option('--listen <host:port>', 'address to listen on (default 127.0.0.1:7420)')
-      .option('--node-id <id>', 'this node’s id (default: hostname)');
+      .option('--node-id <id>', 'this node’s id (default: hostname)')
+      .option(
+        '--join <host:port,…>',
+        'join the cluster through these seeds (cluster.join; needs cluster.key)',
+      );
   }
   return cmd;
 }
@@ -59,6 +65,10 @@ export function configFromFlags(flags: ConfigFlagValues, env: NodeJS.ProcessEnv 
     if (flags[flag] === undefined) continue;
     values[key] = flags[flag];
     flagNames[key] = name;
+  }
+  if (flags.join !== undefined) {
+    values['cluster.join'] = coerceText(leafAtPath(configSchema, ['cluster', 'join']), flags.join);
+    flagNames['cluster.join'] = '--join';
   }
   return loadConfig({ ...(flags.config ? { file: flags.config } : {}), env, flags: values, flagNames });
 }

@@ -8,6 +8,7 @@ import { registerHealthCommand } from './health-command.js';
 import { examples } from './help.js';
 import { registerLogsCommand } from './logs-command.js';
 import { registerMigrateCommand } from './migrate-command.js';
+import { registerNodeCommand } from './node-command.js';
 import { registerStatusCommand } from './status-command.js';
 import { registerTaskCommand } from './task-command.js';
 
@@ -37,5 +38,6 @@ export function buildProgram(): Command {
   registerConfigCommand(program);
   registerCompletionCommand(program);
   registerChaosCommand(program);
+  registerNodeCommand(program);
   return program;
 }

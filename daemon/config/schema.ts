@@ -111,6 +111,26 @@ export const configSchema = z
       .object({
         key: z.string().min(32, 'must be at least 32 characters').optional(),
         key_file: z.string().optional(),
+        /** Older or newer keys also accepted from peers (rotation); `key` is the one this node proves with. */
+        accept_keys: z.array(z.string().min(32, 'must be at least 32 characters')).max(8).default([]),
+        /** Seeds to join through (host:port). */
+        join: z
+          .array(
+            z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be host:port'),
+          )
+          .max(64)
+          .default([]),
+        /** Timing preset: lan (memberlist-like) or wan. */
+        profile: z.enum(['lan', 'wan']).default('lan'),
+        /** Address peers reach this node at, when it differs from listen (NAT, 0.0.0.0). */
+        advertise: z
+          .string()
+          .regex(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be host:port')
+          .optional(),
+        /** Dial peers with wss:// (a TLS-terminating proxy in front of each daemon). */
+        tls: z.boolean().default(false),
+        /** Extra CA certificates (PEM file) to trust for wss:// peers. */
+        ca_file: z.string().optional(),
       })
       .strict()
       .prefault({}),

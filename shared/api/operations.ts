@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { ClusterNode } from '../cluster.js';
 import type { HealthChange, HealthDocument } from '../health.js';
 import type { NodeInfo, OperationName, Topic } from '../protocol.js';
 import type { Task } from '../tasks.js';
@@ -31,6 +32,10 @@ export interface OperationTypes extends ChaosOperationTypes {
   'task.logs': { input: z.input<typeof taskLogsSchema>; result: z.infer<typeof taskLogsReplySchema> };
   /** This node's summary. */
   'node.info': { input: Record<string, never>; result: NodeInfo };
+  /** Every cluster member as this daemon sees it (itself included). */
+  'node.list': { input: Record<string, never>; result: { nodes: ClusterNode[] } };
+  /** One cluster member. */
+  'node.show': { input: { id: string }; result: { node: ClusterNode } };
   /** Subscribe to topics (WebSocket only). */
   subscribe: { input: { topics: Topic[]; task_id?: string }; result: { subscribed: Topic[] } };
   /** Unsubscribe from topics (WebSocket only). */
@@ -48,8 +53,8 @@ export interface TopicPayloads {
     snapshot: z.infer<typeof taskLogsReplySchema>;
     change: { stream: 'stdout' | 'stderr'; text: string };
   };
-  /** Cluster members (the cluster module defines them). */
-  nodes: { snapshot: unknown; change: unknown };
+  /** Every cluster member, then each member that changed (`removed: true` once reaped). */
+  nodes: { snapshot: ClusterNode[]; change: ClusterNode };
 }
 
 /** Input of an operation. */
@@ -84,6 +89,8 @@ export const OPERATION_ROUTES = {
   'chaos.status': { method: 'GET', path: '/api/v1/chaos/status' },
   'chaos.abort': { method: 'POST', path: '/api/v1/chaos/abort' },
   'chaos.report': { method: 'GET', path: '/api/v1/chaos/runs/:id' },
+  'node.list': { method: 'GET', path: '/api/v1/nodes' },
+  'node.show': { method: 'GET', path: '/api/v1/nodes/:id' },
 } as const satisfies Partial<Record<OperationName, OperationRoute>>;
 
 /** Operations with an HTTP route. */

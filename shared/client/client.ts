@@ -110,6 +110,16 @@ export class AidosClient {
     return this.call('node.info', {});
   }
 
+  /** Every cluster member as the daemon sees it. */
+  listNodes(): Promise<OperationResult<'node.list'>> {
+    return this.call('node.list', {});
+  }
+
+  /** One cluster member. */
+  showNode(id: string): Promise<OperationResult<'node.show'>> {
+    return this.call('node.show', { id });
+  }
+
   /**
    * One health document. A failing daemon answers 503 with a document, so any status with a valid
    * document is an answer; only an unreachable daemon or a body that is no health document is not.

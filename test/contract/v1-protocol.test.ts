@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import * as chaosApi from '../../shared/api/chaos.js';
 import * as tasksApi from '../../shared/api/tasks.js';
+import * as cluster from '../../shared/cluster.js';
 import { wireErrorSchema } from '../../shared/errors.js';
 import { healthDocumentSchema } from '../../shared/health.js';
 import * as protocol from '../../shared/protocol.js';
@@ -29,6 +30,7 @@ const SCHEMAS = {
   eventFrame: protocol.eventFrameSchema,
   subscribe: protocol.subscribeSchema,
   nodeInfo: protocol.nodeInfoSchema,
+  clusterNode: cluster.clusterNodeSchema,
   health: healthDocumentSchema,
   chaosRun: chaosApi.chaosRunSchema,
   chaosInject: chaosApi.chaosInjectSchema,
@@ -84,6 +86,9 @@ const V1_CLIENT_FRAMES = [
   { type: 'request', id: 12, op: 'chaos.status' },
   { type: 'request', id: 13, op: 'chaos.abort' },
   { type: 'request', id: 14, op: 'chaos.report', params: { id: 'cr_mx4ihlxt99dc36' } },
+  { type: 'request', id: 15, op: 'node.list' },
+  { type: 'request', id: 16, op: 'node.show', params: { id: 'node-b' } },
+  { type: 'request', id: 17, op: 'subscribe', params: { topics: ['nodes'] } },
 ];
 
 const PARAMS_SCHEMA: Record<string, z.ZodType> = {
@@ -101,6 +106,8 @@ const PARAMS_SCHEMA: Record<string, z.ZodType> = {
   'chaos.status': protocol.emptyParamsSchema,
   'chaos.abort': protocol.emptyParamsSchema,
   'chaos.report': chaosApi.chaosReportSchema,
+  'node.list': protocol.emptyParamsSchema,
+  'node.show': cluster.nodeIdParamsSchema,
 };
 
 describe('v1 wire contract', () => {
