@@ -20,6 +20,8 @@ export interface AgentEnvelope {
   assistantTurns: number | undefined;
   /** Error reported by OpenClaw, on failure. */
   error: { message: string; kind: string } | undefined;
+  /** Gateway run id (gateway mode only; `agent.wait` finds the run by it). */
+  runId?: string;
 }
 
 /** The envelope is small; this much stdout tail is plenty and bounds memory under floods. */

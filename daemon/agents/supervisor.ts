@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { AidosError } from '../errors.js';
 import { type Clock, systemClock } from './clock.js';
+import { writeProviderRetries } from './gateway/state-files.js';
 import { removeJournal, writeJournal } from './journal.js';
 import { type AgentLogger, silentLogger } from './logger.js';
 import { expandPlaceholders, type PlaceholderValues } from './placeholders.js';
@@ -95,6 +96,11 @@ export class AgentSupervisor {
     const tmpDir = join(runDir, 'tmp');
     mkdirSync(tmpDir, { recursive: true });
     writeFileSync(messageFile, spec.message);
+    // `agent exec` reads project settings from its workdir; only there do its model retries go off.
+    if (profile.providerRetries === false) {
+      mkdirSync(join(workdir, '.openclaw'), { recursive: true });
+      writeProviderRetries(join(workdir, '.openclaw', 'settings.json'), false);
+    }
     const timeoutMs = spec.timeoutMs ?? profile.timeoutMs;
     const values: PlaceholderValues = {
       message_file: messageFile,
@@ -108,6 +114,7 @@ export class AgentSupervisor {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(this.options.baseEnv ?? process.env)) if (v !== undefined) env[k] = v;
     env.TMPDIR = tmpDir;
+    if (profile.node) env.PATH = `${dirname(profile.node)}${delimiter}${env.PATH ?? ''}`;
     for (const [k, v] of Object.entries(profile.env)) env[k] = expandPlaceholders(v, values);
     Object.assign(env, {
       AIDOS_TASK_ID: spec.taskId,

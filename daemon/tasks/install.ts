@@ -7,6 +7,7 @@ import { provideAgentHealth } from '../health/agent-source.js';
 import type { Daemon } from '../runtime/daemon.js';
 import type { Task } from '../store/types.js';
 import { TaskCanary } from './canary.js';
+import { installGateway } from './gateway-install.js';
 import { servicesComponent } from './services-component.js';
 import { SupervisorLauncher } from './supervisor-launcher.js';
 import { TaskFeed } from './task-feed.js';
@@ -22,8 +23,10 @@ export function installTasks(daemon: Daemon) {
   const { config, store, logger } = daemon;
   const profiles = resolveProfiles(config);
   const feed = new TaskFeed();
-  const launcher = new SupervisorLauncher(profiles, config.data_dir, config.agents.kill_grace, logger);
-  const worker = new TaskWorker(
+  const execLauncher = new SupervisorLauncher(profiles, config.data_dir, config.agents.kill_grace, logger);
+  const gateway = installGateway(daemon, execLauncher, () => worker.wake());
+  const launcher = gateway?.launcher ?? execLauncher;
+  const worker: TaskWorker = new TaskWorker(
     { ...config.tasks, nodeId: config.node_id, slots: config.agents.slots },
     {
       store,
@@ -37,7 +40,7 @@ export function installTasks(daemon: Daemon) {
   const service = new TaskService(
     store,
     {
-      names: () => [...profiles.keys()],
+      names: () => launcher.profileNames(),
       defaultProfile: config.agents.default_profile,
       timeoutMs: (name) => profiles.get(name)?.timeoutMs ?? 600_000,
     },
@@ -46,7 +49,7 @@ export function installTasks(daemon: Daemon) {
     worker,
   );
   const services = servicesComponent(config, logger);
-  const logs = new TaskLogReader(store, launcher.logDir, (id) => launcher.live(id), feed);
+  const logs = new TaskLogReader(store, execLauncher.logDir, (id) => execLauncher.live(id), feed);
 
   daemon.operations.push(
     ...taskOperations(service, logs),
@@ -57,9 +60,9 @@ export function installTasks(daemon: Daemon) {
         daemon.nodeInfo({
           running: worker.runningIds(),
           free_slots: worker.freeSlots,
-          services: services.supervisor
-            .status()
-            .map((s) => ({ name: s.name, state: s.state, pid: s.pid ?? null, restarts: s.restarts })),
+          services: [...services.supervisor.status(), ...(gateway?.pool.services.status() ?? [])].map(
+            (s) => ({ name: s.name, state: s.state, pid: s.pid ?? null, restarts: s.restarts }),
+          ),
         }),
     }),
   );
@@ -83,5 +86,5 @@ export function installTasks(daemon: Daemon) {
     if (config.health.canary_profile)
       daemon.health.provideCanary(new TaskCanary(service, feed, config.health.canary_profile));
   }
-  return { feed, worker, service, launcher, services: services.supervisor };
+  return { feed, worker, service, launcher, services: services.supervisor, gateways: gateway?.pool };
 }

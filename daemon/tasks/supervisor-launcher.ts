@@ -22,7 +22,8 @@ export function agentPaths(dataDir: string) {
   };
 }
 
-function toRunResult(o: RunOutcome): RunResult {
+/** A finished run as the worker takes it. */
+export function toRunResult(o: RunOutcome): RunResult {
   return {
     kind: o.kind,
     retryable: o.retryable,

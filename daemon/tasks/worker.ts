@@ -81,7 +81,43 @@ export class TaskWorker {
   }
 
   get freeSlots(): number {
-    return Math.max(0, this.settings.slots - this.active.size);
+    const { sharedFree, dedicated } = this.capacity();
+    return sharedFree + [...dedicated.values()].reduce((sum, free) => sum + free, 0);
+  }
+
+  /**
+   * Free slots: `agents.slots` shared by process profiles, plus each profile with capacity of its
+   * own (a gateway's lanes), which does not use the shared slots.
+   */
+  private capacity(): { sharedFree: number; dedicated: Map<string, number> } {
+    const launcher = this.deps.launcher;
+    const dedicated = new Map<string, number>();
+    if (launcher.dedicatedSlots)
+      for (const p of launcher.profileNames()) {
+        const n = launcher.dedicatedSlots(p);
+        if (n !== undefined) dedicated.set(p, n);
+      }
+    let shared = 0;
+    for (const { task } of this.active.values()) {
+      const n = dedicated.get(task.profile);
+      if (n === undefined) shared++;
+      else dedicated.set(task.profile, n - 1);
+    }
+    for (const [p, n] of dedicated) dedicated.set(p, Math.max(0, n));
+    return { sharedFree: Math.max(0, this.settings.slots - shared), dedicated };
+  }
+
+  /** One claim per pool of slots, so a batch never takes more of a profile than its slots. */
+  private claimPlan(): { limit: number; profiles: string[] | undefined }[] {
+    const { sharedFree, dedicated } = this.capacity();
+    if (dedicated.size === 0) return [{ limit: sharedFree, profiles: this.claimableProfiles() }];
+    const plan: { limit: number; profiles: string[] | undefined }[] = [];
+    const shared = (this.claimableProfiles() ?? this.deps.launcher.profileNames()).filter(
+      (p) => !dedicated.has(p),
+    );
+    if (sharedFree > 0 && shared.length > 0) plan.push({ limit: sharedFree, profiles: shared });
+    for (const [profile, free] of dedicated) if (free > 0) plan.push({ limit: free, profiles: [profile] });
+    return plan;
   }
 
   async start(): Promise<void> {
@@ -164,21 +200,26 @@ export class TaskWorker {
     // Never claim before our previous incarnation's tasks are back in the queue.
     if (!this.recovered) return;
     while (!this.stopped && this.freeSlots > 0 && this.deps.storeReady()) {
-      let claimed: Task[];
+      const claimed: Task[] = [];
       try {
-        claimed = await this.deps.store.claimTasks(
-          this.settings.nodeId,
-          this.freeSlots,
-          this.settings.lease,
-          this.claimableProfiles(),
-        );
+        for (const step of this.claimPlan())
+          claimed.push(
+            ...(await this.deps.store.claimTasks(
+              this.settings.nodeId,
+              step.limit,
+              this.settings.lease,
+              step.profiles,
+            )),
+          );
       } catch (error) {
         this.deps.storeFailed(error);
-        return;
+        // What an earlier step claimed is ours now: run it rather than leave it to lease expiry.
+        if (claimed.length === 0) return;
       }
       const claimedAt = performance.now();
       if (claimed.length === 0) return;
       for (const task of claimed) await this.launch(task, claimedAt);
+      if (!this.deps.storeReady()) return;
       // Every profile with work is full: another round would claim nothing.
       if (this.claimableProfiles()?.length === 0) return;
     }
