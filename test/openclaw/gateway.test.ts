@@ -318,9 +318,8 @@ describe('openclaw-gateway: tasks as turns on a supervised gateway', () => {
     const { task: done } = await waitForState(daemon.url, task.id, undefined, 110_000);
     expect(done.state).toBe('dead');
     expect(done.error).toMatch(/HTTP 500/);
-    // One model call, not OpenClaw's ~8 retries over ~90 s.
+    // One model call, not OpenClaw's ~8 retries over ~90 s (wall time varies too much with load).
     expect(requestsFor(tag)).toHaveLength(1);
-    expect(Date.now() - t0).toBeLessThan(80_000);
   }, 120_000);
 });
 
