@@ -309,7 +309,6 @@ describe('openclaw-gateway: tasks as turns on a supervised gateway', () => {
 
   it('exec mode with provider retries off fails fast against a failing model', async () => {
     const tag = '[x-fast-fail]';
-    const t0 = Date.now();
     const task = await submit(daemon.url, {
       message: `say hi model:500 ${tag}`,
       profile: 'exec-fast-fail',
