@@ -1,14 +1,36 @@
 import { closeSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
+/** Log writes that failed in this process (a full or vanished disk), for health and metrics. */
+export interface LogWriteFailures {
+  /** Writes (or rotations) that failed. */
+  count: number;
+  /** Bytes dropped because of them. */
+  droppedBytes: number;
+  /** The last failure's error code or message. */
+  lastError: string | undefined;
+  /** When the last failure happened (epoch ms). */
+  lastAt: number | undefined;
+}
+
+const failures: LogWriteFailures = { count: 0, droppedBytes: 0, lastError: undefined, lastAt: undefined };
+
+/** Every agent log write that failed since the daemon started. */
+export function logWriteFailures(): Readonly<LogWriteFailures> {
+  return failures;
+}
+
 /**
  * Appends to a log file capped at `maxBytes`, keeping one rotation (`<path>.1`).
  * Writes are synchronous: a local append is fast, and it means no buffered backlog
- * can build up in daemon memory when an agent floods its output.
+ * can build up in daemon memory when an agent floods its output. A write that fails (ENOSPC)
+ * is counted and its bytes dropped, never thrown into the agent's output handler: once writing
+ * works again a marker line says how much is missing.
  */
 export class RotatingLog {
   private fd: number | undefined;
   private size = 0;
+  private dropped = 0;
 
   constructor(
     /** File to write. */
@@ -24,25 +46,57 @@ export class RotatingLog {
   write(chunk: Buffer | string): void {
     if (this.fd === undefined) return;
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    try {
+      if (this.dropped > 0) {
+        this.append(Buffer.from(`\n[aidos: ${this.dropped} bytes of output dropped: log write failed]\n`));
+        this.dropped = 0;
+      }
+      this.append(buf);
+    } catch (error) {
+      this.dropped += buf.length;
+      failures.count += 1;
+      failures.droppedBytes += buf.length;
+      failures.lastError = (error as NodeJS.ErrnoException).code ?? String(error);
+      failures.lastAt = Date.now();
+    }
+  }
+
+  close(): void {
+    if (this.fd !== undefined) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        // Closing a file on a failing disk may report the failed writeback; nothing more to lose.
+      }
+    }
+    this.fd = undefined;
+  }
+
+  /** Writes all of `buf` or throws; a part written before a failure stays counted in `size`. */
+  private append(buf: Buffer): void {
     let offset = 0;
     while (offset < buf.length) {
       if (this.size >= this.maxBytes) this.rotate();
-      const n = Math.min(buf.length - offset, this.maxBytes - this.size);
-      writeSync(this.fd as number, buf, offset, n);
+      const n = writeSync(
+        this.fd as number,
+        buf,
+        offset,
+        Math.min(buf.length - offset, this.maxBytes - this.size),
+      );
       offset += n;
       this.size += n;
     }
   }
 
-  close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
-  }
-
   private rotate(): void {
     closeSync(this.fd as number);
-    renameSync(this.path, `${this.path}.1`);
-    this.fd = openSync(this.path, 'a');
-    this.size = 0;
+    this.fd = undefined;
+    try {
+      renameSync(this.path, `${this.path}.1`);
+    } finally {
+      // Reopen whatever happened, so a failed rename does not end logging for the run.
+      this.fd = openSync(this.path, 'a');
+      this.size = statSync(this.path).size;
+    }
   }
 }

@@ -40,8 +40,8 @@ export interface ServiceStatus {
 export interface ServiceEvents {
   /** Any state change. */
   change: [ServiceStatus];
-  /** A restart was scheduled after `delayMs`. */
-  restart: [{ name: string; delayMs: number; restarts: number }];
+  /** A restart was scheduled after `delayMs`; `exit` is how the process ended. */
+  restart: [{ name: string; delayMs: number; restarts: number; exit: SpawnExit }];
   /** Too many quick crashes; the service is no longer restarted. */
   errored: [ServiceStatus];
 }
@@ -208,18 +208,19 @@ export class ServiceSupervisor extends EventEmitter<ServiceEvents> {
     }
     const decision = slot.backoff.onExit(uptimeMs);
     if (decision.giveUp) {
+      // Logged once, by whoever listens (the daemon logs it from the event).
       this.setState(slot, 'errored', undefined);
-      this.logger.warn(
-        { service: slot.name, quickCrashes: decision.quickCrashes, exit },
-        'service keeps crashing; gave up',
-      );
       this.emit('errored', { ...slot.status });
       return;
     }
     this.setState(slot, 'backoff', undefined);
     slot.status.restarts++;
-    this.logger.info({ service: slot.name, delayMs: decision.delayMs, exit }, 'service exited; restarting');
-    this.emit('restart', { name: slot.name, delayMs: decision.delayMs, restarts: slot.status.restarts });
+    this.emit('restart', {
+      name: slot.name,
+      delayMs: decision.delayMs,
+      restarts: slot.status.restarts,
+      exit,
+    });
     slot.timer = this.clock.setTimer(() => this.launch(slot), decision.delayMs);
   }
 

@@ -155,7 +155,7 @@ export class AgentSupervisor {
         startedAt: this.clock.now(),
       });
     } catch (error) {
-      this.logger.warn({ taskId: spec.taskId, error: String(error) }, 'cannot write agent journal');
+      this.logger.warn({ task: spec.taskId, err: String(error) }, 'cannot write agent journal');
     }
     const run = new AgentRun(
       spec.taskId,
@@ -179,16 +179,7 @@ export class AgentSupervisor {
       },
     );
     this.live.set(spec.taskId, run);
-    this.logger.info(
-      { taskId: spec.taskId, attempt: spec.attempt, pid, profile: profile.name },
-      'agent started',
-    );
-    void run.done.then((o) =>
-      this.logger.info(
-        { taskId: spec.taskId, attempt: spec.attempt, kind: o.kind, error: o.error },
-        'agent ended',
-      ),
-    );
+    // Start and end are logged once, by the task worker, which knows the claim and the next state.
     return run;
   }
 

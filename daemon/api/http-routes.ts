@@ -1,4 +1,8 @@
-import type { OperationName } from '../../shared/protocol.js';
+import {
+  type HttpOperationName,
+  OPERATION_ROUTES,
+  type OperationRoute,
+} from '../../shared/api/operations.js';
 import { ApiError } from '../server/api-error.js';
 import type { HttpContext, HttpRoute } from '../server/router.js';
 import type { Operation } from './operation.js';
@@ -35,51 +39,21 @@ function bodyObject(ctx: HttpContext): Record<string, unknown> {
   return ctx.body as Record<string, unknown>;
 }
 
-const ROUTES: {
-  method: HttpRoute['method'];
-  path: string;
-  op: OperationName;
-  body?: boolean;
-  status?: number;
-  input: InputBuilder;
-}[] = [
-  {
-    method: 'POST',
-    path: '/api/v1/tasks',
-    op: 'task.submit',
-    body: true,
-    status: 201,
-    input: (ctx) => ctx.body,
-  },
-  {
-    method: 'GET',
-    path: '/api/v1/tasks',
-    op: 'task.list',
-    input: (ctx) => fromQuery(ctx, ['limit'], ['state']),
-  },
-  { method: 'GET', path: '/api/v1/tasks/:id', op: 'task.get', input: (ctx) => ({ id: ctx.params.id }) },
-  {
-    method: 'POST',
-    path: '/api/v1/tasks/:id/cancel',
-    op: 'task.cancel',
-    body: true,
-    input: (ctx) => ({ ...bodyObject(ctx), id: ctx.params.id }),
-  },
-  {
-    method: 'POST',
-    path: '/api/v1/tasks/:id/retry',
-    op: 'task.retry',
-    body: true,
-    input: (ctx) => ({ id: ctx.params.id }),
-  },
-  {
-    method: 'GET',
-    path: '/api/v1/tasks/:id/logs',
-    op: 'task.logs',
-    input: (ctx) => ({ ...fromQuery(ctx, ['attempt', 'tail']), id: ctx.params.id }),
-  },
-  { method: 'GET', path: '/api/v1/node', op: 'node.info', input: () => ({}) },
-];
+/** How each operation's input is read from a request; method, path and status are in shared/api. */
+const INPUTS: Record<HttpOperationName, { body?: boolean; input: InputBuilder }> = {
+  'task.submit': { body: true, input: (ctx) => ctx.body },
+  'task.list': { input: (ctx) => fromQuery(ctx, ['limit'], ['state']) },
+  'task.get': { input: (ctx) => ({ id: ctx.params.id }) },
+  'task.cancel': { body: true, input: (ctx) => ({ ...bodyObject(ctx), id: ctx.params.id }) },
+  'task.retry': { body: true, input: (ctx) => ({ id: ctx.params.id }) },
+  'task.logs': { input: (ctx) => ({ ...fromQuery(ctx, ['attempt', 'tail']), id: ctx.params.id }) },
+  'node.info': { input: () => ({}) },
+};
+
+const ROUTES = (Object.keys(INPUTS) as HttpOperationName[]).map((op) => {
+  const route: OperationRoute = OPERATION_ROUTES[op];
+  return { op, method: route.method, path: route.path, status: route.status, ...INPUTS[op] };
+});
 
 /** HTTP routes for the operations (all require the API token when tokens are configured). */
 export function operationRoutes(operations: Operation[]): HttpRoute[] {

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
+import { composeDaemon } from '../compose.js';
 import { createLogger } from '../log/logger.js';
-import { Daemon } from '../runtime/daemon.js';
-import { installTasks } from '../tasks/install.js';
 import { addConfigFlags, type ConfigFlagValues, configFromFlags } from './config-flags.js';
 
 /** `aidos daemon`: runs until SIGTERM/SIGINT, then shuts down gracefully within shutdown_timeout. */
@@ -14,8 +13,7 @@ export function registerDaemonCommand(program: Command): void {
     const config = configFromFlags(flags);
     if (!flags.migrate) config.store.migrate_on_start = false;
     const logger = createLogger(config.log.level, config.node_id);
-    const daemon = new Daemon(config, logger);
-    installTasks(daemon);
+    const daemon = composeDaemon(config, logger);
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {
       signals++;

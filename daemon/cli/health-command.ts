@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { type HealthDocument, healthDocumentSchema } from '../../shared/health.js';
+import type { HealthPathView } from '../../shared/api/operations.js';
+import { AidosClient, type HealthFetch } from '../../shared/client/client.js';
+import type { HealthDocument } from '../../shared/health.js';
 import { addClientFlags, type ClientFlagValues, clientOptions, intArg } from './client-flags.js';
 import { printJson, table } from './output.js';
 
@@ -20,11 +22,11 @@ export interface HealthFlags extends ClientFlagValues {
   timeout?: number;
 }
 
-function pathFor(flags: HealthFlags): string {
-  if (flags.cluster) return '/health/cluster';
-  if (flags.deep) return '/health/deep';
-  if (flags.ready) return '/health/ready';
-  return '/health';
+function viewFor(flags: HealthFlags): HealthPathView {
+  if (flags.cluster) return 'cluster';
+  if (flags.deep) return 'deep';
+  if (flags.ready) return 'ready';
+  return 'live';
 }
 
 function value(v: unknown, unit: string | undefined): string {
@@ -54,30 +56,11 @@ export function renderHealth(doc: HealthDocument): string {
 export async function fetchHealth(
   flags: HealthFlags,
   env: NodeJS.ProcessEnv = process.env,
-): Promise<{ doc: HealthDocument } | { error: string }> {
-  const { url: baseUrl, token } = clientOptions(flags, env);
-  const base = baseUrl.replace(/\/+$/, '');
-  const url = `${base}${pathFor(flags)}${flags.fresh ? '?fresh=1' : ''}`;
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      headers: token ? { authorization: `Bearer ${token}` } : {},
-      signal: AbortSignal.timeout(flags.timeout ?? 5_000),
-    });
-  } catch (error) {
-    const cause = (error as Error & { cause?: Error }).cause;
-    return { error: `${url}: unreachable (${cause?.message ?? (error as Error).message})` };
-  }
-  const text = await res.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return { error: `${url}: answered ${res.status} with something that is not JSON` };
-  }
-  const parsed = healthDocumentSchema.safeParse(body);
-  if (!parsed.success) return { error: `${url}: answered ${res.status} without a health document` };
-  return { doc: parsed.data };
+): Promise<HealthFetch> {
+  return new AidosClient(clientOptions(flags, env)).health(viewFor(flags), {
+    ...(flags.fresh ? { fresh: true } : {}),
+    timeoutMs: flags.timeout ?? 5_000,
+  });
 }
 
 /** `aidos health [--ready|--deep|--cluster] [--json] [--url URL] [--token T]`. */

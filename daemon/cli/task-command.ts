@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
+import type { SubmitTaskRequest } from '../../shared/api/tasks.js';
+import { AidosClient } from '../../shared/client/client.js';
 import { ClientError } from '../../shared/client/errors.js';
-import { HttpClient } from '../../shared/client/http-client.js';
 import { WsClient } from '../../shared/client/ws-client.js';
 import type { EventFrame } from '../../shared/protocol.js';
-import { FINAL_TASK_STATES, type Task, type TaskEvent } from '../../shared/tasks.js';
+import { FINAL_TASK_STATES, type Task, type TaskEvent, type TaskState } from '../../shared/tasks.js';
 import { addClientFlags, type ClientFlagValues, clientOptions, intArg, positiveArg } from './client-flags.js';
 import { printJson, table } from './output.js';
 import { waitForTask } from './task-wait.js';
@@ -120,6 +121,7 @@ export function registerTaskCommand(program: Command): void {
         throw new InvalidArgumentError('give exactly one of --message or --message-file');
       const message =
         (flags.message as string | undefined) ?? readFileSync(flags.messageFile as string, 'utf8');
+      // Flags are checked by commander; the daemon validates the request itself.
       const body = {
         message,
         ...(flags.profile ? { profile: flags.profile } : {}),
@@ -129,13 +131,9 @@ export function registerTaskCommand(program: Command): void {
         ...(flags.label ? { labels: flags.label } : {}),
         ...(flags.idempotencyKey ? { idempotency_key: flags.idempotencyKey } : {}),
         ...(flags.runAfter ? { run_after: flags.runAfter } : {}),
-      };
+      } as SubmitTaskRequest;
       const options = clientOptions(flags);
-      const { task: submitted } = await new HttpClient(options).request<{ task: Task }>(
-        'POST',
-        '/api/v1/tasks',
-        body,
-      );
+      const { task: submitted } = await new AidosClient(options).submitTask(body);
       const final = flags.wait
         ? await waitForTask(options, submitted.id, (flags.waitTimeout as number) * 1000)
         : submitted;
@@ -159,14 +157,12 @@ export function registerTaskCommand(program: Command): void {
       async (
         flags: ClientFlagValues & { state?: string; label?: string; limit: number; before?: string },
       ) => {
-        const q = new URLSearchParams({ limit: String(flags.limit) });
-        if (flags.state) q.set('state', flags.state);
-        if (flags.label) q.set('label', flags.label);
-        if (flags.before) q.set('before', flags.before);
-        const page = await new HttpClient(clientOptions(flags)).request<{
-          tasks: Task[];
-          next: string | null;
-        }>('GET', `/api/v1/tasks?${q}`);
+        const page = await new AidosClient(clientOptions(flags)).listTasks({
+          limit: flags.limit,
+          ...(flags.state ? { state: flags.state.split(',') as TaskState[] } : {}),
+          ...(flags.label ? { label: flags.label } : {}),
+          ...(flags.before ? { before: flags.before } : {}),
+        });
         if (flags.json) return printJson(page);
         process.stdout.write(
           `${table(
@@ -191,12 +187,8 @@ export function registerTaskCommand(program: Command): void {
   addWaitFlags(addClientFlags(task.command('show <id>').description('show a task and its history'))).action(
     run(async (id: string, flags: ClientFlagValues & { wait?: boolean; waitTimeout: number }) => {
       const options = clientOptions(flags);
-      const client = new HttpClient(options);
       if (flags.wait) await waitForTask(options, id, flags.waitTimeout * 1000);
-      const detail = await client.request<{ task: Task; events: TaskEvent[] }>(
-        'GET',
-        `/api/v1/tasks/${encodeURIComponent(id)}`,
-      );
+      const detail = await new AidosClient(options).getTask(id);
       if (flags.json) printJson(detail);
       else printTask(detail.task, detail.events);
       if (flags.wait) exitForTask(detail.task);
@@ -214,12 +206,9 @@ export function registerTaskCommand(program: Command): void {
     if (verb === 'cancel') cmd.option('--reason <text>', 'why, for the history');
     addClientFlags(cmd).action(
       run(async (id: string, flags: ClientFlagValues & { reason?: string }) => {
-        const body = flags.reason ? { reason: flags.reason } : {};
-        const { task: t } = await new HttpClient(clientOptions(flags)).request<{ task: Task }>(
-          'POST',
-          `/api/v1/tasks/${encodeURIComponent(id)}/${verb}`,
-          body,
-        );
+        const client = new AidosClient(clientOptions(flags));
+        const { task: t } =
+          verb === 'cancel' ? await client.cancelTask(id, flags.reason) : await client.retryTask(id);
         if (flags.json) printJson(t);
         else
           process.stdout.write(
@@ -240,12 +229,11 @@ export function registerTaskCommand(program: Command): void {
     run(
       async (id: string, flags: ClientFlagValues & { attempt?: number; tail: number; follow?: boolean }) => {
         if (flags.follow) return followLogs(flags, id);
-        const q = new URLSearchParams({ tail: String(flags.tail) });
-        if (flags.attempt) q.set('attempt', String(flags.attempt));
-        const logs = await new HttpClient(clientOptions(flags)).request<{ lines: { text: string }[] }>(
-          'GET',
-          `/api/v1/tasks/${encodeURIComponent(id)}/logs?${q}`,
-        );
+        const logs = await new AidosClient(clientOptions(flags)).taskLogs({
+          id,
+          tail: flags.tail,
+          ...(flags.attempt ? { attempt: flags.attempt } : {}),
+        });
         if (flags.json) return printJson(logs);
         for (const line of logs.lines) process.stdout.write(`${line.text}\n`);
       },

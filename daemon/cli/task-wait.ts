@@ -24,7 +24,7 @@ export async function waitForTask(options: ClientOptions, id: string, timeoutMs:
       });
       // Subscribe first, then read the task, so a change between the two cannot be missed.
       ws.subscribe(['tasks'])
-        .then(() => ws.call<{ task: Task }>('task.get', { id }))
+        .then(() => ws.call('task.get', { id }))
         .then(({ task }) => settle(task))
         .catch((error: unknown) => {
           clearTimeout(timer);

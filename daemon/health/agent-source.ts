@@ -1,4 +1,5 @@
-import type { Store, Task } from '../store/types.js';
+import type { TaskStore } from '../store/facets.js';
+import type { Task } from '../store/types.js';
 import type { AgentHealthSource, AgentServiceHealth } from './providers.js';
 import type { HealthService } from './service.js';
 
@@ -6,11 +7,9 @@ import type { HealthService } from './service.js';
 export interface ServicesView {
   /** Every configured service with its state and restarts. */
   status(): { name: string; state: string; restarts: number }[];
-  /** Emits `restart` when a restart is scheduled. */
-  on(event: 'restart', listener: (info: { name: string }) => void): unknown;
 }
 
-/** What the task engine hands over (the return of installTasks). */
+/** What the task engine hands over. */
 export interface TaskEngineView {
   /** Long-lived agent services. */
   services: ServicesView;
@@ -46,15 +45,12 @@ export function agentHealthSource(
   };
 }
 
-/** Plugs the task engine into health checks and counts service restarts in /metrics. */
+/** Plugs the task engine's agents into the health checks. */
 export function provideAgentHealth(
-  health: HealthService,
+  health: Pick<HealthService, 'provideAgents'>,
   engine: TaskEngineView,
-  store: Store,
+  store: Pick<TaskStore, 'getTask'>,
   killGraceMs: number,
-) {
-  engine.services.on('restart', (info) =>
-    health.metrics.agentRestarts.inc({ kind: 'service', name: info.name }),
-  );
+): void {
   health.provideAgents(agentHealthSource(engine, (id) => store.getTask(id), killGraceMs));
 }

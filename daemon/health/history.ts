@@ -1,4 +1,4 @@
-import type { Store } from '../store/types.js';
+import type { HealthStore } from '../store/facets.js';
 import type { HealthRunner } from './runner.js';
 import type { CheckResult } from './types.js';
 
@@ -30,14 +30,14 @@ function numeric(value: unknown): number | null {
  * and written in batches; while the store is down they wait (bounded).
  */
 export class HealthHistory {
-  private buffer: Parameters<Store['insertHealthResults']>[0] = [];
+  private buffer: Parameters<HealthStore['insertHealthResults']>[0] = [];
   private readonly lastRecorded = new Map<string, { at: number; status: string }>();
   private readonly now: () => number;
   /** Rows dropped because the buffer was full. */
   dropped = 0;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: HealthStore,
     private readonly options: HistoryOptions,
   ) {
     this.now = options.now ?? Date.now;

@@ -1,7 +1,5 @@
 import type { DaemonMetrics } from '../metrics/registry.js';
-import { poolFigures } from '../store/postgres/diagnostics.js';
-import { PostgresStore } from '../store/postgres/pg-store.js';
-import type { Store } from '../store/types.js';
+import type { StoreFacets } from '../store/facets.js';
 import type { HealthRunner } from './runner.js';
 import type { CheckResult, ResolvedCheck } from './types.js';
 
@@ -27,12 +25,16 @@ export function feedHealthMetrics(runner: HealthRunner, metrics: DaemonMetrics):
  * Refreshes the store-derived gauges on a schedule, so a scrape reads memory and a scrape storm never
  * reaches the database.
  */
-export async function refreshStoreMetrics(store: Store, metrics: DaemonMetrics): Promise<void> {
-  if (store instanceof PostgresStore) {
-    const p = poolFigures(store.pool);
-    for (const [figure, value] of Object.entries(p)) metrics.storePool.set({ figure }, value);
-  }
-  const [counts, ageMs] = await Promise.all([store.countTasksByState(), store.oldestQueuedAgeMs()]);
+export async function refreshStoreMetrics(
+  store: Pick<StoreFacets, 'tasks' | 'diagnostics'>,
+  metrics: DaemonMetrics,
+): Promise<void> {
+  const pool = store.diagnostics.poolFigures();
+  if (pool) for (const [figure, value] of Object.entries(pool)) metrics.storePool.set({ figure }, value);
+  const [counts, ageMs] = await Promise.all([
+    store.tasks.countTasksByState(),
+    store.tasks.oldestQueuedAgeMs(),
+  ]);
   for (const [state, n] of Object.entries(counts)) metrics.tasksByState.set({ state }, n);
   metrics.queueAge.set(ageMs / 1000);
 }

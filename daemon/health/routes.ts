@@ -1,3 +1,4 @@
+import { HEALTH_LIVE_ALIAS, HEALTH_PATHS } from '../../shared/api/operations.js';
 import { HEALTH_CONTENT_TYPE, type HealthCheckEntry, type HealthDocument } from '../../shared/health.js';
 import type { HttpContext, HttpReply, HttpRoute } from '../server/router.js';
 import { entryOf, healthDocument, summaryOf } from './document.js';
@@ -139,11 +140,11 @@ export function healthRoutes(source: HealthEndpointSource): HttpRoute[] {
     handle,
   });
   return [
-    get('/health', (ctx) => serve('live', ctx)),
-    get('/health/live', (ctx) => serve('live', ctx)),
-    get('/health/ready', (ctx) => serve('ready', ctx)),
-    get('/health/startup', startup),
-    get('/health/deep', (ctx) => serve('deep', ctx)),
-    get('/health/cluster', cluster),
+    get(HEALTH_PATHS.live, (ctx) => serve('live', ctx)),
+    get(HEALTH_LIVE_ALIAS, (ctx) => serve('live', ctx)),
+    get(HEALTH_PATHS.ready, (ctx) => serve('ready', ctx)),
+    get(HEALTH_PATHS.startup, startup),
+    get(HEALTH_PATHS.deep, (ctx) => serve('deep', ctx)),
+    get(HEALTH_PATHS.cluster, cluster),
   ];
 }

@@ -1,8 +1,8 @@
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { DaemonMetrics } from '../metrics/registry.js';
-import type { DaemonComponent } from '../runtime/daemon.js';
-import type { Store } from '../store/types.js';
+import type { DaemonComponent } from '../runtime/module.js';
+import type { StoreFacets } from '../store/facets.js';
 import { AlertHook } from './alert.js';
 import { agentSourceChecks } from './checks/agents.js';
 import { canaryCheck, clusterChecks } from './checks/cluster.js';
@@ -21,16 +21,16 @@ export interface HealthServiceDeps {
   config: HealthConfig;
   /** This node. */
   nodeId: string;
-  /** Where history goes and task gauges come from. */
-  store: Store;
+  /** Where history goes (health), task gauges (tasks) and pool figures (diagnostics) come from. */
+  store: Pick<StoreFacets, 'tasks' | 'health' | 'diagnostics'>;
   /** Whether the store takes queries now. */
   storeReady: () => boolean;
   /** Metrics to feed; /metrics serves them. */
   metrics: DaemonMetrics;
   /** Logger. */
   logger: Logger;
-  /** Membership until the cluster issue provides its own. */
-  cluster: ClusterHealthSource;
+  /** Membership now: the cluster module's when it provides one, else this node alone. */
+  cluster: () => ClusterHealthSource;
   /** Released on stop (samplers, diagnostics pools). */
   closers?: (() => void | Promise<void>)[];
 }
@@ -47,15 +47,13 @@ export class HealthService implements DaemonComponent {
   readonly metrics: DaemonMetrics;
   private readonly scheduler: HealthScheduler;
   private readonly alert: AlertHook;
-  private clusterSource: ClusterHealthSource;
   private firstRound = false;
 
   constructor(private readonly deps: HealthServiceDeps) {
     const { config, logger } = deps;
-    this.clusterSource = deps.cluster;
     this.metrics = deps.metrics;
     this.runner = new HealthRunner({ nodeId: deps.nodeId, freshMinIntervalMs: config.fresh_min_interval });
-    this.history = new HealthHistory(deps.store, {
+    this.history = new HealthHistory(deps.store.health, {
       nodeId: deps.nodeId,
       retentionMs: config.history.retention,
       sampleEveryMs: config.history.sample_every,
@@ -106,7 +104,7 @@ export class HealthService implements DaemonComponent {
       ],
       logger,
     );
-    this.add(...clusterChecks(() => this.clusterSource));
+    this.add(...clusterChecks(deps.cluster));
   }
 
   /** Registers checks (config overrides and `enabled: false` applied); works before and after start. */
@@ -129,14 +127,9 @@ export class HealthService implements DaemonComponent {
     this.add(canaryCheck(runner));
   }
 
-  /** Replaces the single-host membership with the gossip one (cluster issue). */
-  provideCluster(source: ClusterHealthSource): void {
-    this.clusterSource = source;
-  }
-
   /** Current membership source. */
   cluster(): ClusterHealthSource {
-    return this.clusterSource;
+    return this.deps.cluster();
   }
 
   /** Every check readiness needs (and every fast one) has run once. */

@@ -1,3 +1,4 @@
+import { METRICS_PATH } from '../../shared/api/operations.js';
 import type { HttpRoute } from '../server/router.js';
 import type { DaemonMetrics } from './registry.js';
 
@@ -5,7 +6,7 @@ import type { DaemonMetrics } from './registry.js';
 export function metricsRoute(metrics: DaemonMetrics): HttpRoute {
   return {
     method: 'GET',
-    path: '/metrics',
+    path: METRICS_PATH,
     auth: 'token',
     handle: async () => {
       const { contentType, body } = await metrics.text();

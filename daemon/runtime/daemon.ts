@@ -1,36 +1,51 @@
 import { hostname } from 'node:os';
+import { CLIENT_SOCKET_PATH } from '../../shared/api/operations.js';
 import { CLIENT_LIMITS, type NodeInfo, type Topic } from '../../shared/protocol.js';
+import { type Clock, systemClock } from '../agents/clock.js';
+import { execaSpawn, type SpawnFn, withParentDeathSignal } from '../agents/spawn.js';
 import { serveClientSocket, type TopicSource } from '../api/client-socket.js';
 import { operationRoutes } from '../api/http-routes.js';
 import type { Operation } from '../api/operation.js';
 import type { Config } from '../config/load.js';
 import { AidosError, errorMessage } from '../errors.js';
-import { installHealth } from '../health/install.js';
-import type { HealthService } from '../health/service.js';
 import type { Logger } from '../log/logger.js';
+import { DaemonMetrics } from '../metrics/registry.js';
+import { metricsRoute } from '../metrics/routes.js';
 import { DaemonServer } from '../server/server.js';
+import { type Store, type StoreFacets, storeFacets } from '../store/facets.js';
 import { migrationRunner, openStore } from '../store/open.js';
-import type { Store } from '../store/types.js';
 import { makeDirectory } from '../util/make-directory.js';
 import { VERSION } from '../version.js';
+import { EventBus } from './events.js';
+import type {
+  DaemonComponent,
+  DaemonContext,
+  DaemonModule,
+  DaemonPhase,
+  InjectionPoints,
+  PeerTransport,
+} from './module.js';
+import { ServiceRegistry } from './services.js';
 import { StoreLink } from './store-link.js';
 
-/** Lifecycle phases; readiness fails from `draining` on while liveness stays pass. */
-export type DaemonPhase = 'starting' | 'running' | 'draining' | 'stopped';
+export type { DaemonComponent, DaemonPhase };
 
-/** Something the daemon starts after the store and stops before it (workers, health scheduler, cluster). */
-export interface DaemonComponent {
-  /** Name for logs. */
-  name: string;
-  /** Starts it; the store may still be unreachable. */
-  start(): Promise<void>;
-  /** Stops it within the shutdown budget. */
-  stop(): Promise<void>;
+/** What the composition root hands the host. */
+export interface DaemonOptions {
+  /** The modules, in install order (a module may require services of those before it). */
+  modules: readonly DaemonModule[];
+  /** Spawner to inject instead of execa (tests); modules' wrappers still apply. */
+  spawner?: SpawnFn;
+  /** Clock to inject instead of the wall clock (tests); modules' wrappers still apply. */
+  clock?: Clock;
+  /** Metrics registry to use (tests and benchmarks running several daemons in one process). */
+  metrics?: DaemonMetrics;
 }
 
 /**
- * One aidosd process: a store link, an HTTP + WebSocket server on one port, and the components
- * (task workers, health, cluster) that later issues plug in.
+ * One aidosd process, the host of its modules: a store link, an HTTP + WebSocket server on one port,
+ * metrics, the event bus and the service registry. It knows no module; the composition root
+ * (daemon/compose.ts) lists them, and each installs itself through a DaemonContext.
  */
 export class Daemon {
   phase: DaemonPhase = 'starting';
@@ -38,13 +53,18 @@ export class Daemon {
   readonly store: Store;
   readonly link: StoreLink;
   readonly startedAt = Date.now();
-  /** Health checks, endpoints and metrics; other modules plug their sources in here. */
-  readonly health: HealthService;
+  /** The daemon's metrics, served on /metrics; modules increment their hooks. */
+  readonly metrics: DaemonMetrics;
+  /** The daemon-wide event bus. */
+  readonly events: EventBus;
   port = 0;
-  /** Client operations (HTTP /api/v1 and /v1/client); installers add theirs before start. */
-  readonly operations: Operation[] = [];
+  private readonly facets: StoreFacets;
+  private readonly inject: InjectionPoints;
+  private readonly services = new ServiceRegistry();
+  /** Client operations (HTTP /api/v1 and /v1/client); modules add theirs at install. */
+  private readonly operations: Operation[] = [];
   /** Topics clients may subscribe to on /v1/client. */
-  readonly topics: Partial<Record<Topic, TopicSource>> = {};
+  private readonly topics: Partial<Record<Topic, TopicSource>> = {};
   private readonly components: DaemonComponent[] = [];
   private heartbeat: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
@@ -52,6 +72,7 @@ export class Daemon {
   constructor(
     readonly config: Config,
     readonly logger: Logger,
+    options: DaemonOptions,
   ) {
     try {
       makeDirectory(config.data_dir);
@@ -61,14 +82,30 @@ export class Daemon {
         cause,
       });
     }
+    this.events = new EventBus(logger);
+    this.metrics = options.metrics ?? new DaemonMetrics();
     this.store = openStore(config.store, config.node_id, (error) => {
       this.logger.warn({ err: errorMessage(error) }, 'idle store connection failed');
     });
+    const wrappers = options.modules.flatMap((m) => (m.wrap ? [m.wrap] : []));
+    this.facets = wrappers.reduce((f, w) => w.store?.(f) ?? f, storeFacets(this.store));
+    const spawner = wrappers.reduce(
+      (s, w) => w.spawner?.(s) ?? s,
+      options.spawner ?? withParentDeathSignal(execaSpawn, logger),
+    );
+    const clock = wrappers.reduce((c, w) => w.clock?.(c) ?? c, options.clock ?? systemClock);
+    this.inject = {
+      spawner,
+      clock,
+      peerTransport: (transport: PeerTransport) =>
+        wrappers.reduce((t, w) => w.peerTransport?.(t) ?? t, transport),
+    };
     this.link = new StoreLink(
       this.store,
       migrationRunner(this.store),
       { migrate: config.store.migrate_on_start, pingEveryMs: 2_000, onUp: () => this.registerNode() },
       logger,
+      this.events,
     );
     this.server = new DaemonServer({
       tokens: config.api.tokens,
@@ -76,7 +113,7 @@ export class Daemon {
       logger,
     });
     this.server.websocket({
-      path: '/v1/client',
+      path: CLIENT_SOCKET_PATH,
       maxPayloadBytes: CLIENT_LIMITS.maxFrameBytes,
       requireToken: true,
       maxConnectionsPerAddress: CLIENT_LIMITS.connectionsPerAddress,
@@ -87,7 +124,55 @@ export class Daemon {
           logger: this.logger,
         }),
     });
-    this.health = installHealth(this);
+    this.server.route(metricsRoute(this.metrics));
+    for (const module of options.modules) module.install(this.contextFor(module));
+  }
+
+  /** The narrow view one module gets. */
+  private contextFor(module: DaemonModule): DaemonContext {
+    const daemon = this;
+    return {
+      config: this.config,
+      logger: this.logger,
+      node: {
+        id: this.config.node_id,
+        startedAt: this.startedAt,
+        address: () => this.address,
+        phase: () => this.phase,
+        info: (work) => this.nodeInfo(work),
+      },
+      link: {
+        get ready() {
+          return daemon.link.ready;
+        },
+        get state() {
+          return daemon.link.state;
+        },
+        migrationStatus: () => this.link.migrationStatus(),
+        reportFailure: (error) => this.link.reportFailure(error),
+      },
+      store: this.facets,
+      metrics: this.metrics,
+      events: this.events,
+      inject: this.inject,
+      addOperation: (...operations) => {
+        for (const op of operations) {
+          if (this.operations.some((o) => o.name === op.name))
+            throw new AidosError('internal', `module ${module.name}: operation ${op.name} is already added`);
+          this.operations.push(op);
+        }
+      },
+      addRoute: (...routes) => this.server.route(...routes),
+      addTopic: (topic, source) => {
+        if (this.topics[topic])
+          throw new AidosError('internal', `module ${module.name}: topic ${topic} already has a source`);
+        this.topics[topic] = source;
+      },
+      use: (component) => this.use(component),
+      provide: (name, service) => this.services.provide(module.name, name, service),
+      require: (name) => this.services.require(module.name, name),
+      optional: (name) => this.services.optional(name),
+    };
   }
 
   /** Adds a component; call before start. */
@@ -100,7 +185,7 @@ export class Daemon {
   }
 
   private async registerNode(): Promise<void> {
-    await this.store.registerNode({
+    await this.facets.nodes.registerNode({
       id: this.config.node_id,
       address: this.address,
       roles: this.config.roles,
@@ -128,7 +213,7 @@ export class Daemon {
 
   /** Brings the store up (a migration inconsistency throws), listens, then starts the components. */
   async start(): Promise<void> {
-    this.link.on('fatal', (error: AidosError) => {
+    this.events.on('store.fatal', (error) => {
       this.logger.fatal({ err: error.message }, 'store schema no longer matches; stopping');
       void this.stop().then(() => process.exit(65));
     });
@@ -156,7 +241,7 @@ export class Daemon {
     for (const component of this.components) await component.start();
     this.heartbeat = setInterval(() => {
       if (!this.link.ready) return;
-      this.store.heartbeatNode(this.config.node_id).catch((error) => this.link.reportFailure(error));
+      this.facets.nodes.heartbeatNode(this.config.node_id).catch((error) => this.link.reportFailure(error));
     }, 5_000);
     this.heartbeat.unref();
     this.phase = 'running';
@@ -201,11 +286,14 @@ export class Daemon {
       if (outcome === 'overrun')
         this.logger.warn({ step: name, waited_ms: left }, 'stop step overran its budget');
     };
-    await step('health drain', () => this.health.drain(budget));
+    for (const component of this.components)
+      if (component.drain)
+        await step(`${component.name} drain`, () => component.drain?.(budget) ?? Promise.resolve());
     await step('server', () => this.server.close(Math.max(100, Math.floor(budget / 2))));
     for (const component of [...this.components].reverse())
       await step(component.name, () => component.stop());
-    if (this.link.ready) await step('node left', () => this.store.heartbeatNode(this.config.node_id, 'left'));
+    if (this.link.ready)
+      await step('node left', () => this.facets.nodes.heartbeatNode(this.config.node_id, 'left'));
     await step('store link', () => this.link.stop());
     await step('store', () => this.store.close());
     this.phase = 'stopped';

@@ -1,9 +1,18 @@
-import { EventEmitter } from 'node:events';
 import { AidosError, errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import type { MigrationRunner } from '../store/migrate/runner.js';
-import type { Store } from '../store/types.js';
+import type { Store } from '../store/facets.js';
+import type { MigrationRunner, MigrationStatus } from '../store/migrate/runner.js';
 import { backoffDelay, delay } from '../util/backoff.js';
+import type { EventBus } from './events.js';
+
+declare module './events.js' {
+  interface DaemonEventMap {
+    /** The store became ready or stopped being ready. */
+    'store.change': StoreLinkState;
+    /** Stored migrations no longer match the files: the daemon must stop. */
+    'store.fatal': AidosError;
+  }
+}
 
 /** What the daemon knows about its store right now. */
 export interface StoreLinkState {
@@ -34,7 +43,7 @@ export interface StoreLinkOptions {
  * is unreachable, pings while up, and reports every change. The daemon stays up throughout; only a
  * migration inconsistency (changed, missing or out-of-order file) is fatal.
  */
-export class StoreLink extends EventEmitter {
+export class StoreLink {
   state: StoreLinkState = {
     reachable: false,
     migrated: false,
@@ -50,9 +59,8 @@ export class StoreLink extends EventEmitter {
     private readonly runner: MigrationRunner,
     private readonly options: StoreLinkOptions,
     private readonly logger: Logger,
-  ) {
-    super();
-  }
+    private readonly events: EventBus,
+  ) {}
 
   get ready(): boolean {
     return this.state.reachable && this.state.migrated;
@@ -67,7 +75,7 @@ export class StoreLink extends EventEmitter {
         { store: this.store.description, ...this.state },
         this.ready ? 'store ready' : 'store not ready',
       );
-      this.emit('change', this.state);
+      this.events.emit('store.change', this.state);
     }
   }
 
@@ -126,7 +134,7 @@ export class StoreLink extends EventEmitter {
       } catch (error) {
         if (error instanceof AidosError && error.kind === 'migration') {
           this.set({ migrated: false, error: error.message });
-          this.emit('fatal', error);
+          this.events.emit('store.fatal', error);
           return;
         }
         failures++;
@@ -135,6 +143,11 @@ export class StoreLink extends EventEmitter {
         this.set({ reachable: false, migrated: false, error: errorMessage(error) });
       }
     }
+  }
+
+  /** Every migration file with its state against the history. */
+  migrationStatus(): Promise<MigrationStatus[]> {
+    return this.runner.status();
   }
 
   /** Marks the store down now (a query failed) so readiness reflects it before the next ping. */

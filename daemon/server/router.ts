@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError } from './api-error.js';
 
 /** What a route handler gets. */
 export interface HttpContext {
@@ -69,10 +70,18 @@ export class Router {
       if (route.method !== method && !(method === 'HEAD' && route.method === 'GET')) continue;
       const params: Record<string, string> = {};
       names.forEach((name, i) => {
-        params[name] = decodeURIComponent(m[i + 1] as string);
+        params[name] = decodePathSegment(m[i + 1] as string);
       });
       return { route, params };
     }
     return pathExists ? 405 : undefined;
+  }
+}
+
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch (cause) {
+    throw new ApiError('bad_request', `path: malformed percent-escape in "${segment}"`, 'path', cause);
   }
 }

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { ApiError, toApiError } from './api-error.js';
 import { isAuthenticated } from './auth.js';
@@ -43,6 +45,20 @@ function send(
   res.end(text);
 }
 
+/** The request target as a URL; a target no URL parser accepts is the client's error (400, field `url`). */
+function requestUrl(req: IncomingMessage): URL {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost');
+  } catch (cause) {
+    throw new ApiError('bad_request', 'url: the request target is not a valid URL', 'url', cause);
+  }
+}
+
+function refuseUpgrade(socket: Duplex, status: string): void {
+  if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+  else socket.destroy();
+}
+
 /** One port for HTTP routes and WebSocket endpoints, with graceful close. */
 export class DaemonServer {
   readonly router = new Router();
@@ -54,13 +70,30 @@ export class DaemonServer {
   private closing = false;
 
   constructor(private readonly options: ServerOptions) {
-    this.http = createServer((req, res) => void this.onRequest(req, res));
+    // Whatever a request handler throws must end in an answer, never in an unhandled rejection
+    // that leaves the connection (and its descriptor) open.
+    this.http = createServer((req, res) => {
+      this.onRequest(req, res).catch((error) => {
+        this.options.logger.error({ err: errorMessage(error) }, 'request handler failed');
+        res.destroy();
+      });
+    });
     this.http.keepAliveTimeout = 5_000;
     this.http.headersTimeout = 10_000;
     this.http.requestTimeout = 60_000;
-    this.http.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
-    this.http.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    this.http.on('upgrade', (req, socket, head) => {
+      try {
+        this.onUpgrade(req, socket, head);
+      } catch (error) {
+        this.options.logger.warn({ err: errorMessage(error) }, 'upgrade refused');
+        refuseUpgrade(socket, '400 Bad Request');
+      }
+    });
+    this.http.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      const status =
+        err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      (socket as Socket).destroySoon();
     });
   }
 
@@ -90,9 +123,10 @@ export class DaemonServer {
   }
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    let url = new URL('http://localhost/');
     try {
       if (this.closing) res.setHeader('connection', 'close');
+      url = requestUrl(req);
       const found = this.router.match(req.method ?? 'GET', url.pathname);
       if (found === undefined) throw new ApiError('not_found', `no route ${url.pathname}`);
       if (found === 405)
@@ -109,17 +143,20 @@ export class DaemonServer {
       const apiError = toApiError(error);
       if (apiError.code === 'internal')
         this.options.logger.error({ err: error, path: url.pathname }, 'request failed');
-      if (!res.headersSent) send(res, apiError.status, { error: apiError.toWire() });
-      else res.destroy();
+      if (res.headersSent) res.destroy();
+      else {
+        // A request the server could not make sense of leaves nothing worth keeping alive.
+        if (apiError.field === 'url') res.setHeader('connection', 'close');
+        send(res, apiError.status, { error: apiError.toWire() });
+      }
     }
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    socket.on('error', () => socket.destroy());
+    const url = requestUrl(req);
     const entry = this.endpoints.get(url.pathname);
-    const refuse = (status: string) => {
-      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-    };
+    const refuse = (status: string) => refuseUpgrade(socket, status);
     if (!entry || this.closing) {
       refuse(entry ? '503 Service Unavailable' : '404 Not Found');
       return;

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { AidosError } from '../errors.js';
+import type { Store } from './facets.js';
 import { defaultMigrationsRoot } from './migrate/files.js';
 import { MigrationRunner } from './migrate/runner.js';
 import { PostgresStore } from './postgres/pg-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
-import type { Store } from './types.js';
 
 /** Store settings from config (`store.*`). */
 export interface StoreSettings {

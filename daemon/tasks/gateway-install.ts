@@ -2,7 +2,7 @@ import { gatewayChecks } from '../agents/gateway/checks.js';
 import { registerGatewayMetrics } from '../agents/gateway/metrics.js';
 import { GatewayPool } from '../agents/gateway/pool.js';
 import type { Config } from '../config/load.js';
-import type { Daemon } from '../runtime/daemon.js';
+import type { DaemonContext } from '../runtime/module.js';
 import { GATEWAY_PROFILE_NAME, RoutingLauncher } from './gateway-launcher.js';
 import type { SupervisorLauncher } from './supervisor-launcher.js';
 
@@ -23,11 +23,11 @@ export function gatewayWanted(config: Config): boolean {
  * undefined when the gateways are not wanted, so a node without OpenClaw starts nothing.
  */
 export function installGateway(
-  daemon: Daemon,
+  ctx: DaemonContext,
   exec: SupervisorLauncher,
   wake: () => void,
 ): { launcher: RoutingLauncher; pool: GatewayPool } | undefined {
-  const { config, logger } = daemon;
+  const { config, logger } = ctx;
   if (!gatewayWanted(config)) return undefined;
   const g = config.agents.gateway;
   const pool = new GatewayPool({
@@ -36,15 +36,17 @@ export function installGateway(
     dataDir: config.data_dir,
     killGraceMs: config.agents.kill_grace,
     logger,
+    spawn: ctx.inject.spawner,
+    clock: ctx.inject.clock,
   });
   // Queued gateway tasks wait (unclaimed) while no gateway accepts; a ready one wakes the worker.
   pool.on('change', wake);
   pool.on('restart', (info) => logger.warn(info, 'gateway restarting'));
   const launcher = new RoutingLauncher(exec, pool, config.agents.kill_grace, logger);
   if (config.roles.includes('worker')) {
-    daemon.use({ name: 'openclaw-gateways', start: async () => pool.start(), stop: () => pool.stop() });
-    registerGatewayMetrics(daemon.health.metrics.registry, pool);
-    daemon.health.add(...gatewayChecks(pool, g.ready_timeout, g.memory_warn, g.memory_limit));
+    ctx.use({ name: 'openclaw-gateways', start: async () => pool.start(), stop: () => pool.stop() });
+    registerGatewayMetrics(ctx.metrics.registry, pool);
+    ctx.optional('health')?.add(...gatewayChecks(pool, g.ready_timeout, g.memory_warn, g.memory_limit));
   }
   return { launcher, pool };
 }

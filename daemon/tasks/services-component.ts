@@ -1,23 +1,49 @@
 import { join } from 'node:path';
-import { ServiceSupervisor } from '../agents/index.js';
+import {
+  type Clock,
+  type ServiceStatus,
+  ServiceSupervisor,
+  type SpawnExit,
+  type SpawnFn,
+} from '../agents/index.js';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
-import type { DaemonComponent } from '../runtime/daemon.js';
+import type { EventBus } from '../runtime/events.js';
+import type { DaemonComponent } from '../runtime/module.js';
+
+declare module '../runtime/events.js' {
+  interface DaemonEventMap {
+    /** An agent service exited and is restarted after `delay_ms`. */
+    'service.restart': { service: string; delay_ms: number; restarts: number; exit: SpawnExit };
+    /** An agent service crashed too often and is no longer restarted. */
+    'service.errored': { service: string; restarts: number; last_exit: ServiceStatus['lastExit'] | null };
+  }
+}
 
 /** Keeps `agents.services` (e.g. an `openclaw gateway run`) up with PM2-style restart backoff. */
 export function servicesComponent(
   config: Config,
   logger: Logger,
+  events: EventBus,
+  seams: { spawn?: SpawnFn; clock?: Clock } = {},
 ): DaemonComponent & { supervisor: ServiceSupervisor } {
   const supervisor = new ServiceSupervisor(config.agents.services, {
     logDir: join(config.data_dir, 'agents', 'logs'),
     killGraceMs: config.agents.kill_grace,
     logger,
+    ...seams,
   });
-  supervisor.on('restart', (info) => logger.warn(info, 'agent service exited; restarting after backoff'));
-  supervisor.on('errored', (info) =>
-    logger.error(info, 'agent service keeps crashing; gave up restarting it'),
-  );
+  // Daemon-wide: on the bus (metrics and health listen there), and logged once here.
+  supervisor.on('restart', (info) => {
+    const event = { service: info.name, delay_ms: info.delayMs, restarts: info.restarts, exit: info.exit };
+    logger.warn(event, 'agent service exited; restarting after backoff');
+    events.emit('service.restart', event);
+  });
+  supervisor.on('errored', (status) => {
+    const event = { service: status.name, restarts: status.restarts, last_exit: status.lastExit ?? null };
+    logger.error(event, 'agent service keeps crashing; gave up restarting it');
+    events.emit('service.errored', event);
+  });
   return {
     name: 'agent-services',
     supervisor,

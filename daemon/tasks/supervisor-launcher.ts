@@ -2,9 +2,11 @@ import { join } from 'node:path';
 import {
   type AgentProfile,
   AgentSupervisor,
+  type Clock,
   type RunHandle,
   type RunOutcome,
   reapSurvivors,
+  type SpawnFn,
 } from '../agents/index.js';
 import { sweepRunFiles } from '../agents/run-files.js';
 import { safeName } from '../agents/safe-name.js';
@@ -47,9 +49,10 @@ export class SupervisorLauncher implements AgentLauncher {
     dataDir: string,
     private readonly killGraceMs: number,
     logger: Logger,
+    seams: { spawn?: SpawnFn; clock?: Clock } = {},
   ) {
     this.paths = agentPaths(dataDir);
-    this.supervisor = new AgentSupervisor({ journalDir: this.paths.journal, killGraceMs, logger });
+    this.supervisor = new AgentSupervisor({ journalDir: this.paths.journal, killGraceMs, logger, ...seams });
   }
 
   get logDir(): string {

@@ -1,20 +1,22 @@
-import { EventEmitter } from 'node:events';
+import type { EventBus } from '../runtime/events.js';
 import type { Task } from '../store/types.js';
 
-/** In-process stream of task changes that the client WebSocket pushes to subscribers. */
-export class TaskFeed {
-  private readonly emitter = new EventEmitter();
-
-  constructor() {
-    this.emitter.setMaxListeners(0);
+declare module '../runtime/events.js' {
+  interface DaemonEventMap {
+    /** A task was accepted or changed state (the client `tasks` topic pushes it). */
+    'task.changed': Task;
   }
+}
+
+/** Task changes on the daemon's event bus, as the task engine publishes and reads them. */
+export class TaskFeed {
+  constructor(private readonly events: EventBus) {}
 
   publish(task: Task): void {
-    this.emitter.emit('task', task);
+    this.events.emit('task.changed', task);
   }
 
   subscribe(listener: (task: Task) => void): () => void {
-    this.emitter.on('task', listener);
-    return () => this.emitter.off('task', listener);
+    return this.events.on('task.changed', listener);
   }
 }

@@ -2,7 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { safeName } from '../agents/safe-name.js';
 import { ApiError } from '../server/api-error.js';
-import type { Store } from '../store/types.js';
+import type { TaskStore } from '../store/facets.js';
 import type { TaskFeed } from './task-feed.js';
 
 /** One output line. */
@@ -50,7 +50,7 @@ function tailOfFile(path: string, lines: number): string[] | undefined {
 /** Serves task output: live lines for runs on this node, the log file's tail otherwise. */
 export class TaskLogReader {
   constructor(
-    private readonly store: Store,
+    private readonly store: TaskStore,
     private readonly logDir: string,
     private readonly live: (taskId: string) => LiveOutput | undefined,
     private readonly feed: TaskFeed,

@@ -3,7 +3,8 @@ import type { cancelTaskSchema, listTasksSchema, SubmitTaskRequest } from '../..
 import { newId } from '../../shared/ids.js';
 import { FINAL_TASK_STATES } from '../../shared/tasks.js';
 import { ApiError } from '../server/api-error.js';
-import type { Store, Task, TaskEvent } from '../store/types.js';
+import type { TaskStore } from '../store/facets.js';
+import type { Task, TaskEvent } from '../store/types.js';
 import type { TaskFeed } from './task-feed.js';
 
 /** What the service needs to know about agent profiles. */
@@ -30,10 +31,35 @@ export interface LocalCanceller {
   cancelLocal(taskId: string, reason: string): boolean;
 }
 
+/**
+ * A repeated submit must describe the task its key already names; anything it states that
+ * differs means the client reused a key for other work, which silently getting the old task hides.
+ */
+function sameSubmit(
+  task: Task,
+  input: SubmitTaskRequest,
+  profile: string,
+  runAfter: number | undefined,
+): boolean {
+  const labels = input.labels ?? {};
+  const sameLabels =
+    Object.keys(labels).length === Object.keys(task.labels).length &&
+    Object.entries(labels).every(([k, v]) => task.labels[k] === v);
+  return (
+    task.message === input.message &&
+    task.profile === profile &&
+    sameLabels &&
+    (input.priority === undefined || task.priority === input.priority) &&
+    (input.max_attempts === undefined || task.max_attempts === input.max_attempts) &&
+    (input.timeout_s === undefined || task.timeout_ms === Math.round(input.timeout_s * 1000)) &&
+    (runAfter === undefined || task.run_after === runAfter)
+  );
+}
+
 /** The client-facing task operations; inputs arrive already validated against shared/api schemas. */
 export class TaskService {
   constructor(
-    private readonly store: Store,
+    private readonly store: TaskStore,
     private readonly profiles: ProfileCatalog,
     private readonly feed: TaskFeed,
     private readonly settings: TaskServiceSettings,
@@ -69,6 +95,12 @@ export class TaskService {
       node_id: this.settings.nodeId,
     });
     if (result.created) this.feed.publish(result.task);
+    else if (!sameSubmit(result.task, input, profile, runAfter))
+      throw new ApiError(
+        'conflict',
+        `idempotency_key: already used by task ${result.task.id} with a different request`,
+        'idempotency_key',
+      );
     return result;
   }
 

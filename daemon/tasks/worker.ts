@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import type { RunCompletion, Store, Task } from '../store/types.js';
+import type { TaskStore } from '../store/facets.js';
+import type { RunCompletion, Task } from '../store/types.js';
 import type { AgentLauncher, LaunchedRun } from './launcher.js';
 import { completionFor, type RetrySettings } from './retry-policy.js';
 import type { TaskFeed } from './task-feed.js';
@@ -25,7 +26,7 @@ export interface WorkerSettings extends RetrySettings {
 /** Dependencies of the worker, injectable for tests. */
 export interface WorkerDeps {
   /** The store (claims, leases, completions). */
-  store: Store;
+  store: TaskStore;
   /** Starts agent processes. */
   launcher: AgentLauncher;
   /** Where task changes are published. */
@@ -290,7 +291,13 @@ export class TaskWorker {
       };
     }
     this.deps.logger.info(
-      { task: task.id, attempt: task.attempt, outcome: outcome.kind, next: completion.next },
+      {
+        task: task.id,
+        attempt: task.attempt,
+        outcome: outcome.kind,
+        next: completion.next,
+        ...(outcome.error ? { err: outcome.error } : {}),
+      },
       'agent finished',
     );
     await this.complete(completion);

@@ -28,7 +28,7 @@ export const submitTaskSchema = z
     /** Time limit of one run in seconds (default: the profile's timeout). */
     timeout_s: z
       .number()
-      .positive('must be positive')
+      .min(0.001, 'must be at least 0.001 (one millisecond)')
       .max(7 * 24 * 3600)
       .optional(),
     /** Free-form labels. */

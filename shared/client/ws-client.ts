@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { CLIENT_SOCKET_PATH, type OperationInput, type OperationResult } from '../api/operations.js';
 import type { WireError } from '../errors.js';
 import type { EventFrame, OperationName, ReplyFrame, Topic } from '../protocol.js';
 import { ClientError } from './errors.js';
@@ -16,7 +17,7 @@ export class WsClient {
   readonly closed: Promise<void>;
 
   constructor(options: ClientOptions) {
-    const url = `${options.url.replace(/^http/, 'ws').replace(/\/+$/, '')}/v1/client`;
+    const url = `${options.url.replace(/^http/, 'ws').replace(/\/+$/, '')}${CLIENT_SOCKET_PATH}`;
     this.ws = new WebSocket(url, {
       headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
     });
@@ -53,17 +54,18 @@ export class WsClient {
     else waiter.reject(new ClientError(frame.error.message, 400, frame.error as WireError));
   }
 
-  async call<T>(op: OperationName, params?: unknown): Promise<T> {
+  /** Calls one operation with its typed input; resolves with its typed result. */
+  async call<K extends OperationName>(op: K, params?: OperationInput<K>): Promise<OperationResult<K>> {
     await this.opened;
     const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<OperationResult<K>>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.ws.send(JSON.stringify({ type: 'request', id, op, ...(params === undefined ? {} : { params }) }));
     });
   }
 
   /** Subscribes to topics; events for them reach every `onEvent` listener. */
-  subscribe(topics: Topic[], taskId?: string): Promise<unknown> {
+  subscribe(topics: Topic[], taskId?: string): Promise<OperationResult<'subscribe'>> {
     return this.call('subscribe', { topics, ...(taskId ? { task_id: taskId } : {}) });
   }
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { configSchema } from '../../daemon/config/schema.js';
 import { agentCommandCheck } from '../../daemon/health/checks/agents.js';
-import { agentCommands } from '../../daemon/health/install.js';
+import { agentCommands } from '../../daemon/health/module.js';
 import { cleanupDaemons, type DaemonProcess, startDaemon } from '../helpers/daemon-process.js';
 import { waitFor } from '../helpers/wait.js';
 import { connectClient } from '../helpers/ws.js';

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresChecks } from '../../daemon/health/checks/postgres.js';
 import { resolveCheck } from '../../daemon/health/resolve.js';
 import { HealthRunner } from '../../daemon/health/runner.js';
+import type { PostgresProbe } from '../../daemon/store/facets.js';
 import { migrationRunner, openStore } from '../../daemon/store/open.js';
-import { openDiagnosticsPool } from '../../daemon/store/postgres/diagnostics.js';
 import type { PostgresStore } from '../../daemon/store/postgres/pg-store.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres-db.js';
 import { waitFor } from '../helpers/wait.js';
@@ -12,7 +12,7 @@ import { healthConfig } from './helpers.js';
 
 let db: TestDatabase;
 let store: PostgresStore;
-let diag: pg.Pool;
+let diag: PostgresProbe;
 let runner: HealthRunner;
 const clients: pg.Client[] = [];
 
@@ -42,7 +42,7 @@ beforeAll(async () => {
     'pgcheck',
   ) as PostgresStore;
   await migrationRunner(store).up();
-  diag = openDiagnosticsPool({ url: db.url, applicationName: 'aidos-health-test', timeoutMs: 5_000 });
+  diag = store.diagnostics.openProbe({ applicationName: 'aidos-health-test', timeoutMs: 5_000 });
   const config = healthConfig({
     failures_before_fail: 1,
     successes_before_pass: 1,
@@ -57,10 +57,10 @@ beforeAll(async () => {
   runner = new HealthRunner({ nodeId: 'pgcheck', freshMinIntervalMs: 0 });
   runner.add(
     ...postgresChecks({
-      ping: () => store.ping(),
-      appPool: store.pool,
-      diagPool: diag,
-      description: store.description,
+      ping: () => store.diagnostics.ping(),
+      poolFigures: () => store.diagnostics.poolFigures(),
+      probe: diag,
+      description: store.diagnostics.description,
     }).map((c) => resolveCheck(c, config)),
   );
   const setup = await session();
@@ -70,7 +70,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const c of clients) await c.end().catch(() => {});
-  await diag?.end();
+  await diag?.close();
   await store?.close();
   await db?.drop();
 });

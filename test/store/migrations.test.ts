@@ -5,11 +5,11 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AidosError } from '../../daemon/errors.js';
+import type { Store } from '../../daemon/store/facets.js';
 import { checksumOf, defaultMigrationsRoot } from '../../daemon/store/migrate/files.js';
 import { MigrationRunner } from '../../daemon/store/migrate/runner.js';
 import { PostgresStore } from '../../daemon/store/postgres/pg-store.js';
 import { SqliteStore } from '../../daemon/store/sqlite/sqlite-store.js';
-import type { Store } from '../../daemon/store/types.js';
 import { type CliResult, runAidos } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres-db.js';
 

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe } from 'vitest';
-import type { NewTask, Store, Task } from '../../daemon/store/types.js';
+import type { Store } from '../../daemon/store/facets.js';
+import type { NewTask, Task } from '../../daemon/store/types.js';
 import { defineClaimContract } from './contract/claims.js';
 import { defineCompletionContract } from './contract/completion.js';
 import { type ContractContext, newTask } from './contract/fixtures.js';

@@ -3,9 +3,11 @@ import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import type { AgentServiceConfig, GatewayConfig } from '../../config/schema.js';
 import { errorMessage } from '../../errors.js';
+import type { Clock } from '../clock.js';
 import { type AgentLogger, silentLogger } from '../logger.js';
 import { sampleTree, startTimeOf } from '../sampler.js';
 import { type ServiceStatus, ServiceSupervisor } from '../service-supervisor.js';
+import type { SpawnFn } from '../spawn.js';
 import { GatewayClient } from './client.js';
 import { prepareGatewayState } from './state-files.js';
 
@@ -60,6 +62,10 @@ export interface GatewayPoolOptions {
   logger?: AgentLogger;
   /** Monitor period (readiness, RSS, memory guard), ms. */
   monitorMs?: number;
+  /** Process starter (the daemon's injected spawner). */
+  spawn?: SpawnFn;
+  /** Time source for the service supervisor. */
+  clock?: Clock;
 }
 
 /** Events: 'change' whenever capacity may have changed (ready, down, draining). */
@@ -136,6 +142,8 @@ export class GatewayPool extends EventEmitter<GatewayPoolEvents> {
       logDir: join(options.dataDir, 'agents', 'logs'),
       killGraceMs: options.killGraceMs,
       logger: this.logger,
+      ...(options.spawn ? { spawn: options.spawn } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
     });
     this.services.on('change', (status) => this.onServiceChange(status));
     this.services.on('restart', ({ name }) => {

@@ -57,10 +57,51 @@ interface Sample {
   count: number;
 }
 
+/** Growth of a counter over the last hour (sliding), from samples taken at every run. */
+function hourlyGrowth(now: () => number): (count: number) => number {
+  // Starts at zero so what happened before the first run counts too.
+  const samples: Sample[] = [{ at: now(), count: 0 }];
+  return (count) => {
+    const at = now();
+    samples.push({ at, count });
+    while (samples.length > 1 && (samples[1] as Sample).at <= at - HOUR) samples.shift();
+    const first = samples[0] as Sample;
+    return Math.max(0, count - first.count);
+  };
+}
+
+/**
+ * Agent log writes that failed during the last hour (a full disk): the output was dropped with a
+ * marker instead of crashing the daemon, and this says so. Warns; the disk check takes the node
+ * out of rotation.
+ */
+export function agentLogWritesCheck(
+  failures: () => { count: number; droppedBytes: number; lastError: string | undefined },
+  now: () => number = Date.now,
+): HealthCheck {
+  const growth = hourlyGrowth(now);
+  return {
+    name: 'agents:log-write-failures',
+    componentType: 'component',
+    affects: 'none',
+    group: 'fast',
+    thresholds: { warn: 1 },
+    run: async () => {
+      const f = failures();
+      return {
+        observedValue: growth(f.count),
+        observedUnit: 'per_hour',
+        output: f.count
+          ? `${f.count} failed since start, ${f.droppedBytes} bytes dropped, last: ${f.lastError}`
+          : 'no failed log writes',
+      };
+    },
+  };
+}
+
 /** Checks on the agent supervisor: services up, restart rate, stuck tasks. */
 export function agentSourceChecks(source: AgentHealthSource, now: () => number = Date.now): HealthCheck[] {
-  // Starts at zero so restarts before the first run count too.
-  const samples: Sample[] = [{ at: now(), count: 0 }];
+  const restarts = hourlyGrowth(now);
   return [
     {
       name: 'agents:services-down',
@@ -85,14 +126,7 @@ export function agentSourceChecks(source: AgentHealthSource, now: () => number =
       group: 'fast',
       thresholds: { warn: 10, fail: 60 },
       // Restarts during the last hour (sliding), from the source's counter sampled every run.
-      run: async () => {
-        const at = now();
-        samples.push({ at, count: source.restartCount() });
-        while (samples.length > 1 && (samples[1] as Sample).at <= at - HOUR) samples.shift();
-        const first = samples[0] as Sample;
-        const last = samples[samples.length - 1] as Sample;
-        return { observedValue: Math.max(0, last.count - first.count), observedUnit: 'per_hour' };
-      },
+      run: async () => ({ observedValue: restarts(source.restartCount()), observedUnit: 'per_hour' }),
     },
     {
       name: 'agents:stuck-tasks',

@@ -1,36 +1,27 @@
-import type pg from 'pg';
-import {
-  blockedSessions,
-  connectionUsage,
-  deadlockCount,
-  longestQuery,
-  longestTransaction,
-  poolFigures,
-  replicationLag,
-} from '../../store/postgres/diagnostics.js';
+import type { PoolFigures, PostgresProbe, ReplicationLag } from '../../store/facets.js';
 import type { HealthCheck, Observation } from '../types.js';
 
 /** What the PostgreSQL checks need. */
 export interface PostgresCheckDeps {
   /** Round trip through the daemon's own pool (what its work experiences). */
   ping(): Promise<number>;
-  /** The daemon's pool, for its counters. */
-  appPool: pg.Pool;
-  /** A separate one-connection pool for pg_stat queries. */
-  diagPool: pg.Pool;
-  /** A pool on the read replica, when one is configured. */
-  replicaPool?: pg.Pool;
+  /** The daemon's pool counters. */
+  poolFigures(): PoolFigures;
+  /** pg_stat queries on a connection of their own. */
+  probe: PostgresProbe;
+  /** The same on the read replica, when one is configured. */
+  replicaProbe?: PostgresProbe;
   /** Redacted URL, as componentId. */
   description: string;
 }
 
 /** pg-pool queues a caller for a tick even when a connection is idle; read counters after that settles. */
-async function settledFigures(pool: pg.Pool) {
+async function settledFigures(figures: () => PoolFigures): Promise<PoolFigures> {
   await new Promise((resolve) => setImmediate(resolve));
-  return poolFigures(pool);
+  return figures();
 }
 
-function lagObservation(lag: Awaited<ReturnType<typeof replicationLag>>): Observation {
+function lagObservation(lag: ReplicationLag): Observation {
   const detail =
     lag.role === 'primary'
       ? lag.replicas === 0
@@ -63,7 +54,7 @@ export function postgresChecks(deps: PostgresCheckDeps): HealthCheck[] {
       // Saturated is normal under load; only waiting callers (pool-waiting) are a problem.
       thresholds: { warn: 100 },
       run: async () => {
-        const p = await settledFigures(deps.appPool);
+        const p = await settledFigures(deps.poolFigures);
         return {
           observedValue: Math.round(((p.total - p.idle) / p.max) * 10_000) / 100,
           observedUnit: 'percent',
@@ -79,7 +70,7 @@ export function postgresChecks(deps: PostgresCheckDeps): HealthCheck[] {
       group: 'fast',
       thresholds: { warn: 1, fail: 10 },
       run: async () => {
-        const p = await settledFigures(deps.appPool);
+        const p = await settledFigures(deps.poolFigures);
         return {
           observedValue: p.waiting,
           observedUnit: 'count',
@@ -95,7 +86,7 @@ export function postgresChecks(deps: PostgresCheckDeps): HealthCheck[] {
       group: 'deep',
       thresholds: { warn: 80, fail: 95 },
       run: async () => {
-        const c = await connectionUsage(deps.diagPool);
+        const c = await deps.probe.connectionUsage();
         const usable = Math.max(1, c.max - c.reserved);
         return {
           observedValue: Math.round((c.used / usable) * 10_000) / 100,
@@ -112,7 +103,7 @@ export function postgresChecks(deps: PostgresCheckDeps): HealthCheck[] {
       group: 'deep',
       thresholds: { warn: 30_000, fail: 300_000 },
       run: async () => {
-        const s = await longestQuery(deps.diagPool);
+        const s = await deps.probe.longestQuery();
         return s
           ? { observedValue: Math.round(s.ms), observedUnit: 'ms', output: `pid ${s.pid}: ${s.query}` }
           : { observedValue: 0, observedUnit: 'ms' };
@@ -127,7 +118,7 @@ export function postgresChecks(deps: PostgresCheckDeps): HealthCheck[] {
       // Long transactions hold back vacuum and keep locks; idle-in-transaction counts too.
       thresholds: { warn: 60_000, fail: 600_000 },
       run: async () => {
-        const s = await longestTransaction(deps.diagPool);
+        const s = await deps.probe.longestTransaction();
         return s
           ? {
               observedValue: Math.round(s.ms),
@@ -145,7 +136,7 @@ export function postgresChecks(deps: PostgresCheckDeps): HealthCheck[] {
       group: 'deep',
       thresholds: { warn: 1, fail: 10 },
       run: async () => {
-        const b = await blockedSessions(deps.diagPool);
+        const b = await deps.probe.blockedSessions();
         return {
           observedValue: b.count,
           observedUnit: 'count',
@@ -162,7 +153,7 @@ export function postgresChecks(deps: PostgresCheckDeps): HealthCheck[] {
       thresholds: { warn: 1 },
       // The counter is cumulative; what matters is how many happened since the previous run.
       run: async () => {
-        const total = await deadlockCount(deps.diagPool);
+        const total = await deps.probe.deadlockCount();
         const delta = lastDeadlocks === undefined ? 0 : Math.max(0, total - lastDeadlocks);
         lastDeadlocks = total;
         return { observedValue: delta, observedUnit: 'count', output: `${total} since statistics reset` };
@@ -175,10 +166,10 @@ export function postgresChecks(deps: PostgresCheckDeps): HealthCheck[] {
       affects: 'none',
       group: 'deep',
       thresholds: { warn: 10_000, fail: 60_000 },
-      run: async () => lagObservation(await replicationLag(deps.diagPool)),
+      run: async () => lagObservation(await deps.probe.replicationLag()),
     },
   ];
-  const replica = deps.replicaPool;
+  const replica = deps.replicaProbe;
   if (replica)
     checks.push({
       name: 'postgres:replica-lag',
@@ -187,7 +178,7 @@ export function postgresChecks(deps: PostgresCheckDeps): HealthCheck[] {
       affects: 'none',
       group: 'deep',
       thresholds: { warn: 10_000, fail: 60_000 },
-      run: async () => lagObservation(await replicationLag(replica)),
+      run: async () => lagObservation(await replica.replicationLag()),
     });
   return checks;
 }

@@ -1,15 +1,19 @@
-import type { StoreLink } from '../../runtime/store-link.js';
-import type { MigrationRunner } from '../../store/migrate/runner.js';
-import type { Store } from '../../store/types.js';
+import type { StoreLinkView } from '../../runtime/module.js';
+import type { StoreDiagnostics, TaskStore } from '../../store/facets.js';
 import type { HealthCheck } from '../types.js';
 
 /** Checks every store has: reachable and migrated (readiness), migrations current, queue age. */
-export function storeChecks(store: Store, link: StoreLink, migrations: MigrationRunner): HealthCheck[] {
+export function storeChecks(
+  diagnostics: StoreDiagnostics,
+  tasks: Pick<TaskStore, 'oldestQueuedAgeMs'>,
+  link: StoreLinkView,
+): HealthCheck[] {
+  const componentId = diagnostics.description;
   return [
     {
       name: 'store:ready',
       componentType: 'datastore',
-      componentId: store.description,
+      componentId,
       affects: 'ready',
       group: 'fast',
       // The link pings every 2 s and is the source of truth; the check only reports it, at once.
@@ -28,13 +32,13 @@ export function storeChecks(store: Store, link: StoreLink, migrations: Migration
     {
       name: 'store:migrations',
       componentType: 'datastore',
-      componentId: store.description,
+      componentId,
       affects: 'none',
       group: 'deep',
       // Reading the history takes the migration lock; every five minutes is plenty for drift.
       schedule: '0 */5 * * * *',
       run: async () => {
-        const rows = await migrations.status();
+        const rows = await link.migrationStatus();
         const pending = rows.filter((r) => r.state === 'pending').length;
         const broken = rows.filter((r) => r.state !== 'pending' && r.state !== 'applied');
         const latest = rows.filter((r) => r.state === 'applied').reduce((m, r) => Math.max(m, r.version), 0);
@@ -60,7 +64,7 @@ export function storeChecks(store: Store, link: StoreLink, migrations: Migration
       group: 'deep',
       // Work waiting this long means no node is claiming (all busy, or none up with the profile).
       thresholds: { warn: 5 * 60_000, fail: 30 * 60_000 },
-      run: async () => ({ observedValue: await store.oldestQueuedAgeMs(), observedUnit: 'ms' }),
+      run: async () => ({ observedValue: await tasks.oldestQueuedAgeMs(), observedUnit: 'ms' }),
     },
   ];
 }

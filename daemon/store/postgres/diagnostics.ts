@@ -1,6 +1,13 @@
 import type pg from 'pg';
 import { AidosError } from '../../errors.js';
 import { loadPg } from '../drivers.js';
+import type {
+  PoolFigures,
+  PostgresDiagnostics,
+  PostgresProbe,
+  ReplicationLag,
+  SessionAge,
+} from '../facets.js';
 
 // Read-only diagnostics for health checks and metrics. Scoped to the current database where the
 // figure is per database, so another application sharing the server does not trip our checks.
@@ -73,18 +80,6 @@ async function one(pool: pg.Pool, sql: string): Promise<Record<string, unknown>>
   }
 }
 
-/** pg.Pool counters (no round trip). */
-export interface PoolFigures {
-  /** Open connections. */
-  total: number;
-  /** Open and unused. */
-  idle: number;
-  /** Callers queued for a connection. */
-  waiting: number;
-  /** Configured maximum. */
-  max: number;
-}
-
 export function poolFigures(pool: pg.Pool): PoolFigures {
   return {
     total: pool.totalCount,
@@ -100,18 +95,6 @@ export async function connectionUsage(
 ): Promise<{ used: number; max: number; reserved: number }> {
   const row = await one(pool, SQL.connections);
   return { used: Number(row.used), max: Number(row.max), reserved: Number(row.reserved) };
-}
-
-/** One session seen in pg_stat_activity. */
-export interface SessionAge {
-  /** Backend pid. */
-  pid: number;
-  /** How long (query or transaction). */
-  ms: number;
-  /** The start of its query text. */
-  query: string;
-  /** Its state (active, idle in transaction…). */
-  state?: string;
 }
 
 function session(row: Record<string, unknown>): SessionAge | null {
@@ -152,18 +135,6 @@ export async function deadlockCount(pool: pg.Pool): Promise<number> {
   return Number((await one(pool, SQL.deadlocks)).deadlocks ?? 0);
 }
 
-/** Replication lag: on a primary the worst replica, on a replica its own replay lag. */
-export interface ReplicationLag {
-  /** Which side this server is. */
-  role: 'primary' | 'replica';
-  /** Replicas streaming from it (primary only). */
-  replicas: number;
-  /** Lag in ms. */
-  lagMs: number;
-  /** Lag in bytes of WAL (primary only). */
-  lagBytes: number | null;
-}
-
 export async function replicationLag(pool: pg.Pool): Promise<ReplicationLag> {
   const replica = (await one(pool, SQL.inRecovery)).replica === true;
   if (replica) {
@@ -177,4 +148,50 @@ export async function replicationLag(pool: pg.Pool): Promise<ReplicationLag> {
     lagMs: Number(row.lag_ms ?? 0),
     lagBytes: Number(row.lag_bytes ?? 0),
   };
+}
+
+/** A probe on a one-connection pool of its own. */
+function openProbe(options: DiagnosticsPoolOptions): PostgresProbe {
+  const pool = openDiagnosticsPool(options);
+  let ended: Promise<void> | undefined;
+  return {
+    connectionUsage: () => connectionUsage(pool),
+    longestQuery: () => longestQuery(pool),
+    longestTransaction: () => longestTransaction(pool),
+    blockedSessions: () => blockedSessions(pool),
+    deadlockCount: () => deadlockCount(pool),
+    replicationLag: () => replicationLag(pool),
+    close: () => {
+      ended ??= pool.end();
+      return ended;
+    },
+  };
+}
+
+/** The PostgreSQL diagnostics facet over the daemon's pool. */
+export class PostgresStoreDiagnostics implements PostgresDiagnostics {
+  readonly dialect = 'postgres' as const;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly url: string,
+    readonly description: string,
+    private readonly pingStore: () => Promise<number>,
+  ) {}
+
+  ping(): Promise<number> {
+    return this.pingStore();
+  }
+
+  poolFigures(): PoolFigures {
+    return poolFigures(this.pool);
+  }
+
+  openProbe(options: { applicationName: string; timeoutMs: number; url?: string }): PostgresProbe {
+    return openProbe({
+      url: options.url ?? this.url,
+      applicationName: options.applicationName,
+      timeoutMs: options.timeoutMs,
+    });
+  }
 }

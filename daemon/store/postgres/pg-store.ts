@@ -2,18 +2,19 @@ import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { AidosError } from '../../errors.js';
 import { loadPg } from '../drivers.js';
+import type { Store } from '../facets.js';
 import { LIST_COLUMNS, toHealthResult, toNode, toStateCounts, toTask, toTaskEvent } from '../rows.js';
 import type {
   HealthResultRow,
   NewTask,
   NodeRecord,
   RunCompletion,
-  Store,
   Task,
   TaskEvent,
   TaskQuery,
   TaskState,
 } from '../types.js';
+import { PostgresStoreDiagnostics } from './diagnostics.js';
 import { PgListener } from './listener.js';
 import { PostgresMigrationDriver } from './migration-driver.js';
 import { NOTIFY_CHANNEL, SQL } from './sql.js';
@@ -52,6 +53,7 @@ export class PostgresStore implements Store {
   readonly description: string;
   readonly migrations: PostgresMigrationDriver;
   readonly pool: pg.Pool;
+  readonly diagnostics: PostgresStoreDiagnostics;
   private readonly listener: PgListener;
   private closed = false;
 
@@ -73,6 +75,9 @@ export class PostgresStore implements Store {
     this.pool.on('error', (error) => options.onPoolError?.(error));
     this.migrations = new PostgresMigrationDriver(this.pool, this.description);
     this.listener = new PgListener({ client, channel: NOTIFY_CHANNEL });
+    this.diagnostics = new PostgresStoreDiagnostics(this.pool, options.url, this.description, () =>
+      this.ping(),
+    );
   }
 
   private async query(sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { AidosError } from '../../errors.js';
+import type { SqliteDiagnostics } from '../facets.js';
 
 /**
  * PRAGMA quick_check: the problems it finds (empty when the file is sound). It reads the whole
@@ -32,5 +33,40 @@ export function databaseSizeBytes(db: Database.Database): number {
     return statSync(db.name).size;
   } catch {
     return 0;
+  }
+}
+
+/** The SQLite diagnostics facet over one open database. */
+export class SqliteStoreDiagnostics implements SqliteDiagnostics {
+  readonly dialect = 'sqlite' as const;
+
+  constructor(
+    private readonly db: Database.Database,
+    readonly description: string,
+    private readonly pingStore: () => Promise<number>,
+  ) {}
+
+  get fileName(): string {
+    return this.db.name;
+  }
+
+  ping(): Promise<number> {
+    return this.pingStore();
+  }
+
+  quickCheck(maxErrors?: number): string[] {
+    return quickCheck(this.db, maxErrors);
+  }
+
+  walSizeBytes(): number {
+    return walSizeBytes(this.db);
+  }
+
+  databaseSizeBytes(): number {
+    return databaseSizeBytes(this.db);
+  }
+
+  poolFigures(): undefined {
+    return undefined;
   }
 }

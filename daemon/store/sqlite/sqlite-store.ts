@@ -5,18 +5,19 @@ import type Database from 'better-sqlite3';
 import { AidosError } from '../../errors.js';
 import { makeDirectory } from '../../util/make-directory.js';
 import { loadSqlite } from '../drivers.js';
+import type { Store } from '../facets.js';
 import { LIST_COLUMNS, toHealthResult, toNode, toStateCounts, toTask, toTaskEvent } from '../rows.js';
 import type {
   HealthResultRow,
   NewTask,
   NodeRecord,
   RunCompletion,
-  Store,
   Task,
   TaskEvent,
   TaskQuery,
   TaskState,
 } from '../types.js';
+import { SqliteStoreDiagnostics } from './diagnostics.js';
 import { SqliteMigrationDriver } from './migration-driver.js';
 import { SQL } from './sql.js';
 
@@ -37,6 +38,7 @@ export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
   readonly description: string;
   readonly migrations: SqliteMigrationDriver;
+  readonly diagnostics: SqliteStoreDiagnostics;
   private readonly db: Database.Database;
   private readonly now: () => number;
   private readonly queued = new EventEmitter();
@@ -61,11 +63,7 @@ export class SqliteStore implements Store {
       );
     }
     this.migrations = new SqliteMigrationDriver(this.db);
-  }
-
-  /** The raw connection, for health checks that read pragmas. */
-  get database(): Database.Database {
-    return this.db;
+    this.diagnostics = new SqliteStoreDiagnostics(this.db, this.description, () => this.ping());
   }
 
   private event(task: Task, kind: string, nodeId: string | null, detail: Record<string, unknown> = {}): void {
@@ -175,8 +173,9 @@ export class SqliteStore implements Store {
       params.push(...query.states);
     }
     if (query.label) {
-      where.push('json_extract(labels, ?) = ?');
-      params.push(`$."${query.label.key.replace(/"/g, '')}"`, query.label.value);
+      // json_each compares the key as data: a JSON path built from it breaks on `\` and `"`.
+      where.push("EXISTS (SELECT 1 FROM json_each(labels) WHERE key = ? AND type = 'text' AND value = ?)");
+      params.push(query.label.key, query.label.value);
     }
     if (query.before_id) {
       where.push('id < ?');

@@ -1,4 +1,5 @@
-import type { HealthResultRow, NewTask, Store, Task } from '../../../daemon/store/types.js';
+import type { Store } from '../../../daemon/store/facets.js';
+import type { HealthResultRow, NewTask, Task } from '../../../daemon/store/types.js';
 import { newId } from '../../../shared/ids.js';
 
 /** What every part of the contract gets from the suite: the store under test and small helpers. */

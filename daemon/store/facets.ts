@@ -1,0 +1,222 @@
+import type {
+  HealthResultRow,
+  MigrationDriver,
+  NewTask,
+  NodeRecord,
+  RunCompletion,
+  Task,
+  TaskEvent,
+  TaskQuery,
+  TaskState,
+} from './types.js';
+
+/** pg.Pool counters (no round trip). */
+export interface PoolFigures {
+  /** Open connections. */
+  total: number;
+  /** Open and unused. */
+  idle: number;
+  /** Callers queued for a connection. */
+  waiting: number;
+  /** Configured maximum. */
+  max: number;
+}
+
+/** One session seen in pg_stat_activity. */
+export interface SessionAge {
+  /** Backend pid. */
+  pid: number;
+  /** How long (query or transaction). */
+  ms: number;
+  /** The start of its query text. */
+  query: string;
+  /** Its state (active, idle in transaction…). */
+  state?: string;
+}
+
+/** Replication lag: on a primary the worst replica, on a replica its own replay lag. */
+export interface ReplicationLag {
+  /** Which side this server is. */
+  role: 'primary' | 'replica';
+  /** Replicas streaming from it (primary only). */
+  replicas: number;
+  /** Lag in ms. */
+  lagMs: number;
+  /** Lag in bytes of WAL (primary only). */
+  lagBytes: number | null;
+}
+
+/**
+ * Store facets: what each module may ask of the store. A module gets only the facets it needs
+ * (through the DaemonContext), and a facet is where chaos wraps the store to add latency or errors.
+ * Both implementations (SQLite, PostgreSQL) provide every facet; one contract suite runs on both.
+ */
+
+/** Tasks, their events, claims, leases and completions (the tasks module). */
+export interface TaskStore {
+  /** Calls back when a task may have become claimable (PostgreSQL NOTIFY or in-process). */
+  onTaskQueued(listener: () => void): () => void;
+  /** Accepts a task; with an idempotency key already used, returns the existing one with created=false. */
+  submitTask(task: NewTask): Promise<{ task: Task; created: boolean }>;
+  /** One task, or undefined. */
+  getTask(id: string): Promise<Task | undefined>;
+  /** Tasks matching a filter, newest first. */
+  listTasks(query: TaskQuery): Promise<Task[]>;
+  /** Number of tasks in each state. */
+  countTasksByState(): Promise<Record<TaskState, number>>;
+  /** Age in ms of the oldest claimable queued task (0 when none). */
+  oldestQueuedAgeMs(): Promise<number>;
+  /** History of one task, oldest first. */
+  listTaskEvents(taskId: string): Promise<TaskEvent[]>;
+  /** Claims up to `limit` due queued tasks for a node: running, attempt+1, new fence, lease. */
+  claimTasks(nodeId: string, limit: number, leaseMs: number, profiles?: string[]): Promise<Task[]>;
+  /** Extends the leases a node still holds; returns the ids it still owns (fence matches, running). */
+  renewLeases(nodeId: string, runs: { id: string; fence: number }[], leaseMs: number): Promise<string[]>;
+  /** Records a run's end if the fence still matches; false = refused (stale or not running). */
+  completeRun(completion: RunCompletion): Promise<boolean>;
+  /** Running tasks of a node whose cancel was asked for (by any node). */
+  listCancelRequested(nodeId: string): Promise<string[]>;
+  /** Logs an event on a running task without changing state (e.g. started with pid). */
+  appendTaskEvent(
+    taskId: string,
+    kind: string,
+    nodeId: string | null,
+    detail?: Record<string, unknown>,
+  ): Promise<void>;
+  /** Cancels a queued task at once, flags a running one; returns the task after, or undefined. */
+  requestCancel(id: string, nodeId: string | null, reason: string): Promise<Task | undefined>;
+  /** Puts a failed, dead or cancelled task back in the queue with a fresh attempt budget. */
+  retryTask(id: string, nodeId: string | null): Promise<Task | undefined>;
+  /** Running tasks held by a node go back to the queue (or dead when out of attempts). */
+  requeueNodeRuns(nodeId: string, reason: string): Promise<Task[]>;
+  /** Running tasks whose lease lapsed go back to the queue (or dead when out of attempts). */
+  requeueExpiredLeases(reason: string): Promise<Task[]>;
+  /** Deletes final tasks (and their events) that finished before the cutoff; returns how many. */
+  pruneFinishedTasks(finishedBefore: number): Promise<number>;
+}
+
+/** The durable node rows (heartbeats); the runtime registers this node, the cluster reads them. */
+export interface NodeStore {
+  /** Inserts or refreshes this node's row and marks it up. */
+  registerNode(
+    node: Omit<NodeRecord, 'heartbeat_at' | 'status' | 'started_at'> & { started_at?: number },
+  ): Promise<void>;
+  /** Bumps heartbeat_at (and status) for a node. */
+  heartbeatNode(id: string, status?: NodeRecord['status']): Promise<void>;
+  /** Every node the store knows. */
+  listNodes(): Promise<NodeRecord[]>;
+}
+
+/** Health history rows (the health module). */
+export interface HealthStore {
+  /** Appends health results. */
+  insertHealthResults(rows: HealthResultRow[]): Promise<void>;
+  /** Recent health results, newest first. */
+  listHealthResults(query: {
+    node_id?: string;
+    check_name?: string;
+    limit: number;
+  }): Promise<HealthResultRow[]>;
+  /** Deletes health results older than the cutoff; returns how many. */
+  pruneHealthResults(before: number): Promise<number>;
+}
+
+/** Chaos runs and fault journal rows (the chaos module fills it; empty until then). */
+// biome-ignore lint/suspicious/noEmptyInterface: the chaos module adds its methods here.
+export interface ChaosStore {}
+
+/** The SQLite file, as health and metrics look at it. */
+export interface SqliteDiagnostics {
+  /** Discriminant. */
+  readonly dialect: 'sqlite';
+  /** Where the store points, without secrets. */
+  readonly description: string;
+  /** Path of the database file (check componentId). */
+  readonly fileName: string;
+  /** Round trip; resolves with the latency in ms or throws. */
+  ping(): Promise<number>;
+  /** PRAGMA quick_check: the problems found (empty when sound); reads the whole file. */
+  quickCheck(maxErrors?: number): string[];
+  /** Size of the write-ahead log in bytes. */
+  walSizeBytes(): number;
+  /** Size of the main database file in bytes. */
+  databaseSizeBytes(): number;
+  /** Connection figures: SQLite reports none. */
+  poolFigures(): PoolFigures | undefined;
+}
+
+/** Read-only pg_stat queries on a connection of their own (closed with `close`). */
+export interface PostgresProbe {
+  /** Server-wide client connections against max_connections. */
+  connectionUsage(): Promise<{ used: number; max: number; reserved: number }>;
+  /** The active query of this database that has run longest (other than ours). */
+  longestQuery(): Promise<SessionAge | null>;
+  /** The open transaction of this database that has been open longest. */
+  longestTransaction(): Promise<SessionAge | null>;
+  /** Sessions waiting on a lock another session holds. */
+  blockedSessions(): Promise<{ count: number; longestMs: number; example: string | null }>;
+  /** Cumulative deadlocks since statistics were reset. */
+  deadlockCount(): Promise<number>;
+  /** Replication lag: on a primary the worst replica, on a replica its own replay lag. */
+  replicationLag(): Promise<ReplicationLag>;
+  /** Ends its connection; idempotent. */
+  close(): Promise<void>;
+}
+
+/** The PostgreSQL server and the daemon's pool, as health and metrics look at them. */
+export interface PostgresDiagnostics {
+  /** Discriminant. */
+  readonly dialect: 'postgres';
+  /** Where the store points, without secrets. */
+  readonly description: string;
+  /** Round trip through the daemon's own pool (what its work experiences). */
+  ping(): Promise<number>;
+  /** The daemon's pool counters (no round trip). */
+  poolFigures(): PoolFigures;
+  /**
+   * Opens a one-connection probe of its own, so diagnostics answer when the daemon's pool is
+   * exhausted; `url` defaults to the store's (pass the read replica's to probe it).
+   */
+  openProbe(options: { applicationName: string; timeoutMs: number; url?: string }): PostgresProbe;
+}
+
+/** What health needs of the pools and the database, per dialect. */
+export type StoreDiagnostics = SqliteDiagnostics | PostgresDiagnostics;
+
+/** Every facet of one store, as the host hands them to modules. */
+export interface StoreFacets {
+  /** Tasks. */
+  tasks: TaskStore;
+  /** Node rows. */
+  nodes: NodeStore;
+  /** Health history. */
+  health: HealthStore;
+  /** Chaos runs (empty for now). */
+  chaos: ChaosStore;
+  /** Pools and database figures. */
+  diagnostics: StoreDiagnostics;
+}
+
+/**
+ * The one store: SQLite and PostgreSQL implement it and share one contract suite. Only the host
+ * (runtime) holds it whole; modules get its facets.
+ */
+export interface Store extends TaskStore, NodeStore, HealthStore, ChaosStore {
+  /** Which implementation this is. */
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Where it points, without secrets (for logs and health). */
+  readonly description: string;
+  /** The migration driver for this store's database. */
+  readonly migrations: MigrationDriver;
+  /** Pools and database figures for health and metrics. */
+  readonly diagnostics: StoreDiagnostics;
+  /** Round trip to the database; resolves with the latency in ms or throws. */
+  ping(): Promise<number>;
+  /** Closes connections; idempotent. */
+  close(): Promise<void>;
+}
+
+/** The facets of a store, each the store itself seen through one interface. */
+export function storeFacets(store: Store): StoreFacets {
+  return { tasks: store, nodes: store, health: store, chaos: store, diagnostics: store.diagnostics };
+}

@@ -1,0 +1,108 @@
+import { emptyParamsSchema } from '../../shared/protocol.js';
+import { summarizeTask } from '../../shared/tasks.js';
+import { resolveProfiles } from '../agents/index.js';
+import { operation } from '../api/operation.js';
+import { taskOperations } from '../api/task-operations.js';
+import { provideAgentHealth } from '../health/agent-source.js';
+import type { DaemonModule } from '../runtime/module.js';
+import type { Task } from '../store/types.js';
+import { TaskCanary } from './canary.js';
+import { installGateway } from './gateway-install.js';
+import { servicesComponent } from './services-component.js';
+import { SupervisorLauncher } from './supervisor-launcher.js';
+import { TaskFeed } from './task-feed.js';
+import { TaskLogReader } from './task-logs.js';
+import { TaskService } from './task-service.js';
+import { TaskWorker } from './worker.js';
+
+/** Recent tasks sent as the `tasks` snapshot. */
+const SNAPSHOT_TASKS = 200;
+
+/**
+ * The task engine: the task operations, `node.info`, the `tasks` and `logs` topics, and on a worker
+ * node the task worker and the agent services, with their health sources and canary.
+ */
+export const tasksModule: DaemonModule = {
+  name: 'tasks',
+  install(ctx) {
+    const { config, logger } = ctx;
+    const store = ctx.store.tasks;
+    const seams = { spawn: ctx.inject.spawner, clock: ctx.inject.clock };
+    const profiles = resolveProfiles(config);
+    const feed = new TaskFeed(ctx.events);
+    const execLauncher = new SupervisorLauncher(
+      profiles,
+      config.data_dir,
+      config.agents.kill_grace,
+      logger,
+      seams,
+    );
+    const gateway = installGateway(ctx, execLauncher, () => worker.wake());
+    const launcher = gateway?.launcher ?? execLauncher;
+    const worker: TaskWorker = new TaskWorker(
+      { ...config.tasks, nodeId: config.node_id, slots: config.agents.slots },
+      {
+        store,
+        launcher,
+        feed,
+        logger,
+        storeReady: () => ctx.link.ready,
+        storeFailed: (error) => ctx.link.reportFailure(error),
+        now: () => ctx.inject.clock.now(),
+      },
+    );
+    const service = new TaskService(
+      store,
+      {
+        names: () => launcher.profileNames(),
+        defaultProfile: config.agents.default_profile,
+        timeoutMs: (name) => profiles.get(name)?.timeoutMs ?? 600_000,
+      },
+      feed,
+      { nodeId: config.node_id, defaultMaxAttempts: config.tasks.default_max_attempts },
+      worker,
+    );
+    const services = servicesComponent(config, logger, ctx.events, seams);
+    const logs = new TaskLogReader(store, execLauncher.logDir, (id) => execLauncher.live(id), feed);
+
+    ctx.addOperation(
+      ...taskOperations(service, logs),
+      operation({
+        name: 'node.info',
+        input: emptyParamsSchema,
+        handle: async () =>
+          ctx.node.info({
+            running: worker.runningIds(),
+            free_slots: worker.freeSlots,
+            services: [...services.supervisor.status(), ...(gateway?.pool.services.status() ?? [])].map(
+              (s) => ({ name: s.name, state: s.state, pid: s.pid ?? null, restarts: s.restarts }),
+            ),
+          }),
+      }),
+    );
+    ctx.addTopic('tasks', {
+      snapshot: async () => store.listTasks({ limit: SNAPSHOT_TASKS }),
+      subscribe: (_params, push) => feed.subscribe((task: Task) => push(summarizeTask(task))),
+    });
+    ctx.addTopic('logs', {
+      snapshot: async (params) => logs.read(params.task_id ?? '', undefined, 200),
+      subscribe: (params, push) => logs.follow(params.task_id ?? '', push),
+    });
+    if (!config.roles.includes('worker')) return;
+    ctx.use(services);
+    ctx.use(worker);
+    const engine = { worker, services: services.supervisor };
+    ctx.events.on('service.restart', (e) =>
+      ctx.metrics.agentRestarts.inc({ kind: 'service', name: e.service }),
+    );
+    feed.subscribe((task) => {
+      if (task.state === 'running' && task.node_id === config.node_id)
+        ctx.metrics.claims.inc({ profile: task.profile });
+    });
+    const health = ctx.optional('health');
+    if (!health) return;
+    provideAgentHealth(health, engine, store, config.agents.kill_grace);
+    if (config.health.canary_profile)
+      health.provideCanary(new TaskCanary(service, feed, config.health.canary_profile));
+  },
+};

@@ -1,0 +1,87 @@
+import type { z } from 'zod';
+import type { NodeInfo, OperationName, Topic } from '../protocol.js';
+import type { Task } from '../tasks.js';
+import type {
+  cancelTaskSchema,
+  listTasksSchema,
+  submitTaskReplySchema,
+  submitTaskSchema,
+  taskDetailSchema,
+  taskIdSchema,
+  taskListReplySchema,
+  taskLogsReplySchema,
+  taskLogsSchema,
+} from './tasks.js';
+
+/** Input and result type of every client operation (the typed client and the server agree on them). */
+export interface OperationTypes {
+  /** Accept a task. */
+  'task.submit': { input: z.input<typeof submitTaskSchema>; result: z.infer<typeof submitTaskReplySchema> };
+  /** A page of tasks, newest first. */
+  'task.list': { input: z.input<typeof listTasksSchema>; result: z.infer<typeof taskListReplySchema> };
+  /** One task with its events. */
+  'task.get': { input: z.input<typeof taskIdSchema>; result: z.infer<typeof taskDetailSchema> };
+  /** Cancel a queued task, or ask a running one to stop. */
+  'task.cancel': { input: z.input<typeof cancelTaskSchema>; result: { task: Task } };
+  /** Queue a failed, dead or cancelled task again. */
+  'task.retry': { input: z.input<typeof taskIdSchema>; result: { task: Task } };
+  /** Output of one attempt. */
+  'task.logs': { input: z.input<typeof taskLogsSchema>; result: z.infer<typeof taskLogsReplySchema> };
+  /** This node's summary. */
+  'node.info': { input: Record<string, never>; result: NodeInfo };
+  /** Subscribe to topics (WebSocket only). */
+  subscribe: { input: { topics: Topic[]; task_id?: string }; result: { subscribed: Topic[] } };
+  /** Unsubscribe from topics (WebSocket only). */
+  unsubscribe: { input: { topics: Topic[]; task_id?: string }; result: { unsubscribed: Topic[] } };
+}
+
+/** Input of an operation. */
+export type OperationInput<K extends OperationName> = OperationTypes[K]['input'];
+/** Result of an operation. */
+export type OperationResult<K extends OperationName> = OperationTypes[K]['result'];
+
+/** How one operation is reached over HTTP. */
+export interface OperationRoute {
+  /** HTTP method. */
+  method: 'GET' | 'POST';
+  /** Path under the daemon's URL, with `:id` for the task id. */
+  path: string;
+  /** Status of a success (201 for a new task). */
+  status?: number;
+  /** Which input keys go in the query string (GET); the rest of a POST's input is the JSON body. */
+  query?: readonly string[];
+}
+
+/** The HTTP route of every operation that has one: the one place route strings are spelled. */
+export const OPERATION_ROUTES = {
+  'task.submit': { method: 'POST', path: '/api/v1/tasks', status: 201 },
+  'task.list': { method: 'GET', path: '/api/v1/tasks', query: ['state', 'label', 'limit', 'before'] },
+  'task.get': { method: 'GET', path: '/api/v1/tasks/:id' },
+  'task.cancel': { method: 'POST', path: '/api/v1/tasks/:id/cancel' },
+  'task.retry': { method: 'POST', path: '/api/v1/tasks/:id/retry' },
+  'task.logs': { method: 'GET', path: '/api/v1/tasks/:id/logs', query: ['attempt', 'tail'] },
+  'node.info': { method: 'GET', path: '/api/v1/node' },
+} as const satisfies Partial<Record<OperationName, OperationRoute>>;
+
+/** Operations with an HTTP route. */
+export type HttpOperationName = keyof typeof OPERATION_ROUTES;
+
+/** The health endpoints (IETF health+json) by view. */
+export const HEALTH_PATHS = {
+  live: '/health',
+  ready: '/health/ready',
+  startup: '/health/startup',
+  deep: '/health/deep',
+  cluster: '/health/cluster',
+} as const;
+
+/** Another name of the liveness endpoint (Kubernetes habit). */
+export const HEALTH_LIVE_ALIAS = '/health/live';
+
+/** Which health document to fetch. */
+export type HealthPathView = keyof typeof HEALTH_PATHS;
+
+/** The Prometheus endpoint. */
+export const METRICS_PATH = '/metrics';
+/** The client WebSocket path. */
+export const CLIENT_SOCKET_PATH = '/v1/client';
