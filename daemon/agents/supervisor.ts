@@ -42,6 +42,8 @@ export interface SupervisorOptions {
   journalDir: string;
   /** TERM→KILL grace, ms (agents.kill_grace). */
   killGraceMs?: number;
+  /** How long an agent may linger after printing a complete envelope, ms (default 10 s). */
+  envelopeGraceMs?: number;
   /** CPU/RSS sampling period, ms. */
   sampleIntervalMs?: number;
   /** Log rotation size per file, bytes. */
@@ -165,6 +167,7 @@ export class AgentSupervisor {
       {
         timeoutMs,
         killGraceMs: this.options.killGraceMs ?? 5_000,
+        envelopeGraceMs: this.options.envelopeGraceMs ?? 10_000,
         memoryLimitMb: profile.memoryLimitMb,
         sampleIntervalMs: this.options.sampleIntervalMs ?? 500,
         logFile: join(spec.logDir, safeName(spec.taskId), `attempt-${spec.attempt}.log`),
