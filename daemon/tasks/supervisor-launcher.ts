@@ -13,6 +13,7 @@ import { safeName } from '../agents/safe-name.js';
 import type { Logger } from '../log/logger.js';
 import type { Task } from '../store/types.js';
 import type { AgentLauncher, LaunchedRun, RunResult } from './launcher.js';
+import { MemorySlots } from './memory-slots.js';
 import type { LiveOutput } from './task-logs.js';
 
 /** Where the supervisor keeps its files under the data dir. */
@@ -43,6 +44,7 @@ export class SupervisorLauncher implements AgentLauncher {
   readonly supervisor: AgentSupervisor;
   private readonly paths: ReturnType<typeof agentPaths>;
   private readonly handles = new Map<string, RunHandle>();
+  private readonly memory = new MemorySlots();
 
   constructor(
     private readonly profiles: Map<string, AgentProfile>,
@@ -67,6 +69,11 @@ export class SupervisorLauncher implements AgentLauncher {
     return this.profiles.get(profile)?.slots;
   }
 
+  /** More agents the host's free memory holds at the measured per-run peak; undefined before any run. */
+  memorySlots(): number | undefined {
+    return this.memory.slots();
+  }
+
   async launch(task: Task): Promise<LaunchedRun> {
     const profile = this.profiles.get(task.profile);
     if (!profile) throw new Error(`profile "${task.profile}" is not configured on this node`);
@@ -84,6 +91,7 @@ export class SupervisorLauncher implements AgentLauncher {
     this.handles.set(task.id, handle);
     const done = handle.done.then((outcome) => {
       this.handles.delete(task.id);
+      this.memory.record(outcome.peakRssBytes);
       return toRunResult(outcome);
     });
     return { pid: handle.pid, cancel: (reason) => handle.cancel(reason), done };

@@ -105,7 +105,10 @@ export class TaskWorker {
       else dedicated.set(task.profile, n - 1);
     }
     for (const [p, n] of dedicated) dedicated.set(p, Math.max(0, n));
-    return { sharedFree: Math.max(0, this.settings.slots - shared), dedicated };
+    // Memory-aware: never more new agents than free memory holds at their measured peak (but one
+    // on an idle node, so a small host still makes progress).
+    const byMemory = Math.max(launcher.memorySlots?.() ?? Number.POSITIVE_INFINITY, shared === 0 ? 1 : 0);
+    return { sharedFree: Math.max(0, Math.min(this.settings.slots - shared, byMemory)), dedicated };
   }
 
   /** One claim per pool of slots, so a batch never takes more of a profile than its slots. */
