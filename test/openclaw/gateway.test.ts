@@ -253,8 +253,14 @@ describe('openclaw-gateway: tasks as turns on a supervised gateway', () => {
       const t0 = Date.now();
       const res = await fetch(`${daemon.url}/health/deep`, { signal: AbortSignal.timeout(5_000) });
       const doc = (await res.json()) as { checks: Record<string, { status: string }[]> };
-      return { status: doc.checks['gateway:ready']?.[0]?.status, ms: Date.now() - t0 };
+      return {
+        status: doc.checks['gateway:ready']?.[0]?.status,
+        rpc: doc.checks['gateway:rpc']?.[0]?.status,
+        ms: Date.now() - t0,
+      };
     };
+    // The health RPC over the daemon's own connection answers too.
+    await waitFor(async () => (await check()).rpc === 'pass', 15_000, 'gateway:rpc to pass');
     process.kill(gw.pid as number, 'SIGSTOP');
     try {
       const stopped = Date.now();
