@@ -18,6 +18,8 @@ export function summarizeTask(task: Task): Task {
 export const taskStateSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled', 'dead']);
 export type TaskState = z.infer<typeof taskStateSchema>;
 export const FINAL_TASK_STATES: readonly TaskState[] = ['succeeded', 'failed', 'cancelled', 'dead'];
+/** Final states `task retry` may put back in the queue (everything final but success). */
+export const RETRYABLE_TASK_STATES: readonly TaskState[] = ['failed', 'dead', 'cancelled'];
 
 /** A task as the API returns it. Times are epoch milliseconds. */
 export const taskSchema = z.object({

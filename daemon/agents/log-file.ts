@@ -1,5 +1,15 @@
-import { closeSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
+import { rotatedLog } from './layout.js';
 
 /** Log writes that failed in this process (a full or vanished disk), for health and metrics. */
 export interface LogWriteFailures {
@@ -21,7 +31,7 @@ export function logWriteFailures(): Readonly<LogWriteFailures> {
 }
 
 /**
- * Appends to a log file capped at `maxBytes`, keeping one rotation (`<path>.1`).
+ * Appends to a log file capped at `maxBytes`, keeping one rotation (`rotatedLog(path)`).
  * Writes are synchronous: a local append is fast, and it means no buffered backlog
  * can build up in daemon memory when an agent floods its output. A write that fails (ENOSPC)
  * is counted and its bytes dropped, never thrown into the agent's output handler: once writing
@@ -92,11 +102,51 @@ export class RotatingLog {
     closeSync(this.fd as number);
     this.fd = undefined;
     try {
-      renameSync(this.path, `${this.path}.1`);
+      renameSync(this.path, rotatedLog(this.path));
     } finally {
       // Reopen whatever happened, so a failed rename does not end logging for the run.
       this.fd = openSync(this.path, 'a');
       this.size = statSync(this.path).size;
     }
   }
+}
+
+const MAX_TAIL_BYTES = 4 * 1024 * 1024;
+
+/** The last lines of one file; `whole` when they reach back to its start. */
+function tailOfFile(path: string, lines: number): { lines: string[]; whole: boolean } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const length = Math.min(size, MAX_TAIL_BYTES, lines * 1024);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, size - length);
+    const text = buffer.toString('utf8');
+    const all = text.split('\n');
+    if (all[all.length - 1] === '') all.pop();
+    if (length < size) all.shift();
+    const last = all.slice(-lines);
+    return { lines: last, whole: length === size && last.length === all.length };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The last `lines` lines of a log written by RotatingLog: from the file, and from its rotation
+ * before it when the file alone has fewer (a run that outgrew the cap, or one just rotated).
+ * Empty when neither exists.
+ */
+export function readLogTail(path: string, lines: number): string[] {
+  const current = tailOfFile(path, lines);
+  if (current && !current.whole) return current.lines;
+  const got = current?.lines ?? [];
+  if (got.length >= lines) return got;
+  const older = tailOfFile(rotatedLog(path), lines - got.length)?.lines ?? [];
+  return [...older, ...got];
 }

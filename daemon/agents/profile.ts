@@ -10,8 +10,10 @@ export interface AgentProfile {
   command: string;
   /** Argument templates. */
   args: string[];
-  /** Extra environment (templates), on top of the daemon's own. */
+  /** Extra environment (templates), on top of the safe base (see agent-env.ts). */
   env: Record<string, string>;
+  /** Variables of the daemon's environment passed through by name (pass_env); never AIDOS_*. */
+  passEnv?: string[];
   /** Working directory for the process; defaults to the per-run workdir. */
   cwd: string | undefined;
   /** Concurrent runs this profile may take; undefined = the host's agents.slots. */
@@ -35,7 +37,11 @@ export const GATEWAY_PROFILE_NAME = 'openclaw-gateway';
  * `openclaw_command` may be "node /path/openclaw.mjs": it is split on whitespace, since
  * we never hand it to a shell. Paths with spaces need a custom profile instead.
  */
-export function openclawProfile(openclawCommand: string, timeoutMs = 600_000): AgentProfile {
+export function openclawProfile(
+  openclawCommand: string,
+  timeoutMs = 600_000,
+  passEnv: string[] = [],
+): AgentProfile {
   const [command, ...pre] = openclawCommand.trim().split(/\s+/);
   if (!command)
     throw new AidosError('config', 'invalid config: agents.openclaw_command: empty', {
@@ -57,6 +63,7 @@ export function openclawProfile(openclawCommand: string, timeoutMs = 600_000): A
       '{message_file}',
     ],
     env: {},
+    passEnv,
     cwd: undefined,
     slots: undefined,
     timeoutMs,
@@ -67,7 +74,10 @@ export function openclawProfile(openclawCommand: string, timeoutMs = 600_000): A
 /** Every usable profile by name; a configured "openclaw" profile overrides the built-in one. */
 export function resolveProfiles(config: Pick<ParsedConfig, 'agents'>): Map<string, AgentProfile> {
   const profiles = new Map<string, AgentProfile>([
-    [DEFAULT_PROFILE_NAME, openclawProfile(config.agents.openclaw_command)],
+    [
+      DEFAULT_PROFILE_NAME,
+      openclawProfile(config.agents.openclaw_command, undefined, config.agents.pass_env),
+    ],
   ]);
   for (const [name, p] of Object.entries(config.agents.profiles)) {
     const base = `agents.profiles.${name}`;
@@ -78,6 +88,7 @@ export function resolveProfiles(config: Pick<ParsedConfig, 'agents'>): Map<strin
       command: p.command,
       args: [...p.args],
       env: { ...p.env },
+      passEnv: [...new Set([...config.agents.pass_env, ...(p.pass_env ?? [])])],
       cwd: p.cwd,
       slots: p.slots,
       timeoutMs: p.timeout,

@@ -1,10 +1,11 @@
+import { captureOutput, type OutputStream } from './capture.js';
 import type { Clock } from './clock.js';
 import { parseEnvelope, TailBuffer } from './envelope.js';
 import { signalGroup, signalPids } from './kill.js';
 import { RotatingLog } from './log-file.js';
 import { classify, type RunOutcome, type StopReason } from './outcome.js';
 import { processTree } from './proc.js';
-import { LineRing, LineSplitter, type OutputLine } from './ring-buffer.js';
+import { LineRing, type OutputLine } from './ring-buffer.js';
 import { TreeSampler } from './sampler.js';
 import type { SpawnExit, SpawnedProcess } from './spawn.js';
 
@@ -91,8 +92,16 @@ export class AgentRun implements RunHandle {
     this.logFile = s.logFile;
     this.ring = new LineRing(s.ringLines);
     this.log = new RotatingLog(s.logFile, s.logMaxBytes);
-    this.capture('stdout');
-    this.capture('stderr');
+    captureOutput(this.child, {
+      log: this.log,
+      onLine: (stream, text) => this.onLine(stream, text),
+      onChunk: (stream, chunk) => {
+        if (stream === 'stdout') {
+          this.stdoutTail.write(chunk);
+          this.watchEnvelope(chunk);
+        }
+      },
+    });
     this.sampler = new TreeSampler(this.pid, s.procStartTime, s.sampleIntervalMs, s.clock, (sample) => {
       const limit = s.memoryLimitMb;
       if (limit !== undefined && sample.rssBytes > limit * 1024 * 1024) {
@@ -146,30 +155,17 @@ export class AgentRun implements RunHandle {
     this.timers.push(this.s.clock.setTimer(() => signalGroup(this.pid, 'SIGKILL'), this.s.killGraceMs));
   }
 
-  private capture(stream: 'stdout' | 'stderr'): void {
-    const splitter = new LineSplitter((text) => {
-      if (text.trim()) this.lastLine = text;
-      const line: OutputLine = { stream, text, at: this.s.clock.now() };
-      this.ring.push(line);
-      for (const listener of this.listeners) {
-        try {
-          listener(line);
-        } catch {
-          // A broken viewer must not break the run.
-        }
+  private onLine(stream: OutputStream, text: string): void {
+    if (text.trim()) this.lastLine = text;
+    const line: OutputLine = { stream, text, at: this.s.clock.now() };
+    this.ring.push(line);
+    for (const listener of this.listeners) {
+      try {
+        listener(line);
+      } catch {
+        // A broken viewer must not break the run.
       }
-    });
-    const pipe = this.child[stream];
-    pipe.on('data', (chunk: Buffer) => {
-      this.log.write(chunk);
-      if (stream === 'stdout') {
-        this.stdoutTail.write(chunk);
-        this.watchEnvelope(chunk);
-      }
-      splitter.write(chunk);
-    });
-    pipe.on('end', () => splitter.end());
-    pipe.on('error', () => {});
+    }
   }
 
   /**

@@ -1,13 +1,14 @@
 import { EventEmitter } from 'node:events';
-import { join } from 'node:path';
 import type { AgentServiceConfig } from '../config/schema.js';
+import { agentBaseEnv } from './agent-env.js';
 import { type BackoffOptions, DEFAULT_BACKOFF, RestartBackoff } from './backoff.js';
+import { captureOutput } from './capture.js';
 import { type Clock, systemClock } from './clock.js';
 import { stopGroup } from './group-stop.js';
+import { serviceLogFile } from './layout.js';
 import { RotatingLog } from './log-file.js';
 import { type AgentLogger, silentLogger } from './logger.js';
-import { LineRing, LineSplitter, type OutputLine } from './ring-buffer.js';
-import { safeName } from './safe-name.js';
+import { LineRing, type OutputLine } from './ring-buffer.js';
 import { startTimeOf } from './sampler.js';
 import {
   execaSpawn,
@@ -114,10 +115,7 @@ export class ServiceSupervisor extends EventEmitter<ServiceEvents> {
         },
         backoff: new RestartBackoff(backoff),
         ring: new LineRing(options.ringLines ?? 200),
-        log: new RotatingLog(
-          join(options.logDir, 'services', `${safeName(name)}.log`),
-          options.logMaxBytes ?? 10 * 1024 * 1024,
-        ),
+        log: new RotatingLog(serviceLogFile(options.logDir, name), options.logMaxBytes ?? 10 * 1024 * 1024),
       });
     }
   }
@@ -173,8 +171,7 @@ export class ServiceSupervisor extends EventEmitter<ServiceEvents> {
 
   private launch(slot: Slot): void {
     if (this.stopping) return;
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(this.options.baseEnv ?? process.env)) if (v !== undefined) env[k] = v;
+    const env = agentBaseEnv(this.options.baseEnv ?? process.env, slot.def.pass_env);
     Object.assign(env, slot.def.env);
     const child = this.spawnFn({
       command: slot.def.command,
@@ -240,14 +237,9 @@ export class ServiceSupervisor extends EventEmitter<ServiceEvents> {
   }
 
   private capture(slot: Slot, child: SpawnedProcess): void {
-    for (const stream of ['stdout', 'stderr'] as const) {
-      const splitter = new LineSplitter((text) => slot.ring.push({ stream, text, at: this.clock.now() }));
-      child[stream].on('data', (chunk: Buffer) => {
-        slot.log.write(chunk);
-        splitter.write(chunk);
-      });
-      child[stream].on('end', () => splitter.end());
-      child[stream].on('error', () => {});
-    }
+    captureOutput(child, {
+      log: slot.log,
+      onLine: (stream, text) => slot.ring.push({ stream, text, at: this.clock.now() }),
+    });
   }
 }

@@ -1,14 +1,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { AidosError } from '../errors.js';
+import { agentBaseEnv } from './agent-env.js';
 import { type Clock, systemClock } from './clock.js';
 import { writeProviderRetries } from './gateway/state-files.js';
 import { removeJournal, writeJournal } from './journal.js';
+import { runDir, runLogFile } from './layout.js';
 import { type AgentLogger, silentLogger } from './logger.js';
 import { expandPlaceholders, type PlaceholderValues } from './placeholders.js';
 import type { AgentProfile } from './profile.js';
 import { AgentRun, type RunHandle } from './run.js';
-import { safeName } from './safe-name.js';
 import { startTimeOf } from './sampler.js';
 import { execaSpawn, type SpawnFn, withParentDeathSignal } from './spawn.js';
 
@@ -56,7 +57,7 @@ export interface SupervisorOptions {
   spawn?: SpawnFn;
   /** Logger (pino-compatible). */
   logger?: AgentLogger;
-  /** Environment the agents inherit; defaults to the daemon's. */
+  /** Environment the agents' safe base and pass_env come from; defaults to the daemon's. */
   baseEnv?: NodeJS.ProcessEnv;
 }
 
@@ -88,14 +89,14 @@ export class AgentSupervisor {
         `task ${spec.taskId} already has a live agent (pid ${this.live.get(spec.taskId)?.pid})`,
       );
     }
-    const runDir = join(spec.workRoot, safeName(spec.taskId), `attempt-${spec.attempt}`);
-    const workdir = join(runDir, 'work');
-    const messageFile = join(runDir, 'message.md');
+    const runFolder = runDir(spec.workRoot, spec.taskId, spec.attempt);
+    const workdir = join(runFolder, 'work');
+    const messageFile = join(runFolder, 'message.md');
     // Synchronous: small local writes, faster than the fs thread pool on the claim-to-spawn path.
     mkdirSync(workdir, { recursive: true });
     // A temp folder per run: what an agent leaves there (OpenClaw leaves its exec state when it is
     // killed) goes with the run folder at retention instead of piling up in /tmp.
-    const tmpDir = join(runDir, 'tmp');
+    const tmpDir = join(runFolder, 'tmp');
     mkdirSync(tmpDir, { recursive: true });
     writeFileSync(messageFile, spec.message);
     // `agent exec` reads project settings from its workdir; only there do its model retries go off.
@@ -113,13 +114,15 @@ export class AgentSupervisor {
       model: spec.model ?? '',
       session_id: spec.sessionId ?? spec.taskId,
     };
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(this.options.baseEnv ?? process.env)) if (v !== undefined) env[k] = v;
+    const env = agentBaseEnv(this.options.baseEnv ?? process.env, profile.passEnv);
     env.TMPDIR = tmpDir;
     if (profile.node) env.PATH = `${dirname(profile.node)}${delimiter}${env.PATH ?? ''}`;
     for (const [k, v] of Object.entries(profile.env)) env[k] = expandPlaceholders(v, values);
     Object.assign(env, {
       AIDOS_TASK_ID: spec.taskId,
+      AIDOS_TASK_ATTEMPT: String(spec.attempt),
+      AIDOS_TASK_FENCE: String(spec.fence),
+      // The names before AIDOS_TASK_*, kept for agents written against them.
       AIDOS_ATTEMPT: String(spec.attempt),
       AIDOS_FENCE: String(spec.fence),
     });
@@ -170,7 +173,7 @@ export class AgentSupervisor {
         envelopeGraceMs: this.options.envelopeGraceMs ?? 10_000,
         memoryLimitMb: profile.memoryLimitMb,
         sampleIntervalMs: this.options.sampleIntervalMs ?? 500,
-        logFile: join(spec.logDir, safeName(spec.taskId), `attempt-${spec.attempt}.log`),
+        logFile: runLogFile(spec.logDir, spec.taskId, spec.attempt),
         logMaxBytes: this.options.logMaxBytes ?? 10 * 1024 * 1024,
         ringLines: this.options.ringLines ?? 200,
         procStartTime,

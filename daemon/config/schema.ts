@@ -9,12 +9,24 @@ const nodeId = z
 
 const envMap = z.record(z.string(), z.string());
 
+/** Names of the daemon's variables an agent gets (API keys of its model provider); AIDOS_* never. */
+const passEnv = z.array(
+  z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+    .refine(
+      (n) => !n.startsWith('AIDOS_'),
+      "AIDOS_* variables are the daemon's configuration and never reach agents",
+    ),
+);
+
 /** One agent command template; see docs/config.md. */
 export const agentProfileSchema = z
   .object({
     command: z.string().min(1),
     args: z.array(z.string()).default([]),
     env: envMap.default({}),
+    pass_env: passEnv.optional(),
     cwd: z.string().optional(),
     slots: z.number().int().positive().optional(),
     timeout: duration.prefault('10m'),
@@ -31,6 +43,7 @@ export const agentServiceSchema = z
     command: z.string().min(1),
     args: z.array(z.string()).default([]),
     env: envMap.default({}),
+    pass_env: passEnv.optional(),
     cwd: z.string().optional(),
     enabled: z.boolean().default(true),
     ready_url: z.string().url().optional(),
@@ -130,6 +143,7 @@ export const configSchema = z
         kill_grace: duration.prefault('5s'),
         openclaw_command: z.string().default('openclaw'),
         gateway: gatewaySchema.prefault({}),
+        pass_env: passEnv.default([]),
         profiles: z
           .record(
             z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'profile names are lowercase'),
@@ -155,6 +169,7 @@ export const configSchema = z
         retry_max: duration.prefault('5m'),
         retention: duration.prefault('7d'),
         poll_interval: duration.prefault('1s'),
+        disk_floor_mb: z.number().int().min(0).default(100),
       })
       .strict()
       .prefault({}),

@@ -37,6 +37,7 @@ export const KNOWN_CHECKS = [
   'store:ready',
   'store:migrations',
   'tasks:queue-age',
+  'tasks:claiming',
   'sqlite:quick-check',
   'sqlite:wal-size',
   'postgres:latency',

@@ -125,7 +125,13 @@ export class Daemon {
         }),
     });
     this.server.route(metricsRoute(this.metrics));
-    for (const module of options.modules) module.install(this.contextFor(module));
+    try {
+      for (const module of options.modules) module.install(this.contextFor(module));
+    } catch (error) {
+      // Nothing has started; only the store is open (a config error exits 78 right after this).
+      void this.store.close().catch(() => {});
+      throw error;
+    }
   }
 
   /** The narrow view one module gets. */
@@ -270,28 +276,41 @@ export class Daemon {
     const deadline = Date.now() + budget;
     // Every step gets what is left of the budget; one that overruns is logged and left behind, so
     // the store still closes and the process exits 0 rather than being cut off by the watchdog.
+    // A step that overran is still awaited (to just past the deadline) before the store closes:
+    // the worker's completions and re-queues must land first.
+    const overran: Promise<unknown>[] = [];
     const step = async (name: string, work: () => Promise<unknown>) => {
       const left = Math.max(100, deadline - Date.now());
       let timer: NodeJS.Timeout | undefined;
       const overrun = new Promise<'overrun'>((resolve) => {
         timer = setTimeout(() => resolve('overrun'), left);
       });
-      const outcome = await Promise.race([
-        work().catch((error) =>
-          this.logger.error({ err: errorMessage(error), step: name }, 'stop step failed'),
-        ),
-        overrun,
-      ]);
+      const done = work().catch((error) =>
+        this.logger.error({ err: errorMessage(error), step: name }, 'stop step failed'),
+      );
+      const outcome = await Promise.race([done, overrun]);
       clearTimeout(timer);
-      if (outcome === 'overrun')
+      if (outcome === 'overrun') {
+        overran.push(done);
         this.logger.warn({ step: name, waited_ms: left }, 'stop step overran its budget');
+      }
     };
     for (const component of this.components)
       if (component.drain)
-        await step(`${component.name} drain`, () => component.drain?.(budget) ?? Promise.resolve());
-    await step('server', () => this.server.close(Math.max(100, Math.floor(budget / 2))));
+        await step(
+          `${component.name} drain`,
+          () => component.drain?.(Math.floor(budget / 2)) ?? Promise.resolve(),
+        );
+    // The listener closes beside the components, on a short bound: what clients do (a stalled
+    // body, a connection held open) must not eat the time agents need to stop and be recorded.
+    const server = this.server.close(Math.min(1_000, Math.max(100, Math.floor(budget / 10))));
     for (const component of [...this.components].reverse())
       await step(component.name, () => component.stop());
+    await step('server', () => server);
+    if (overran.length > 0) {
+      const margin = Math.max(0, deadline + 500 - Date.now());
+      await Promise.race([Promise.allSettled(overran), new Promise((r) => setTimeout(r, margin).unref())]);
+    }
     if (this.link.ready)
       await step('node left', () => this.facets.nodes.heartbeatNode(this.config.node_id, 'left'));
     await step('store link', () => this.link.stop());

@@ -55,7 +55,7 @@ export class StoreLink {
   private loop: Promise<void> | undefined;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: Pick<Store, 'ping' | 'description'>,
     private readonly runner: MigrationRunner,
     private readonly options: StoreLinkOptions,
     private readonly logger: Logger,

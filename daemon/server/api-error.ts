@@ -52,5 +52,22 @@ export function toApiError(error: unknown): ApiError {
               : 'internal';
     return new ApiError(code, code === 'internal' ? 'internal error' : error.message, error.field, error);
   }
+  const full = diskFullCode(error);
+  if (full)
+    return new ApiError(
+      'unavailable',
+      `store: the disk is full (${full}); try again later`,
+      undefined,
+      error,
+    );
   return new ApiError('internal', 'internal error', undefined, error);
+}
+
+/** SQLite reports a full disk as SQLITE_FULL, the file system as ENOSPC: the host's state, not a bug. */
+function diskFullCode(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') return code;
+  }
+  return undefined;
 }

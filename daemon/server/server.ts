@@ -68,11 +68,15 @@ export class DaemonServer {
     { endpoint: WsEndpoint; wss: WebSocketServer; perAddress: Map<string, number> }
   >();
   private closing = false;
+  /** Requests not answered yet; those whose body is still arriving are cut at once on close. */
+  private readonly inFlight = new Set<IncomingMessage>();
 
   constructor(private readonly options: ServerOptions) {
     // Whatever a request handler throws must end in an answer, never in an unhandled rejection
     // that leaves the connection (and its descriptor) open.
     this.http = createServer((req, res) => {
+      this.inFlight.add(req);
+      res.once('close', () => this.inFlight.delete(req));
       this.onRequest(req, res).catch((error) => {
         this.options.logger.error({ err: errorMessage(error) }, 'request handler failed');
         res.destroy();
@@ -183,7 +187,11 @@ export class DaemonServer {
     });
   }
 
-  /** Stops accepting, lets in-flight requests finish within the grace period, then cuts the rest. */
+  /**
+   * Stops accepting, closes idle connections and those still sending a request at once (a client
+   * holding a half-sent body must not hold up the shutdown), lets requests being handled finish
+   * within the grace period, then cuts the rest.
+   */
   async close(graceMs: number): Promise<void> {
     this.closing = true;
     for (const { wss } of this.endpoints.values()) {
@@ -191,6 +199,7 @@ export class DaemonServer {
     }
     const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     this.http.closeIdleConnections();
+    for (const req of this.inFlight) if (!req.complete) req.socket.destroy();
     const timer = setTimeout(() => {
       this.http.closeAllConnections();
       for (const { wss } of this.endpoints.values()) for (const client of wss.clients) client.terminate();

@@ -1,6 +1,11 @@
 import { LIST_MESSAGE_CHARS } from '../../shared/tasks.js';
 import type { HealthResultRow, NodeRecord, Task, TaskEvent, TaskState } from './types.js';
 
+/** A list of task states as SQL literals, for `state IN (...)` (the states are fixed words, never input). */
+export function sqlStates(states: readonly TaskState[]): string {
+  return states.map((s) => `'${s}'`).join(', ');
+}
+
 /** Column values as either driver returns them: SQLite gives numbers/strings, pg gives Dates/objects. */
 type Raw = Record<string, unknown>;
 

@@ -1,9 +1,8 @@
+import { FINAL_TASK_STATES } from '../../shared/tasks.js';
 import type { CanaryOutcome, CanaryRunner } from '../health/providers.js';
 import type { Task } from '../store/types.js';
 import type { TaskFeed } from './task-feed.js';
 import type { TaskService } from './task-service.js';
-
-const FINAL = new Set(['succeeded', 'failed', 'cancelled', 'dead']);
 
 /**
  * The business canary: a tiny task through the real pipeline (submit, claim, spawn, result),
@@ -22,7 +21,7 @@ export class TaskCanary implements CanaryRunner {
     let unsubscribe = () => {};
     const final = new Promise<Task>((resolve) => {
       unsubscribe = this.feed.subscribe((task) => {
-        if (task.id === id && FINAL.has(task.state)) resolve(task);
+        if (task.id === id && FINAL_TASK_STATES.includes(task.state)) resolve(task);
       });
     });
     try {

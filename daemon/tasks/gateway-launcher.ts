@@ -4,7 +4,7 @@ import { GATEWAY_PROFILE_NAME } from '../agents/profile.js';
 import type { Logger } from '../log/logger.js';
 import type { Task } from '../store/types.js';
 import type { AgentLauncher, LaunchedRun } from './launcher.js';
-import { type SupervisorLauncher, toRunResult } from './supervisor-launcher.js';
+import type { SupervisorLauncher } from './supervisor-launcher.js';
 
 export { GATEWAY_PROFILE_NAME };
 
@@ -46,7 +46,7 @@ export class RoutingLauncher implements AgentLauncher {
       },
       this.logger,
     );
-    return { pid: turn.pid, cancel: (reason) => turn.cancel(reason), done: turn.done.then(toRunResult) };
+    return { pid: turn.pid, cancel: (reason) => turn.cancel(reason), done: turn.done };
   }
 
   reapSurvivors() {

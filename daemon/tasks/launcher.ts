@@ -1,24 +1,5 @@
+import type { RunOutcome } from '../agents/outcome.js';
 import type { Task } from '../store/types.js';
-
-/** How one agent run ended, as the worker needs it to decide the task's next state. */
-export interface RunResult {
-  /** What happened. */
-  kind: 'succeeded' | 'failed' | 'timeout' | 'cancelled' | 'crashed' | 'memory_limit' | 'bad_output';
-  /** Another attempt could succeed (false for errors a retry cannot fix). */
-  retryable: boolean;
-  /** Parsed agent envelope, when there was one. */
-  result?: unknown;
-  /** One line saying why it did not succeed. */
-  error?: string;
-  /** Exit code, if it exited. */
-  exitCode: number | null;
-  /** Signal that ended it, if any. */
-  signal: string | null;
-  /** Wall time of the run. */
-  durationMs: number;
-  /** Highest RSS seen for its process tree. */
-  peakRssBytes: number;
-}
 
 /** A started agent process. */
 export interface LaunchedRun {
@@ -27,7 +8,7 @@ export interface LaunchedRun {
   /** Stops it (SIGTERM, then SIGKILL after the grace period); done resolves as cancelled. */
   cancel(reason: string): void;
   /** Settles when the process has ended and its output is parsed; never rejects. */
-  done: Promise<RunResult>;
+  done: Promise<RunOutcome>;
 }
 
 /** Starts agent processes for claimed tasks; the worker does not know how. */

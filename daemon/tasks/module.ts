@@ -7,6 +7,7 @@ import { provideAgentHealth } from '../health/agent-source.js';
 import type { DaemonModule } from '../runtime/module.js';
 import type { Task } from '../store/types.js';
 import { TaskCanary } from './canary.js';
+import { ClaimGate } from './claim-gate.js';
 import { installGateway } from './gateway-install.js';
 import { servicesComponent } from './services-component.js';
 import { SupervisorLauncher } from './supervisor-launcher.js';
@@ -37,12 +38,28 @@ export const tasksModule: DaemonModule = {
       logger,
       seams,
     );
+    const gate = new ClaimGate({
+      dataDir: config.data_dir,
+      diskFloorBytes: config.tasks.disk_floor_mb * 1024 * 1024,
+      retryBase: config.tasks.retry_base,
+      retryMax: config.tasks.retry_max,
+    });
     const gateway = installGateway(ctx, execLauncher, () => worker.wake());
     const launcher = gateway?.launcher ?? execLauncher;
     const worker: TaskWorker = new TaskWorker(
-      { ...config.tasks, nodeId: config.node_id, slots: config.agents.slots },
+      {
+        nodeId: config.node_id,
+        slots: config.agents.slots,
+        lease_ms: config.tasks.lease,
+        renew_every_ms: config.tasks.renew_every,
+        poll_interval_ms: config.tasks.poll_interval,
+        retention_ms: config.tasks.retention,
+        retry_base_ms: config.tasks.retry_base,
+        retry_max_ms: config.tasks.retry_max,
+      },
       {
         store,
+        gate,
         launcher,
         feed,
         logger,
@@ -102,6 +119,7 @@ export const tasksModule: DaemonModule = {
     const health = ctx.optional('health');
     if (!health) return;
     provideAgentHealth(health, engine, store, config.agents.kill_grace);
+    health.add(gate.healthCheck());
     if (config.health.canary_profile)
       health.provideCanary(new TaskCanary(service, feed, config.health.canary_profile));
   },

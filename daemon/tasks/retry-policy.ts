@@ -1,26 +1,52 @@
+import type { RunOutcome } from '../agents/outcome.js';
 import type { RunCompletion, Task } from '../store/types.js';
 import { backoffDelay } from '../util/backoff.js';
-import type { RunResult } from './launcher.js';
 
 /** Retry settings (`tasks.*`). */
 export interface RetrySettings {
-  /** First retry delay. */
-  retry_base: number;
-  /** Longest retry delay. */
-  retry_max: number;
+  /** First retry delay (tasks.retry_base). */
+  retry_base_ms: number;
+  /** Longest retry delay (tasks.retry_max). */
+  retry_max_ms: number;
 }
 
+/** Why this node stopped the run itself, when it did (a run the node lost is not completed at all). */
+export type RunStop = 'cancel' | 'shutdown';
+
 /**
- * Decides a finished run's next state: succeeded and cancelled are final; a retryable failure goes
- * back to the queue after an exponential, jittered delay until max_attempts, then to the dead-letter
- * state `dead`; a failure retrying cannot fix is `failed` at once.
+ * Decides a finished run's next state, in one place: succeeded and cancelled are final; a run
+ * stopped by a cancel request is cancelled and one interrupted by a graceful shutdown is queued
+ * again without using up its attempt (unless it succeeded anyway); a retryable failure goes back to
+ * the queue after an exponential, jittered delay until max_attempts, then to the dead-letter state
+ * `dead`; a failure retrying cannot fix is `failed` at once.
  */
 export function completionFor(
   task: Task,
   nodeId: string,
-  outcome: RunResult,
+  outcome: RunOutcome,
   settings: RetrySettings,
-  random: () => number = Math.random,
+  options: { stopped?: RunStop; random?: () => number } = {},
+): RunCompletion {
+  const completion = outcomeCompletion(task, nodeId, outcome, settings, options.random ?? Math.random);
+  if (outcome.kind === 'succeeded' || !options.stopped) return completion;
+  if (options.stopped === 'cancel')
+    return { ...completion, next: 'cancelled', event: 'cancelled', error: 'cancelled by request' };
+  return {
+    ...completion,
+    next: 'queued',
+    event: 'requeued',
+    retry_delay_ms: 0,
+    refund_attempt: true,
+    error: 'daemon stopping',
+  };
+}
+
+function outcomeCompletion(
+  task: Task,
+  nodeId: string,
+  outcome: RunOutcome,
+  settings: RetrySettings,
+  random: () => number,
 ): RunCompletion {
   const base = {
     id: task.id,
@@ -29,8 +55,8 @@ export function completionFor(
     ...(outcome.result === undefined ? {} : { result: outcome.result }),
     detail: {
       outcome: outcome.kind,
-      exit_code: outcome.exitCode,
-      signal: outcome.signal,
+      exit_code: outcome.exitCode ?? null,
+      signal: outcome.signal ?? null,
       duration_ms: Math.round(outcome.durationMs),
       peak_rss_bytes: outcome.peakRssBytes,
     },
@@ -47,7 +73,7 @@ export function completionFor(
       error: `${error} (gave up after ${task.attempt} attempts)`,
     };
   }
-  const delay = backoffDelay(task.attempt, settings.retry_base, settings.retry_max, random);
+  const delay = backoffDelay(task.attempt, settings.retry_base_ms, settings.retry_max_ms, random);
   return {
     ...base,
     next: 'queued',

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import {
   type Clock,
   type ServiceStatus,
@@ -6,6 +5,7 @@ import {
   type SpawnExit,
   type SpawnFn,
 } from '../agents/index.js';
+import { agentLayout } from '../agents/layout.js';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
 import type { EventBus } from '../runtime/events.js';
@@ -27,8 +27,14 @@ export function servicesComponent(
   events: EventBus,
   seams: { spawn?: SpawnFn; clock?: Clock } = {},
 ): DaemonComponent & { supervisor: ServiceSupervisor } {
-  const supervisor = new ServiceSupervisor(config.agents.services, {
-    logDir: join(config.data_dir, 'agents', 'logs'),
+  const services = Object.fromEntries(
+    Object.entries(config.agents.services).map(([name, def]) => [
+      name,
+      { ...def, pass_env: [...new Set([...config.agents.pass_env, ...(def.pass_env ?? [])])] },
+    ]),
+  );
+  const supervisor = new ServiceSupervisor(services, {
+    logDir: agentLayout(config.data_dir).logs,
     killGraceMs: config.agents.kill_grace,
     logger,
     ...seams,

@@ -1,48 +1,23 @@
-import { join } from 'node:path';
 import {
   type AgentProfile,
   AgentSupervisor,
   type Clock,
   type RunHandle,
-  type RunOutcome,
   reapSurvivors,
   type SpawnFn,
 } from '../agents/index.js';
+import { type AgentLayout, agentLayout, taskFolder } from '../agents/layout.js';
 import { sweepRunFiles } from '../agents/run-files.js';
-import { safeName } from '../agents/safe-name.js';
 import type { Logger } from '../log/logger.js';
 import type { Task } from '../store/types.js';
-import type { AgentLauncher, LaunchedRun, RunResult } from './launcher.js';
+import type { AgentLauncher, LaunchedRun } from './launcher.js';
 import { MemorySlots } from './memory-slots.js';
 import type { LiveOutput } from './task-logs.js';
-
-/** Where the supervisor keeps its files under the data dir. */
-export function agentPaths(dataDir: string) {
-  return {
-    journal: join(dataDir, 'agents', 'journal'),
-    work: join(dataDir, 'agents', 'runs'),
-    logs: join(dataDir, 'agents', 'logs'),
-  };
-}
-
-/** A finished run as the worker takes it. */
-export function toRunResult(o: RunOutcome): RunResult {
-  return {
-    kind: o.kind,
-    retryable: o.retryable,
-    ...(o.result === undefined ? {} : { result: o.result }),
-    ...(o.error === undefined ? {} : { error: o.error }),
-    exitCode: o.exitCode ?? null,
-    signal: o.signal ?? null,
-    durationMs: o.durationMs,
-    peakRssBytes: o.peakRssBytes,
-  };
-}
 
 /** Runs claimed tasks through the local AgentSupervisor (execa, process groups, parent-death signal). */
 export class SupervisorLauncher implements AgentLauncher {
   readonly supervisor: AgentSupervisor;
-  private readonly paths: ReturnType<typeof agentPaths>;
+  private readonly paths: AgentLayout;
   private readonly handles = new Map<string, RunHandle>();
   private readonly memory = new MemorySlots();
 
@@ -53,7 +28,7 @@ export class SupervisorLauncher implements AgentLauncher {
     logger: Logger,
     seams: { spawn?: SpawnFn; clock?: Clock } = {},
   ) {
-    this.paths = agentPaths(dataDir);
+    this.paths = agentLayout(dataDir);
     this.supervisor = new AgentSupervisor({ journalDir: this.paths.journal, killGraceMs, logger, ...seams });
   }
 
@@ -65,13 +40,13 @@ export class SupervisorLauncher implements AgentLauncher {
     return [...this.profiles.keys()];
   }
 
-  profileSlots(profile: string): number | undefined {
-    return this.profiles.get(profile)?.slots;
-  }
-
   /** More agents the host's free memory holds at the measured per-run peak; undefined before any run. */
   memorySlots(): number | undefined {
     return this.memory.slots();
+  }
+
+  profileSlots(profile: string): number | undefined {
+    return this.profiles.get(profile)?.slots;
   }
 
   async launch(task: Task): Promise<LaunchedRun> {
@@ -84,7 +59,7 @@ export class SupervisorLauncher implements AgentLauncher {
       message: task.message,
       profile,
       timeoutMs: task.timeout_ms,
-      workRoot: this.paths.work,
+      workRoot: this.paths.runs,
       logDir: this.paths.logs,
       sessionId: task.id,
     });
@@ -92,7 +67,7 @@ export class SupervisorLauncher implements AgentLauncher {
     const done = handle.done.then((outcome) => {
       this.handles.delete(task.id);
       this.memory.record(outcome.peakRssBytes);
-      return toRunResult(outcome);
+      return outcome;
     });
     return { pid: handle.pid, cancel: (reason) => handle.cancel(reason), done };
   }
@@ -109,8 +84,9 @@ export class SupervisorLauncher implements AgentLauncher {
   }
 
   async sweepFiles(cutoffMs: number): Promise<number> {
-    const isLive = (folder: string) => this.supervisor.runs().some((run) => safeName(run.taskId) === folder);
-    return sweepRunFiles([this.paths.work, this.paths.logs], cutoffMs, isLive);
+    const isLive = (folder: string) =>
+      this.supervisor.runs().some((run) => taskFolder(run.taskId) === folder);
+    return sweepRunFiles([this.paths.runs, this.paths.logs], cutoffMs, isLive);
   }
 
   async reapSurvivors() {

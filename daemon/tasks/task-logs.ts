@@ -1,7 +1,6 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { join } from 'node:path';
-import { safeName } from '../agents/safe-name.js';
-import { ApiError } from '../server/api-error.js';
+import { runLogFile } from '../agents/layout.js';
+import { readLogTail } from '../agents/log-file.js';
+import { AidosError } from '../errors.js';
 import type { TaskStore } from '../store/facets.js';
 import type { TaskFeed } from './task-feed.js';
 
@@ -23,30 +22,6 @@ export interface LiveOutput {
   subscribe(listener: (line: LogLine) => void): () => void;
 }
 
-const MAX_TAIL_BYTES = 4 * 1024 * 1024;
-
-function tailOfFile(path: string, lines: number): string[] | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const length = Math.min(size, MAX_TAIL_BYTES, lines * 1024);
-    const buffer = Buffer.alloc(length);
-    readSync(fd, buffer, 0, length, size - length);
-    const text = buffer.toString('utf8');
-    const all = text.split('\n');
-    if (all[all.length - 1] === '') all.pop();
-    if (length < size) all.shift();
-    return all.slice(-lines);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** Serves task output: live lines for runs on this node, the log file's tail otherwise. */
 export class TaskLogReader {
   constructor(
@@ -58,7 +33,7 @@ export class TaskLogReader {
 
   async read(id: string, attempt: number | undefined, tail: number) {
     const task = await this.store.getTask(id);
-    if (!task) throw new ApiError('not_found', `id: no task ${id}`, 'id');
+    if (!task) throw new AidosError('not_found', `id: no task ${id}`, { field: 'id' });
     const wanted = attempt ?? task.attempt;
     const running = this.live(id);
     if (running && running.attempt === wanted) {
@@ -66,7 +41,7 @@ export class TaskLogReader {
     }
     if (wanted < 1)
       return { id, attempt: wanted, lines: [], ended: task.state !== 'queued' && task.state !== 'running' };
-    const lines = tailOfFile(join(this.logDir, safeName(id), `attempt-${wanted}.log`), tail) ?? [];
+    const lines = readLogTail(runLogFile(this.logDir, id, wanted), tail);
     const ended =
       !(task.state === 'running' && task.attempt === wanted) &&
       !(task.state === 'queued' && task.attempt < wanted);

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
 import type { cancelTaskSchema, listTasksSchema, SubmitTaskRequest } from '../../shared/api/tasks.js';
 import { newId } from '../../shared/ids.js';
-import { FINAL_TASK_STATES } from '../../shared/tasks.js';
-import { ApiError } from '../server/api-error.js';
+import { FINAL_TASK_STATES, RETRYABLE_TASK_STATES } from '../../shared/tasks.js';
+import { AidosError } from '../errors.js';
 import type { TaskStore } from '../store/facets.js';
 import type { Task, TaskEvent } from '../store/types.js';
 import type { TaskFeed } from './task-feed.js';
@@ -69,10 +69,10 @@ export class TaskService {
   async submit(input: SubmitTaskRequest): Promise<{ task: Task; created: boolean }> {
     const profile = input.profile ?? this.profiles.defaultProfile;
     if (!this.profiles.names().includes(profile)) {
-      throw new ApiError(
-        'bad_request',
+      throw new AidosError(
+        'input',
         `profile: unknown profile "${profile}" (known: ${this.profiles.names().join(', ')})`,
-        'profile',
+        { field: 'profile' },
       );
     }
     const runAfter =
@@ -96,17 +96,17 @@ export class TaskService {
     });
     if (result.created) this.feed.publish(result.task);
     else if (!sameSubmit(result.task, input, profile, runAfter))
-      throw new ApiError(
+      throw new AidosError(
         'conflict',
         `idempotency_key: already used by task ${result.task.id} with a different request`,
-        'idempotency_key',
+        { field: 'idempotency_key' },
       );
     return result;
   }
 
   private async mustGet(id: string): Promise<Task> {
     const task = await this.store.getTask(id);
-    if (!task) throw new ApiError('not_found', `id: no task ${id}`, 'id');
+    if (!task) throw new AidosError('not_found', `id: no task ${id}`, { field: 'id' });
     return task;
   }
 
@@ -130,7 +130,9 @@ export class TaskService {
   async cancel(input: z.infer<typeof cancelTaskSchema>): Promise<Task> {
     const before = await this.mustGet(input.id);
     if (FINAL_TASK_STATES.includes(before.state)) {
-      throw new ApiError('conflict', `id: task ${input.id} already ended (${before.state})`, 'id');
+      throw new AidosError('conflict', `id: task ${input.id} already ended (${before.state})`, {
+        field: 'id',
+      });
     }
     const reason = input.reason ?? 'cancelled by request';
     const task = (await this.store.requestCancel(input.id, this.settings.nodeId, reason)) ?? before;
@@ -141,14 +143,14 @@ export class TaskService {
 
   async retry(id: string): Promise<Task> {
     const before = await this.mustGet(id);
-    const task = ['failed', 'dead', 'cancelled'].includes(before.state)
+    const task = RETRYABLE_TASK_STATES.includes(before.state)
       ? await this.store.retryTask(id, this.settings.nodeId)
       : undefined;
     if (task?.state !== 'queued') {
-      throw new ApiError(
+      throw new AidosError(
         'conflict',
         `id: only failed, dead or cancelled tasks can be retried (task is ${(task ?? before).state})`,
-        'id',
+        { field: 'id' },
       );
     }
     this.feed.publish(task);

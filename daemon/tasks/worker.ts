@@ -3,6 +3,7 @@ import { errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { TaskStore } from '../store/facets.js';
 import type { RunCompletion, Task } from '../store/types.js';
+import { type ClaimGate, environmentalCause } from './claim-gate.js';
 import type { AgentLauncher, LaunchedRun } from './launcher.js';
 import { completionFor, type RetrySettings } from './retry-policy.js';
 import type { TaskFeed } from './task-feed.js';
@@ -13,14 +14,14 @@ export interface WorkerSettings extends RetrySettings {
   nodeId: string;
   /** Agents this node runs at once. */
   slots: number;
-  /** Lease length of a claim. */
-  lease: number;
-  /** How often leases are renewed (well under `lease`). */
-  renew_every: number;
-  /** Fallback poll when no wake-up notification arrives. */
-  poll_interval: number;
-  /** Keep final tasks this long. */
-  retention: number;
+  /** Lease length of a claim (tasks.lease). */
+  lease_ms: number;
+  /** How often leases are renewed, well under the lease (tasks.renew_every). */
+  renew_every_ms: number;
+  /** Fallback poll when no wake-up notification arrives (tasks.poll_interval). */
+  poll_interval_ms: number;
+  /** Keep final tasks this long (tasks.retention). */
+  retention_ms: number;
 }
 
 /** Dependencies of the worker, injectable for tests. */
@@ -37,6 +38,8 @@ export interface WorkerDeps {
   storeReady: () => boolean;
   /** Reports a failed store call so readiness reflects it at once. */
   storeFailed: (error: unknown) => void;
+  /** Says when the host cannot take work (disk floor, launches failing with ENOSPC/EMFILE/…). */
+  gate?: ClaimGate;
   /** Clock. */
   now?: () => number;
 }
@@ -127,9 +130,9 @@ export class TaskWorker {
   async start(): Promise<void> {
     await this.recover();
     this.unsubscribe = this.deps.store.onTaskQueued(() => this.wake());
-    this.every(this.settings.poll_interval, () => this.wake());
-    this.every(this.settings.renew_every, () => this.renew());
-    this.every(Math.max(500, Math.floor(this.settings.lease / 2)), () => this.sweepExpired());
+    this.every(this.settings.poll_interval_ms, () => this.wake());
+    this.every(this.settings.renew_every_ms, () => this.renew());
+    this.every(Math.max(500, Math.floor(this.settings.lease_ms / 2)), () => this.sweepExpired());
     this.every(3_600_000, () => this.prune());
     this.wake();
   }
@@ -204,6 +207,8 @@ export class TaskWorker {
     // Never claim before our previous incarnation's tasks are back in the queue.
     if (!this.recovered) return;
     while (!this.stopped && this.freeSlots > 0 && this.deps.storeReady()) {
+      // The poll interval wakes us again; readiness tells the operator why we wait.
+      if (await this.deps.gate?.blocked()) return;
       const claimed: Task[] = [];
       try {
         for (const step of this.claimPlan())
@@ -211,7 +216,7 @@ export class TaskWorker {
             ...(await this.deps.store.claimTasks(
               this.settings.nodeId,
               step.limit,
-              this.settings.lease,
+              this.settings.lease_ms,
               step.profiles,
             )),
           );
@@ -240,6 +245,24 @@ export class TaskWorker {
     } catch (error) {
       this.active.delete(task.id);
       const message = `agent could not be started: ${errorMessage(error)}`;
+      const cause = this.deps.gate ? environmentalCause(error) : undefined;
+      if (cause && this.deps.gate) {
+        // The host, not the task, is at fault: back to the queue without using up an attempt.
+        const pause = this.deps.gate.launchFailed(cause);
+        this.deps.logger.warn({ task: task.id, err: message, pause_ms: pause }, 'launch deferred');
+        await this.complete({
+          id: task.id,
+          fence: task.fence,
+          node_id: this.settings.nodeId,
+          next: 'queued',
+          event: 'launch_deferred',
+          error: message,
+          retry_delay_ms: pause,
+          refund_attempt: true,
+          detail: { cause, retry_in_ms: pause },
+        });
+        return;
+      }
       this.deps.logger.error({ task: task.id, err: message }, 'launch failed');
       await this.complete({
         id: task.id,
@@ -251,6 +274,7 @@ export class TaskWorker {
       });
       return;
     }
+    this.deps.gate?.launched();
     const startedAt = performance.now();
     // Supervisor overhead: spawn_ms = launcher.launch alone; claim_to_spawn_ms also counts the wait behind
     // earlier tasks of the same claim batch.
@@ -279,20 +303,9 @@ export class TaskWorker {
       this.wake();
       return;
     }
-    let completion = completionFor(task, this.settings.nodeId, outcome, this.settings);
-    if (entry.stopping === 'cancel' && outcome.kind !== 'succeeded') {
-      completion = { ...completion, next: 'cancelled', event: 'cancelled', error: 'cancelled by request' };
-    }
-    if (entry.stopping === 'shutdown' && outcome.kind !== 'succeeded') {
-      completion = {
-        ...completion,
-        next: 'queued',
-        event: 'requeued',
-        retry_delay_ms: 0,
-        refund_attempt: true,
-        error: 'daemon stopping',
-      };
-    }
+    const completion = completionFor(task, this.settings.nodeId, outcome, this.settings, {
+      ...(entry.stopping ? { stopped: entry.stopping } : {}),
+    });
     this.deps.logger.info(
       {
         task: task.id,
@@ -344,7 +357,7 @@ export class TaskWorker {
     }
     try {
       const kept = new Set(
-        await this.deps.store.renewLeases(this.settings.nodeId, runs, this.settings.lease),
+        await this.deps.store.renewLeases(this.settings.nodeId, runs, this.settings.lease_ms),
       );
       this.lastRenewOk = this.now();
       for (const run of runs) {
@@ -356,7 +369,7 @@ export class TaskWorker {
     } catch (error) {
       this.deps.storeFailed(error);
       // Cut off from the store: stop our agents before our leases lapse and another node runs them.
-      if (this.now() - this.lastRenewOk > this.settings.lease - this.settings.renew_every) {
+      if (this.now() - this.lastRenewOk > this.settings.lease_ms - this.settings.renew_every_ms) {
         for (const run of runs)
           this.stopRun(run.id, 'isolated', 'store unreachable: lease cannot be renewed');
       }
@@ -388,7 +401,7 @@ export class TaskWorker {
   }
 
   private async prune(): Promise<void> {
-    const cutoff = this.now() - this.settings.retention;
+    const cutoff = this.now() - this.settings.retention_ms;
     try {
       // Local files need no store: a node cut off from it still keeps its disk in check.
       const swept = await this.deps.launcher.sweepFiles(cutoff);

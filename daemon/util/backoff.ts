@@ -1,4 +1,8 @@
-/** Exponential backoff with full jitter (AWS architecture blog): spreads retries of many clients apart. */
+/**
+ * Exponential backoff with "equal jitter" (AWS architecture blog): the ceiling doubles per attempt
+ * up to maxMs, and the delay is half the ceiling plus a random share of the other half, so it lies
+ * in [ceiling/2, ceiling]: never near zero (no hot retry loop), still spread across many clients.
+ */
 export function backoffDelay(
   attempt: number,
   baseMs: number,

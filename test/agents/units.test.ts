@@ -8,7 +8,7 @@ import {
   RestartBackoff,
   resolveProfiles,
 } from '../../daemon/agents/index.js';
-import { RotatingLog } from '../../daemon/agents/log-file.js';
+import { RotatingLog, readLogTail } from '../../daemon/agents/log-file.js';
 import { classify } from '../../daemon/agents/outcome.js';
 import { LineRing, LineSplitter, MAX_LINE_CHARS } from '../../daemon/agents/ring-buffer.js';
 import { configSchema } from '../../daemon/config/schema.js';
@@ -211,5 +211,20 @@ describe('output capture', () => {
     log.close();
     expect(readFileSync(path, 'utf8')).toBe('KLM');
     expect(readFileSync(`${path}.1`, 'utf8')).toBe('abcdefghij');
+  });
+
+  it('reads the tail of a log across its rotation, oldest line first', () => {
+    const tmp = tempDir();
+    cleanups.push(tmp.cleanup);
+    const path = join(tmp.dir, 'b', 'attempt-1.log');
+    const log = new RotatingLog(path, 12);
+    // 4 bytes a line, 3 lines a file: lines 1-3 rotated away, 4-6 rotated, 7-8 current.
+    for (let i = 1; i <= 8; i++) log.write(`L${i}.\n`);
+    log.close();
+    expect(readFileSync(path, 'utf8')).toBe('L7.\nL8.\n');
+    expect(readLogTail(path, 2)).toEqual(['L7.', 'L8.']);
+    expect(readLogTail(path, 4)).toEqual(['L5.', 'L6.', 'L7.', 'L8.']);
+    expect(readLogTail(path, 100)).toEqual(['L4.', 'L5.', 'L6.', 'L7.', 'L8.']);
+    expect(readLogTail(join(tmp.dir, 'none.log'), 10)).toEqual([]);
   });
 });

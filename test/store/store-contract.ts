@@ -3,6 +3,7 @@ import type { Store } from '../../daemon/store/facets.js';
 import type { NewTask, Task } from '../../daemon/store/types.js';
 import { defineClaimContract } from './contract/claims.js';
 import { defineCompletionContract } from './contract/completion.js';
+import { defineDiagnosticsContract } from './contract/diagnostics.js';
 import { type ContractContext, newTask } from './contract/fixtures.js';
 import { defineHousekeepingContract } from './contract/housekeeping.js';
 import { defineNodeContract } from './contract/nodes.js';
@@ -66,5 +67,6 @@ export function storeContract(name: string, harness: StoreHarness): void {
     defineClaimContract(ctx);
     defineCompletionContract(ctx);
     defineHousekeepingContract(ctx);
+    defineDiagnosticsContract(ctx);
   });
 }

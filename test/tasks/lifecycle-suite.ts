@@ -172,12 +172,16 @@ export function defineLifecycleSuite(label: string, target: () => Promise<StoreT
       expect((await api(daemon.url, 'GET', '/health')).status).toBe(200);
     });
 
-    it('returns the first task for a repeated idempotency key', async () => {
+    it('returns the first task for a repeated idempotency key, and 409 when the key comes with another body', async () => {
       const first = await api<{ task: Task; created: boolean }>(daemon.url, 'POST', '/api/v1/tasks', {
         message: 'sleep:1',
         idempotency_key: 'k-1',
       });
       const second = await api<{ task: Task; created: boolean }>(daemon.url, 'POST', '/api/v1/tasks', {
+        message: 'sleep:1',
+        idempotency_key: 'k-1',
+      });
+      const other = await api(daemon.url, 'POST', '/api/v1/tasks', {
         message: 'other',
         idempotency_key: 'k-1',
       });
@@ -185,6 +189,7 @@ export function defineLifecycleSuite(label: string, target: () => Promise<StoreT
       expect(second.status).toBe(200);
       expect(second.body.created).toBe(false);
       expect(second.body.task.id).toBe(first.body.task.id);
+      expect(other.status).toBe(409);
     });
 
     it('cuts long messages in lists and pushed events, and returns them whole from task.get', async () => {

@@ -1,3 +1,8 @@
+import { FINAL_TASK_STATES, RETRYABLE_TASK_STATES } from '../../../shared/tasks.js';
+import { sqlStates } from '../rows.js';
+
+const FINAL = sqlStates(FINAL_TASK_STATES);
+const RETRYABLE = sqlStates(RETRYABLE_TASK_STATES);
 /** Every SQL statement the PostgreSQL store runs (besides migrations). The store's clock is the server's. */
 const NOW = 'clock_timestamp()';
 const MS = "* interval '1 millisecond'";
@@ -60,7 +65,7 @@ export const SQL = {
     WHERE id = $1 AND state = 'running' RETURNING *`,
   retry: `UPDATE tasks SET state = 'queued', attempt = 0, run_after = ${NOW}, updated_at = ${NOW}, finished_at = NULL,
       cancel_requested = false, lease_expires_at = NULL
-    WHERE id = $1 AND state IN ('failed', 'dead', 'cancelled') RETURNING *`,
+    WHERE id = $1 AND state IN (${RETRYABLE}) RETURNING *`,
   /** $1 picks the rows: a node id, or NULL for "every lapsed lease". */
   requeue: `WITH gone AS (
       SELECT id, node_id FROM tasks WHERE state = 'running'
@@ -76,7 +81,7 @@ export const SQL = {
         jsonb_build_object('reason', $2::text, 'previous_node', previous_node) FROM moved)
     SELECT * FROM moved`,
   pruneTasks: `DELETE FROM tasks WHERE finished_at < to_timestamp($1 / 1000.0)
-    AND state IN ('succeeded', 'failed', 'cancelled', 'dead')`,
+    AND state IN (${FINAL})`,
 
   insertHealth: `INSERT INTO health_results (node_id, check_name, status, observed_value, observed_unit, output, duration_ms, at)
     SELECT node_id, check_name, status, observed_value, observed_unit, output, duration_ms, to_timestamp(at_ms / 1000.0)

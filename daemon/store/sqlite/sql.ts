@@ -1,3 +1,8 @@
+import { FINAL_TASK_STATES, RETRYABLE_TASK_STATES } from '../../../shared/tasks.js';
+import { sqlStates } from '../rows.js';
+
+const FINAL = sqlStates(FINAL_TASK_STATES);
+const RETRYABLE = sqlStates(RETRYABLE_TASK_STATES);
 /** Every SQL statement the SQLite store runs (besides migrations). Times are epoch ms parameters. */
 export const SQL = {
   ping: 'SELECT 1',
@@ -38,7 +43,7 @@ export const SQL = {
     WHERE id = @id AND state = 'running' RETURNING *`,
   retry: `UPDATE tasks SET state = 'queued', attempt = 0, run_after = @now, updated_at = @now, finished_at = NULL,
       cancel_requested = 0, lease_expires_at = NULL
-    WHERE id = @id AND state IN ('failed', 'dead', 'cancelled') RETURNING *`,
+    WHERE id = @id AND state IN (${RETRYABLE}) RETURNING *`,
   cancelRequested: "SELECT id FROM tasks WHERE state = 'running' AND node_id = ? AND cancel_requested = 1",
   runningOfNode: "SELECT * FROM tasks WHERE state = 'running' AND node_id = ?",
   runningExpired: "SELECT * FROM tasks WHERE state = 'running' AND lease_expires_at < ?",
@@ -46,7 +51,7 @@ export const SQL = {
       run_after = @now, updated_at = @now, lease_expires_at = NULL, error = @reason,
       finished_at = CASE WHEN attempt >= max_attempts THEN @now ELSE NULL END
     WHERE id = @id AND fence = @fence AND state = 'running' RETURNING *`,
-  pruneTasks: `DELETE FROM tasks WHERE finished_at < ? AND state IN ('succeeded', 'failed', 'cancelled', 'dead')`,
+  pruneTasks: `DELETE FROM tasks WHERE finished_at < ? AND state IN (${FINAL})`,
 
   insertHealth: `INSERT INTO health_results (node_id, check_name, status, observed_value, observed_unit, output, duration_ms, at)
     VALUES (@node_id, @check_name, @status, @observed_value, @observed_unit, @output, @duration_ms, @at)`,
