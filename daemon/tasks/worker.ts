@@ -4,6 +4,7 @@ import type { Logger } from '../log/logger.js';
 import type { TaskStore } from '../store/facets.js';
 import type { RunCompletion, Task } from '../store/types.js';
 import { type ClaimGate, environmentalCause } from './claim-gate.js';
+import { type ClaimStep, claimPlan, type SlotCapacity, slotCapacity } from './claim-plan.js';
 import type { AgentLauncher, LaunchedRun } from './launcher.js';
 import { completionFor, type RetrySettings } from './retry-policy.js';
 import type { TaskFeed } from './task-feed.js';
@@ -89,42 +90,16 @@ export class TaskWorker {
     return sharedFree + [...dedicated.values()].reduce((sum, free) => sum + free, 0);
   }
 
-  /**
-   * Free slots: `agents.slots` shared by process profiles, plus each profile with capacity of its
-   * own (a gateway's lanes), which does not use the shared slots.
-   */
-  private capacity(): { sharedFree: number; dedicated: Map<string, number> } {
-    const launcher = this.deps.launcher;
-    const dedicated = new Map<string, number>();
-    if (launcher.dedicatedSlots)
-      for (const p of launcher.profileNames()) {
-        const n = launcher.dedicatedSlots(p);
-        if (n !== undefined) dedicated.set(p, n);
-      }
-    let shared = 0;
-    for (const { task } of this.active.values()) {
-      const n = dedicated.get(task.profile);
-      if (n === undefined) shared++;
-      else dedicated.set(task.profile, n - 1);
-    }
-    for (const [p, n] of dedicated) dedicated.set(p, Math.max(0, n));
-    // Memory-aware: never more new agents than free memory holds at their measured peak (but one
-    // on an idle node, so a small host still makes progress).
-    const byMemory = Math.max(launcher.memorySlots?.() ?? Number.POSITIVE_INFINITY, shared === 0 ? 1 : 0);
-    return { sharedFree: Math.max(0, Math.min(this.settings.slots - shared, byMemory)), dedicated };
+  private capacity(): SlotCapacity {
+    return slotCapacity(
+      this.deps.launcher,
+      [...this.active.values()].map((e) => e.task.profile),
+      this.settings.slots,
+    );
   }
 
-  /** One claim per pool of slots, so a batch never takes more of a profile than its slots. */
-  private claimPlan(): { limit: number; profiles: string[] | undefined }[] {
-    const { sharedFree, dedicated } = this.capacity();
-    if (dedicated.size === 0) return [{ limit: sharedFree, profiles: this.claimableProfiles() }];
-    const plan: { limit: number; profiles: string[] | undefined }[] = [];
-    const shared = (this.claimableProfiles() ?? this.deps.launcher.profileNames()).filter(
-      (p) => !dedicated.has(p),
-    );
-    if (sharedFree > 0 && shared.length > 0) plan.push({ limit: sharedFree, profiles: shared });
-    for (const [profile, free] of dedicated) if (free > 0) plan.push({ limit: free, profiles: [profile] });
-    return plan;
+  private claimPlan(): ClaimStep[] {
+    return claimPlan(this.capacity(), this.claimableProfiles(), this.deps.launcher.profileNames());
   }
 
   async start(): Promise<void> {
