@@ -7,7 +7,7 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { openclawProfile } from '../../daemon/agents/profile.js';
 import type { Task } from '../../shared/tasks.js';
@@ -22,14 +22,16 @@ import { waitFor } from '../helpers/wait.js';
 
 const REPLY = 'hi from the gateway';
 const PROFILE = 'openclaw-gateway';
-/** Bound on a gateway (re)start: ~10–25 s here, more on a loaded machine. */
-const GATEWAY_START_MS = 120_000;
+/** Bound on a gateway (re)start: ~10–25 s on an idle 2-core machine, minutes when it is oversubscribed. */
+const GATEWAY_START_MS = 240_000;
 const INSTALL_WAIT_MS = 16 * 60_000;
 
 let install: OpenClawInstall;
 let model: FakeModelServer;
 let root: string;
 let daemon: DaemonProcess;
+/** The daemon a test runs against, for its log on failure. */
+let current: DaemonProcess | undefined;
 
 interface ServiceInfo {
   name: string;
@@ -125,8 +127,20 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'aidos-gw-'));
   await mkdir(join(root, 'tmp'), { recursive: true });
   daemon = await gatewayDaemon('main', { concurrency: 4, provider_retries: false, ready_timeout: '2s' });
+  current = daemon;
   await gatewayAccepting(daemon);
 }, INSTALL_WAIT_MS);
+
+afterEach((ctx) => {
+  if (ctx.task.result?.state !== 'fail' || !current) return;
+  // What the daemon saw of its gateway and tasks, to tell a slow machine from a stuck turn.
+  const lines = current
+    .logs()
+    .filter((l) => /gateway|agent|task|lease|claim/i.test(String(l.msg)))
+    .slice(-60)
+    .map((l) => JSON.stringify(l).slice(0, 400));
+  process.stderr.write(`[gateway.test] daemon log tail:\n${lines.join('\n')}\n`);
+});
 
 afterAll(async () => {
   await cleanupDaemons();
