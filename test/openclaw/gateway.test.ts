@@ -351,7 +351,7 @@ describe('openclaw-gateway memory guard', () => {
       const d = await gatewayDaemon('mem', {
         memory_limit: '300MB',
         memory_warn: '200MB',
-        drain_timeout: '30s',
+        drain_timeout: '180s',
       });
       await gatewayAccepting(d);
       const first = await submit(d.url, { message: `slow model:slow [m-1]`, profile: PROFILE });

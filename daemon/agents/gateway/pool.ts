@@ -225,7 +225,13 @@ export class GatewayPool extends EventEmitter<GatewayPoolEvents> {
       gw.healthy = false;
       gw.client?.close();
       gw.client = undefined;
-    } else gw.pid = status.pid;
+    } else if (gw.pid !== status.pid) {
+      // A new process: the previous one's drain and turn count must not restart it at once.
+      gw.pid = status.pid;
+      gw.draining = false;
+      gw.turnsTaken = 0;
+      gw.healthy = false;
+    }
     this.emit('change');
   }
 
