@@ -53,3 +53,25 @@ export function worstStatus(statuses: Iterable<HealthStatus>): HealthStatus {
   }
   return worst;
 }
+
+/** One check changing status: what an alert receives and the `health` topic pushes as a change. */
+export interface HealthChange {
+  /** Node that saw the change. */
+  node_id: string;
+  /** Check name. */
+  check: string;
+  /** Status before. */
+  from: HealthStatus | null;
+  /** Status now. */
+  to: HealthStatus;
+  /** Which probe the check affects. */
+  affects: string;
+  /** Observed value. */
+  observed_value: unknown;
+  /** Unit. */
+  observed_unit: string | null;
+  /** Why. */
+  output: string | null;
+  /** When (ISO 8601). */
+  time: string;
+}

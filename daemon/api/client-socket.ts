@@ -11,6 +11,7 @@ import type { Logger } from '../log/logger.js';
 import { ApiError, toApiError } from '../server/api-error.js';
 import type { Operation } from './operation.js';
 import { TokenBucket } from './rate-limiter.js';
+import { SendBuffer } from './send-buffer.js';
 import { validate } from './validate.js';
 
 /** A source of pushed data for one topic: a snapshot, then changes until unsubscribed. */
@@ -37,9 +38,23 @@ export function serveClientSocket(ws: WebSocket, authenticated: boolean, deps: C
   const bucket = new TokenBucket(CLIENT_LIMITS.messagesPerSecond, CLIENT_LIMITS.burst);
   const subscriptions = new Map<string, () => void>();
 
-  const send = (frame: ReplyFrame | EventFrame) => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
-  };
+  // Topics whose changes were skipped while the client was behind: it gets a fresh snapshot instead.
+  const missed = new Map<string, { topic: Topic; params: { task_id?: string } }>();
+  const buffer = new SendBuffer(
+    ws,
+    () => {
+      for (const { topic, params } of missed.values()) {
+        const source = deps.topics[topic];
+        source?.snapshot(params).then(
+          (data) => send({ type: 'event', topic, kind: 'snapshot', data }),
+          () => {},
+        );
+      }
+      missed.clear();
+    },
+    (reason) => deps.logger.warn({ reason }, 'client connection closed'),
+  );
+  const send = (frame: ReplyFrame | EventFrame) => buffer.send(JSON.stringify(frame));
   const fail = (id: ReplyFrame['id'], error: unknown) => {
     const apiError = toApiError(error);
     if (apiError.code === 'internal') deps.logger.error({ err: error }, 'client operation failed');
@@ -66,7 +81,10 @@ export function serveClientSocket(ws: WebSocket, authenticated: boolean, deps: C
       send({ type: 'event', topic, kind: 'snapshot', data });
       subscriptions.set(
         key,
-        source.subscribe(sub, (change) => send({ type: 'event', topic, kind: 'change', data: change })),
+        source.subscribe(sub, (change) => {
+          if (buffer.behind) missed.set(key, { topic, params: sub });
+          else send({ type: 'event', topic, kind: 'change', data: change });
+        }),
       );
       added.push(topic);
     }
@@ -83,6 +101,8 @@ export function serveClientSocket(ws: WebSocket, authenticated: boolean, deps: C
   };
 
   ws.on('message', (raw, isBinary) => {
+    // A client that does not read its replies is not served more of them.
+    if (buffer.behind) return;
     if (!bucket.take()) {
       fail(
         null,
@@ -123,6 +143,7 @@ export function serveClientSocket(ws: WebSocket, authenticated: boolean, deps: C
     );
   });
   ws.on('close', () => {
+    buffer.dispose();
     for (const off of subscriptions.values()) off();
     subscriptions.clear();
   });

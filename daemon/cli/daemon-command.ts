@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { composeDaemon } from '../compose.js';
+import { flushBounded } from '../log/destination.js';
 import { createLogger } from '../log/logger.js';
 import { addConfigFlags, type ConfigFlagValues, configFromFlags } from './config-flags.js';
 
@@ -27,7 +28,7 @@ export function registerDaemonCommand(program: Command): void {
       }, config.shutdown_timeout + 1_000);
       force.unref();
       // Exit once stopped, without waiting for stray handles (a half-open socket) to drain.
-      void daemon.stop().then(() => logger.flush(() => process.exit(0)));
+      void daemon.stop().then(() => flushBounded(logger, 500, () => process.exit(0)));
     };
     // A background promise nobody awaited must not take the daemon (and its agents) down; it is a
     // bug to fix, so it is logged loudly with its stack.

@@ -17,10 +17,8 @@ export async function waitForTask(options: ClientOptions, id: string, timeoutMs:
         clearTimeout(timer);
         resolve(task);
       };
-      ws.onEvent((event) => {
-        if (event.topic !== 'tasks') return;
-        const tasks = event.kind === 'snapshot' ? (event.data as Task[]) : [event.data as Task];
-        for (const task of tasks) settle(task);
+      ws.onTopic('tasks', (event) => {
+        for (const task of event.kind === 'snapshot' ? event.data : [event.data]) settle(task);
       });
       // Subscribe first, then read the task, so a change between the two cannot be missed.
       ws.subscribe(['tasks'])

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { HealthStatus } from '../../shared/health.js';
+import type { HealthChange, HealthStatus } from '../../shared/health.js';
 import { AidosError, errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { StatusChange } from './types.js';
@@ -16,27 +16,8 @@ export interface AlertOptions {
   timeoutMs: number;
 }
 
-/** The JSON an alert receives. */
-export interface AlertPayload {
-  /** Node that saw the change. */
-  node_id: string;
-  /** Check name. */
-  check: string;
-  /** Status before. */
-  from: HealthStatus | null;
-  /** Status now. */
-  to: HealthStatus;
-  /** Which probe the check affects. */
-  affects: string;
-  /** Observed value. */
-  observed_value: unknown;
-  /** Unit. */
-  observed_unit: string | null;
-  /** Why. */
-  output: string | null;
-  /** When (ISO 8601). */
-  time: string;
-}
+/** The JSON an alert receives (also what the `health` topic pushes). */
+export type AlertPayload = HealthChange;
 
 export function alertPayload(change: StatusChange): AlertPayload {
   const o = change.result.observation;

@@ -31,6 +31,7 @@ export const KNOWN_CHECKS = [
   'process:heap-used',
   'process:rss',
   'process:open-handles',
+  'process:log-dropped',
   'system:cpu-load',
   'system:memory-available',
   'system:disk-free',

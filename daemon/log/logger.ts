@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { stdoutDestination } from './destination.js';
 
 export type Logger = pino.Logger;
 
@@ -11,6 +12,6 @@ export function createLogger(level: string, nodeId: string, destination?: pino.D
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination ?? pino.destination({ dest: 1, sync: false }),
+    destination ?? stdoutDestination(),
   );
 }

@@ -66,6 +66,7 @@ export class Daemon {
   /** Topics clients may subscribe to on /v1/client. */
   private readonly topics: Partial<Record<Topic, TopicSource>> = {};
   private readonly components: DaemonComponent[] = [];
+  private readonly webSocketPaths = new Set<string>([CLIENT_SOCKET_PATH]);
   private heartbeat: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -169,6 +170,15 @@ export class Daemon {
         }
       },
       addRoute: (...routes) => this.server.route(...routes),
+      addWebSocket: (endpoint) => {
+        if (this.webSocketPaths.has(endpoint.path))
+          throw new AidosError(
+            'internal',
+            `module ${module.name}: WebSocket path ${endpoint.path} is already served`,
+          );
+        this.webSocketPaths.add(endpoint.path);
+        this.server.websocket(endpoint);
+      },
       addTopic: (topic, source) => {
         if (this.topics[topic])
           throw new AidosError('internal', `module ${module.name}: topic ${topic} already has a source`);

@@ -7,6 +7,7 @@ import type { Config } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
 import type { DaemonMetrics } from '../metrics/registry.js';
 import type { HttpRoute } from '../server/router.js';
+import type { WsEndpoint } from '../server/server.js';
 import type { StoreFacets } from '../store/facets.js';
 import type { MigrationStatus } from '../store/migrate/runner.js';
 import type { EventBus } from './events.js';
@@ -123,6 +124,8 @@ export interface DaemonContext {
   addOperation(...operations: Operation[]): void;
   /** Adds HTTP routes. */
   addRoute(...routes: HttpRoute[]): void;
+  /** Serves a WebSocket path on the daemon's port (the cluster's /v1/peer); a path has one owner. */
+  addWebSocket(endpoint: WsEndpoint): void;
   /** Serves a topic on /v1/client; a topic has one owner. */
   addTopic(topic: Topic, source: TopicSource): void;
   /** Adds a component, started after the store link in install order and stopped in reverse. */

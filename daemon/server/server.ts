@@ -118,7 +118,9 @@ export class DaemonServer {
   listen(host: string, port: number): Promise<number> {
     return new Promise((resolve, reject) => {
       this.http.once('error', reject);
-      this.http.listen(port, host, () => {
+      // A burst of connections (2,000 clients submitting at once) overflows Node's default
+      // backlog of 511: the kernel drops SYNs and clients wait seconds for the retransmit.
+      this.http.listen({ port, host, backlog: 4096 }, () => {
         this.http.off('error', reject);
         const address = this.http.address();
         resolve(typeof address === 'object' && address ? address.port : port);
@@ -165,7 +167,7 @@ export class DaemonServer {
       refuse(entry ? '503 Service Unavailable' : '404 Not Found');
       return;
     }
-    const authenticated = isAuthenticated(req, url, this.options.tokens);
+    const authenticated = isAuthenticated(req, url, this.options.tokens, true);
     if (entry.endpoint.requireToken && !authenticated) {
       refuse('401 Unauthorized');
       return;

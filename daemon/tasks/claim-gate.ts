@@ -3,7 +3,7 @@ import type { HealthCheck } from '../health/types.js';
 import { backoffDelay } from '../util/backoff.js';
 
 /** Errors that say the host is short of something (disk, descriptors, processes, memory), not that the task is bad. */
-const ENVIRONMENTAL = ['ENOSPC', 'EDQUOT', 'EMFILE', 'ENFILE', 'EAGAIN', 'ENOMEM'] as const;
+const ENVIRONMENTAL = ['ENOSPC', 'EDQUOT', 'EMFILE', 'ENFILE', 'EAGAIN', 'ENOMEM', 'ENOTINSTALLED'] as const;
 const ENVIRONMENTAL_RE = new RegExp(`\\b(${ENVIRONMENTAL.join('|')})\\b`);
 
 /**
@@ -50,11 +50,11 @@ export class ClaimGate {
   }
 
   /** Records an environmental launch failure; returns the pause (ms) before the next claim. */
-  launchFailed(code: string): number {
+  launchFailed(code: string, message: string): number {
     this.failures += 1;
     const pause = backoffDelay(this.failures, this.s.retryBase, this.s.retryMax);
     this.pausedUntil = this.now() + pause;
-    this.pauseReason = `agent launches fail with ${code}`;
+    this.pauseReason = `agent launches fail with ${code} (${message})`;
     return pause;
   }
 
@@ -68,15 +68,28 @@ export class ClaimGate {
   async blocked(): Promise<string | undefined> {
     const left = this.pausedUntil - this.now();
     if (left > 0) return `${this.pauseReason}: claiming paused for ${left} ms`;
+    if (this.s.diskFloorBytes <= 0) return undefined;
     try {
-      const fs = await statfs(this.s.dataDir);
-      const free = fs.bavail * fs.bsize;
+      const free = await this.freeBytes();
       if (free < this.s.diskFloorBytes)
         return `disk below floor: ${free} bytes free under ${this.s.dataDir}, floor ${this.s.diskFloorBytes} (tasks.disk_floor_mb)`;
     } catch {
       // A data dir we cannot stat fails the launch itself, which pauses claiming above.
     }
     return undefined;
+  }
+
+  private freeAt = 0;
+  private free = Number.POSITIVE_INFINITY;
+
+  /** Free bytes under the data dir, looked up at most every 500 ms: a burst wakes the claim loop per submit. */
+  private async freeBytes(): Promise<number> {
+    if (this.now() - this.freeAt >= 500) {
+      const fs = await statfs(this.s.dataDir);
+      this.free = fs.bavail * fs.bsize;
+      this.freeAt = this.now();
+    }
+    return this.free;
   }
 
   /** Readiness check: fails while the node does not claim. */

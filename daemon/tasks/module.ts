@@ -3,9 +3,9 @@ import { summarizeTask } from '../../shared/tasks.js';
 import { resolveProfiles } from '../agents/index.js';
 import { operation } from '../api/operation.js';
 import { taskOperations } from '../api/task-operations.js';
-import { provideAgentHealth } from '../health/agent-source.js';
 import type { DaemonModule } from '../runtime/module.js';
 import type { Task } from '../store/types.js';
+import { provideAgentHealth } from './agent-health.js';
 import { TaskCanary } from './canary.js';
 import { ClaimGate } from './claim-gate.js';
 import { installGateway } from './gateway-install.js';
@@ -108,6 +108,9 @@ export const tasksModule: DaemonModule = {
     if (!config.roles.includes('worker')) return;
     ctx.use(services);
     ctx.use(worker);
+    ctx.events.on('store.change', () => {
+      if (ctx.link.ready) worker.storeUp();
+    });
     const engine = { worker, services: services.supervisor };
     ctx.events.on('service.restart', (e) =>
       ctx.metrics.agentRestarts.inc({ kind: 'service', name: e.service }),

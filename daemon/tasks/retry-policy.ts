@@ -83,3 +83,26 @@ function outcomeCompletion(
     detail: { ...base.detail, retry_in_ms: delay },
   };
 }
+
+/**
+ * The next state of a claimed task whose agent could not be started: failed, unless the host is
+ * to blame (`deferred`: disk full, out of descriptors), then queued again after the pause without
+ * using up its attempt.
+ */
+export function launchFailedCompletion(
+  task: Task,
+  nodeId: string,
+  error: string,
+  deferred?: { cause: string; pause_ms: number },
+): RunCompletion {
+  const base = { id: task.id, fence: task.fence, node_id: nodeId, error };
+  if (!deferred) return { ...base, next: 'failed', event: 'failed' };
+  return {
+    ...base,
+    next: 'queued',
+    event: 'launch_deferred',
+    retry_delay_ms: deferred.pause_ms,
+    refund_attempt: true,
+    detail: { cause: deferred.cause, retry_in_ms: deferred.pause_ms },
+  };
+}

@@ -8,6 +8,7 @@ import {
 } from '../agents/index.js';
 import { type AgentLayout, agentLayout, taskFolder } from '../agents/layout.js';
 import { sweepRunFiles } from '../agents/run-files.js';
+import { resolveCommand } from '../health/checks/agents.js';
 import type { Logger } from '../log/logger.js';
 import type { Task } from '../store/types.js';
 import type { AgentLauncher, LaunchedRun } from './launcher.js';
@@ -52,6 +53,13 @@ export class SupervisorLauncher implements AgentLauncher {
   async launch(task: Task): Promise<LaunchedRun> {
     const profile = this.profiles.get(task.profile);
     if (!profile) throw new Error(`profile "${task.profile}" is not configured on this node`);
+    // Not installed here (OpenClaw missing): the host's fault, so the task waits in the queue
+    // instead of burning its attempts on exit-127 runs; tasks:claiming says why.
+    if ((await resolveCommand(profile.command)) === null)
+      throw Object.assign(
+        new Error(`command "${profile.command}" of profile "${profile.name}" is not installed on this node`),
+        { code: 'ENOTINSTALLED' },
+      );
     const handle = await this.supervisor.start({
       taskId: task.id,
       attempt: task.attempt,

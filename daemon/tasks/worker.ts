@@ -6,7 +6,7 @@ import type { RunCompletion, Task } from '../store/types.js';
 import { type ClaimGate, environmentalCause } from './claim-gate.js';
 import { type ClaimStep, claimPlan, type SlotCapacity, slotCapacity } from './claim-plan.js';
 import type { AgentLauncher, LaunchedRun } from './launcher.js';
-import { completionFor, type RetrySettings } from './retry-policy.js';
+import { completionFor, launchFailedCompletion, type RetrySettings } from './retry-policy.js';
 import type { TaskFeed } from './task-feed.js';
 
 /** Worker settings (from `agents.slots` and `tasks.*`). */
@@ -70,6 +70,7 @@ export class TaskWorker {
   private stopped = false;
   private lastRenewOk: number;
   private recovered = false;
+  private started = false;
   private readonly now: () => number;
 
   constructor(
@@ -104,6 +105,7 @@ export class TaskWorker {
 
   async start(): Promise<void> {
     await this.recover();
+    this.started = true;
     this.unsubscribe = this.deps.store.onTaskQueued(() => this.wake());
     this.every(this.settings.poll_interval_ms, () => this.wake());
     this.every(this.settings.renew_every_ms, () => this.renew());
@@ -146,6 +148,13 @@ export class TaskWorker {
     } catch (error) {
       this.deps.storeFailed(error);
     }
+  }
+
+  /** The store link came up: recover our previous runs and claim now, not at the next lease sweep. */
+  storeUp(): void {
+    // Before start, survivors of a previous daemon may not be reaped yet: start recovers itself.
+    if (this.stopped || !this.started) return;
+    void this.requeueOwnRuns().then(() => this.wake());
   }
 
   /** Asks for a claim round; coalesces wake-ups that arrive while one runs. */
@@ -223,30 +232,15 @@ export class TaskWorker {
       const cause = this.deps.gate ? environmentalCause(error) : undefined;
       if (cause && this.deps.gate) {
         // The host, not the task, is at fault: back to the queue without using up an attempt.
-        const pause = this.deps.gate.launchFailed(cause);
+        const pause = this.deps.gate.launchFailed(cause, errorMessage(error));
         this.deps.logger.warn({ task: task.id, err: message, pause_ms: pause }, 'launch deferred');
-        await this.complete({
-          id: task.id,
-          fence: task.fence,
-          node_id: this.settings.nodeId,
-          next: 'queued',
-          event: 'launch_deferred',
-          error: message,
-          retry_delay_ms: pause,
-          refund_attempt: true,
-          detail: { cause, retry_in_ms: pause },
-        });
+        await this.complete(
+          launchFailedCompletion(task, this.settings.nodeId, message, { cause, pause_ms: pause }),
+        );
         return;
       }
       this.deps.logger.error({ task: task.id, err: message }, 'launch failed');
-      await this.complete({
-        id: task.id,
-        fence: task.fence,
-        node_id: this.settings.nodeId,
-        next: 'failed',
-        event: 'failed',
-        error: message,
-      });
+      await this.complete(launchFailedCompletion(task, this.settings.nodeId, message));
       return;
     }
     this.deps.gate?.launched();

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { HealthChange, HealthDocument } from '../health.js';
 import type { NodeInfo, OperationName, Topic } from '../protocol.js';
 import type { Task } from '../tasks.js';
 import type {
@@ -33,6 +34,21 @@ export interface OperationTypes {
   subscribe: { input: { topics: Topic[]; task_id?: string }; result: { subscribed: Topic[] } };
   /** Unsubscribe from topics (WebSocket only). */
   unsubscribe: { input: { topics: Topic[]; task_id?: string }; result: { unsubscribed: Topic[] } };
+}
+
+/** What each `/v1/client` topic pushes: its snapshot first, then one change per frame. */
+export interface TopicPayloads {
+  /** Recent tasks, then each changed task (long messages cut, see summarizeTask). */
+  tasks: { snapshot: Task[]; change: Task };
+  /** The deep health document, then each check's status change. */
+  health: { snapshot: HealthDocument; change: HealthChange };
+  /** One task's recent output, then each new line of its runs on this daemon. */
+  logs: {
+    snapshot: z.infer<typeof taskLogsReplySchema>;
+    change: { stream: 'stdout' | 'stderr'; text: string };
+  };
+  /** Cluster members (the cluster module defines them). */
+  nodes: { snapshot: unknown; change: unknown };
 }
 
 /** Input of an operation. */

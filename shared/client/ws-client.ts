@@ -1,5 +1,10 @@
 import WebSocket from 'ws';
-import { CLIENT_SOCKET_PATH, type OperationInput, type OperationResult } from '../api/operations.js';
+import {
+  CLIENT_SOCKET_PATH,
+  type OperationInput,
+  type OperationResult,
+  type TopicPayloads,
+} from '../api/operations.js';
 import type { WireError } from '../errors.js';
 import type { EventFrame, OperationName, ReplyFrame, Topic } from '../protocol.js';
 import { ClientError } from './errors.js';
@@ -67,6 +72,21 @@ export class WsClient {
   /** Subscribes to topics; events for them reach every `onEvent` listener. */
   subscribe(topics: Topic[], taskId?: string): Promise<OperationResult<'subscribe'>> {
     return this.call('subscribe', { topics, ...(taskId ? { task_id: taskId } : {}) });
+  }
+
+  /** Typed events of one topic: `kind` says whether `data` is the snapshot or one change. */
+  onTopic<T extends Topic>(
+    topic: T,
+    listener: (
+      event:
+        | { kind: 'snapshot'; data: TopicPayloads[T]['snapshot'] }
+        | { kind: 'change'; data: TopicPayloads[T]['change'] },
+    ) => void,
+  ): () => void {
+    return this.onEvent((event) => {
+      if (event.topic !== topic) return;
+      listener({ kind: event.kind, data: event.data } as Parameters<typeof listener>[0]);
+    });
   }
 
   onEvent(listener: (event: EventFrame) => void): () => void {

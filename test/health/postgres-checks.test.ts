@@ -3,15 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresChecks } from '../../daemon/health/checks/postgres.js';
 import { resolveCheck } from '../../daemon/health/resolve.js';
 import { HealthRunner } from '../../daemon/health/runner.js';
-import type { PostgresProbe } from '../../daemon/store/facets.js';
+import type { PostgresDiagnostics, PostgresProbe, Store } from '../../daemon/store/facets.js';
 import { migrationRunner, openStore } from '../../daemon/store/open.js';
-import type { PostgresStore } from '../../daemon/store/postgres/pg-store.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres-db.js';
 import { waitFor } from '../helpers/wait.js';
 import { healthConfig } from './helpers.js';
 
 let db: TestDatabase;
-let store: PostgresStore;
+let store: Store;
+let diagnostics: PostgresDiagnostics;
 let diag: PostgresProbe;
 let runner: HealthRunner;
 const clients: pg.Client[] = [];
@@ -40,9 +40,11 @@ beforeAll(async () => {
       connect_timeout: 5_000,
     },
     'pgcheck',
-  ) as PostgresStore;
+  );
+  if (store.diagnostics.dialect !== 'postgres') throw new Error('expected a PostgreSQL store');
+  diagnostics = store.diagnostics;
   await migrationRunner(store).up();
-  diag = store.diagnostics.openProbe({ applicationName: 'aidos-health-test', timeoutMs: 5_000 });
+  diag = diagnostics.openProbe({ applicationName: 'aidos-health-test', timeoutMs: 5_000 });
   const config = healthConfig({
     failures_before_fail: 1,
     successes_before_pass: 1,
@@ -57,10 +59,10 @@ beforeAll(async () => {
   runner = new HealthRunner({ nodeId: 'pgcheck', freshMinIntervalMs: 0 });
   runner.add(
     ...postgresChecks({
-      ping: () => store.diagnostics.ping(),
-      poolFigures: () => store.diagnostics.poolFigures(),
+      ping: () => diagnostics.ping(),
+      poolFigures: () => diagnostics.poolFigures(),
       probe: diag,
-      description: store.diagnostics.description,
+      description: diagnostics.description,
     }).map((c) => resolveCheck(c, config)),
   );
   const setup = await session();
@@ -121,8 +123,27 @@ describe('PostgreSQL checks against a real server', () => {
   });
 
   it('an exhausted pool shows waiting callers while diagnostics still answer', async () => {
-    const held = [await store.pool.connect(), await store.pool.connect()];
+    // Both pool connections wait on a lock another session holds; the pool is exhausted.
+    const locker = await session();
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE');
+    const held = [store.getTask('t_held_1'), store.getTask('t_held_2')].map((p) => p.catch(() => undefined));
+    let released = false;
+    const release = async () => {
+      if (released) return;
+      released = true;
+      await locker.query('ROLLBACK');
+      await Promise.all(held);
+    };
     try {
+      await waitFor(
+        () => {
+          const p = diagnostics.poolFigures();
+          return p.total === 2 && p.idle === 0;
+        },
+        10_000,
+        'both pool connections to be taken',
+      );
       const waiting1 = store.ping().catch(() => undefined);
       expect(await status('postgres:pool-in-use')).toBe('warn');
       expect(await status('postgres:pool-waiting')).toBe('warn');
@@ -132,11 +153,10 @@ describe('PostgreSQL checks against a real server', () => {
       const latency = await runner.run('postgres:latency');
       expect(latency).toMatchObject({ status: 'fail', observation: { output: 'timed out after 500 ms' } });
       expect(await status('postgres:connections')).toBe('pass');
-      for (const c of held) c.release();
-      held.length = 0;
+      await release();
       await Promise.all([waiting1, waiting2]);
     } finally {
-      for (const c of held) c.release();
+      await release();
     }
     expect(await status('postgres:pool-waiting')).toBe('pass');
     await waitFor(async () => (await status('postgres:latency')) === 'pass', 5_000, 'latency back');

@@ -142,6 +142,20 @@ describe('the module host', () => {
     })();
     expect(error).toBeInstanceOf(AidosError);
     expect((error as Error).message).toBe('module nodes-again: topic nodes already has a source');
+    const socket: DaemonModule = {
+      name: 'peer',
+      install: (ctx) =>
+        ctx.addWebSocket({
+          path: '/v1/client',
+          maxPayloadBytes: 1024,
+          requireToken: true,
+          maxConnectionsPerAddress: 1,
+          onConnection: (ws) => ws.close(),
+        }),
+    };
+    expect(() => new Daemon(config(), silent, { modules: [socket] })).toThrow(
+      'module peer: WebSocket path /v1/client is already served',
+    );
     const greeter: DaemonModule = {
       name: 'g',
       install: (ctx) => ctx.provide('test.greeter', { greet: () => '' }),

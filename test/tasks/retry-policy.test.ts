@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunOutcome } from '../../daemon/agents/outcome.js';
-import { completionFor } from '../../daemon/tasks/retry-policy.js';
+import { completionFor, launchFailedCompletion } from '../../daemon/tasks/retry-policy.js';
 import type { Task } from '../../shared/tasks.js';
 
 const settings = { retry_base_ms: 1_000, retry_max_ms: 60_000 };
@@ -153,5 +153,28 @@ describe('completionFor', () => {
     });
     expect(finished).toMatchObject({ next: 'succeeded' });
     expect(finished.refund_attempt).toBeUndefined();
+  });
+
+  it('an agent that cannot be started fails the task, unless the host is to blame: then it is deferred without an attempt', () => {
+    expect(launchFailedCompletion(task(), 'n1', 'agent could not be started: ENOENT')).toEqual({
+      id: 't_1',
+      fence: 7,
+      node_id: 'n1',
+      error: 'agent could not be started: ENOENT',
+      next: 'failed',
+      event: 'failed',
+    });
+    expect(
+      launchFailedCompletion(task(), 'n1', 'agent could not be started: ENOSPC', {
+        cause: 'ENOSPC',
+        pause_ms: 2_000,
+      }),
+    ).toMatchObject({
+      next: 'queued',
+      event: 'launch_deferred',
+      retry_delay_ms: 2_000,
+      refund_attempt: true,
+      detail: { cause: 'ENOSPC', retry_in_ms: 2_000 },
+    });
   });
 });

@@ -74,4 +74,29 @@ describe('tasks across a PostgreSQL outage', () => {
     expect(events.filter((e) => e.kind === 'succeeded')).toHaveLength(1);
     expect(events.some((e) => e.kind === 'requeued')).toBe(true);
   });
+
+  it('claims as soon as the store is up when it started without it (not at the next lease sweep)', async () => {
+    await daemon.stop();
+    await pg.stop();
+    // A 30 s lease: the expired-lease sweep runs every 15 s, far beyond the wait below.
+    const late = await startDaemon({
+      args: [
+        '--config',
+        writeStandinConfig(dir, { tasks: { lease: '30s', renew_every: '5s', poll_interval: '1s' } }),
+        '--db',
+        pg.url,
+      ],
+      waitReady: false,
+    });
+    await waitFor(
+      async () => (await fetch(`${late.url}/health`).catch(() => undefined))?.ok,
+      20_000,
+      'liveness',
+    );
+    await pg.start();
+    await waitFor(async () => (await fetch(`${late.url}/health/ready`)).ok, 20_000, 'readiness');
+    const task = await submit(late.url, { message: 'after the outage' });
+    const { task: done } = await waitForState(late.url, task.id, undefined, 8_000);
+    expect(done.state).toBe('succeeded');
+  });
 });

@@ -1,5 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
+import { droppedLogLines } from '../../log/destination.js';
 import type { HealthCheck } from '../types.js';
 
 const RESOLUTION_MS = 20;
@@ -58,6 +59,15 @@ export function processChecks(): { checks: HealthCheck[]; close: () => void } {
       // A leak of sockets or timers shows as a count that only grows.
       thresholds: { warn: 5_000, fail: 20_000 },
       run: async () => ({ observedValue: process.getActiveResourcesInfo().length, observedUnit: 'count' }),
+    },
+    {
+      name: 'process:log-dropped',
+      componentType: 'system',
+      affects: 'none',
+      group: 'fast',
+      // Stdout did not take the daemon's log lines (a stuck journald pipe): they were dropped.
+      thresholds: { warn: 1 },
+      run: async () => ({ observedValue: droppedLogLines(), observedUnit: 'count' }),
     },
   ];
   return { checks, close: () => loop.disable() };

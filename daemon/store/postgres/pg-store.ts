@@ -52,7 +52,7 @@ export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
   readonly description: string;
   readonly migrations: PostgresMigrationDriver;
-  readonly pool: pg.Pool;
+  private readonly pool: pg.Pool;
   readonly diagnostics: PostgresStoreDiagnostics;
   private readonly listener: PgListener;
   private closed = false;

@@ -1,7 +1,7 @@
+import type { HealthRegistry } from '../health/module.js';
+import type { AgentHealthSource, AgentServiceHealth } from '../health/providers.js';
 import type { TaskStore } from '../store/facets.js';
 import type { Task } from '../store/types.js';
-import type { AgentHealthSource, AgentServiceHealth } from './providers.js';
-import type { HealthService } from './service.js';
 
 /** The slice of the agent service supervisor health reads. */
 export interface ServicesView {
@@ -47,7 +47,7 @@ export function agentHealthSource(
 
 /** Plugs the task engine's agents into the health checks. */
 export function provideAgentHealth(
-  health: Pick<HealthService, 'provideAgents'>,
+  health: Pick<HealthRegistry, 'provideAgents'>,
   engine: TaskEngineView,
   store: Pick<TaskStore, 'getTask'>,
   killGraceMs: number,
