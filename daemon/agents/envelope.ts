@@ -1,3 +1,6 @@
+import { envelopeFromFinal } from './gateway/result.js';
+import { agentFinalSchema } from './gateway/wire.js';
+
 /** The parts of an `openclaw agent exec --json` envelope the daemon keeps. */
 export interface AgentEnvelope {
   /** True when the run succeeded. */
@@ -20,6 +23,8 @@ export interface AgentEnvelope {
   assistantTurns: number | undefined;
   /** Error reported by OpenClaw, on failure. */
   error: { message: string; kind: string } | undefined;
+  /** Gateway run id (gateway mode only; `agent.wait` finds the run by it). */
+  runId?: string;
 }
 
 /** The envelope is small; this much stdout tail is plenty and bounds memory under floods. */
@@ -62,6 +67,11 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
  * Both are read as status "error", the error's `type` standing in for its `kind`.
  */
 function toEnvelope(raw: Record<string, unknown>): AgentEnvelope | undefined {
+  // `openclaw agent` through a gateway prints the gateway's run result instead: {runId, status, result}.
+  if (raw.ok === undefined && typeof raw.runId === 'string' && raw.result !== undefined) {
+    const final = agentFinalSchema.safeParse(raw);
+    return final.success ? envelopeFromFinal(final.data, raw.runId) : undefined;
+  }
   if (typeof raw.ok !== 'boolean') return undefined;
   const error =
     raw.error !== null && typeof raw.error === 'object' ? (raw.error as Record<string, unknown>) : undefined;

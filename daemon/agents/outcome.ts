@@ -38,7 +38,9 @@ export interface RunOutcome {
 export type StopReason =
   | { kind: 'timeout'; timeoutMs: number }
   | { kind: 'cancelled'; reason: string }
-  | { kind: 'memory_limit'; limitMb: number; rssBytes: number };
+  | { kind: 'memory_limit'; limitMb: number; rssBytes: number }
+  /** It printed a complete envelope and had not exited after the grace: its result stands. */
+  | { kind: 'after_envelope'; graceMs: number };
 
 /** Facts gathered during the run that decide the outcome. */
 export interface RunFacts {
@@ -99,6 +101,12 @@ export function classify(f: RunFacts): RunOutcome {
       `memory limit ${f.stop.limitMb} MB exceeded (RSS ${Math.round(f.stop.rssBytes / MB)} MB); stopped`,
       false,
     );
+  }
+  if (f.stop?.kind === 'after_envelope' && result) {
+    if (result.ok) return out('succeeded', undefined, false);
+    if (result.status === 'timeout')
+      return out('timeout', result.error?.message ?? 'agent reported a timeout', true);
+    return out('failed', result.error?.message ?? `agent reported status ${result.status}`, true);
   }
   const line = tellingLine(f.stderrLines ?? []) ?? f.lastLine;
   if (f.exit.signal || (f.exit.exitCode !== undefined && f.exit.exitCode >= 128)) {

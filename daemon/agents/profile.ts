@@ -22,10 +22,16 @@ export interface AgentProfile {
   timeoutMs: number;
   /** RSS of the whole process tree above which the run is stopped, in MB. */
   memoryLimitMb: number | undefined;
+  /** False: OpenClaw's model retries are switched off in the run's workdir (fail fast). */
+  providerRetries?: boolean;
+  /** A Node binary whose folder goes first on the agent's PATH (OpenClaw needs Node >= 24.16). */
+  node?: string;
 }
 
 /** Name of the built-in profile that runs the real OpenClaw CLI. */
 export const DEFAULT_PROFILE_NAME = 'openclaw';
+/** Name of the built-in profile whose tasks run as turns on the supervised gateways (`agents.gateway`). */
+export const GATEWAY_PROFILE_NAME = 'openclaw-gateway';
 
 /**
  * `openclaw_command` may be "node /path/openclaw.mjs": it is split on whitespace, since
@@ -87,9 +93,14 @@ export function resolveProfiles(config: Pick<ParsedConfig, 'agents'>): Map<strin
       slots: p.slots,
       timeoutMs: p.timeout,
       memoryLimitMb: p.memory_limit_mb,
+      providerRetries: p.provider_retries,
+      ...(p.node ? { node: p.node } : {}),
     });
   }
-  if (!profiles.has(config.agents.default_profile)) {
+  if (
+    !profiles.has(config.agents.default_profile) &&
+    config.agents.default_profile !== GATEWAY_PROFILE_NAME
+  ) {
     throw new AidosError(
       'config',
       `invalid config: agents.default_profile: no profile named "${config.agents.default_profile}"`,

@@ -1,6 +1,6 @@
 import { captureOutput, type OutputStream } from './capture.js';
 import type { Clock } from './clock.js';
-import { TailBuffer } from './envelope.js';
+import { parseEnvelope, TailBuffer } from './envelope.js';
 import { signalGroup, signalPids } from './kill.js';
 import { RotatingLog } from './log-file.js';
 import { classify, type RunOutcome, type StopReason } from './outcome.js';
@@ -55,6 +55,8 @@ export interface RunSettings {
   procStartTime: number;
   /** Time source. */
   clock: Clock;
+  /** After a complete envelope on stdout, how long the agent may take to exit before it is stopped, ms. */
+  envelopeGraceMs: number;
   /** Called once the outcome is known, before `done` settles (journal cleanup). */
   onEnd: () => Promise<void>;
 }
@@ -76,6 +78,7 @@ export class AgentRun implements RunHandle {
   private stop: StopReason | undefined;
   private lastLine: string | undefined;
   private timers: unknown[] = [];
+  private envelopeTimer: unknown;
 
   constructor(
     readonly taskId: string,
@@ -93,7 +96,10 @@ export class AgentRun implements RunHandle {
       log: this.log,
       onLine: (stream, text) => this.onLine(stream, text),
       onChunk: (stream, chunk) => {
-        if (stream === 'stdout') this.stdoutTail.write(chunk);
+        if (stream === 'stdout') {
+          this.stdoutTail.write(chunk);
+          this.watchEnvelope(chunk);
+        }
       },
     });
     this.sampler = new TreeSampler(this.pid, s.procStartTime, s.sampleIntervalMs, s.clock, (sample) => {
@@ -160,6 +166,24 @@ export class AgentRun implements RunHandle {
         // A broken viewer must not break the run.
       }
     }
+  }
+
+  /**
+   * Upstream reports headless runs that print their JSON and never exit: once stdout ends with a
+   * complete envelope, the agent gets a short grace, then its group is stopped; the result stands.
+   * Parsed only when a chunk ends a JSON object, so floods of other output cost nothing.
+   */
+  private watchEnvelope(chunk: Buffer): void {
+    if (this.envelopeTimer !== undefined || this.stop) return;
+    const tail = chunk.toString('utf8', Math.max(0, chunk.length - 4)).trimEnd();
+    if (!tail.endsWith('}')) return;
+    if (!parseEnvelope(this.stdoutTail.text()).ok) return;
+    const graceMs = this.s.envelopeGraceMs;
+    this.envelopeTimer = this.s.clock.setTimer(
+      () => this.terminate({ kind: 'after_envelope', graceMs }),
+      graceMs,
+    );
+    this.timers.push(this.envelopeTimer);
   }
 
   private async finish(exit: SpawnExit): Promise<RunOutcome> {

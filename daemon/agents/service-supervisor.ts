@@ -159,6 +159,17 @@ export class ServiceSupervisor extends EventEmitter<ServiceEvents> {
     for (const slot of this.slots.values()) slot.log.close();
   }
 
+  /**
+   * Stops a running service (TERM, then KILL after the grace); it is started again through the
+   * usual exit path, so its restart counts and backoff apply. False when it is not running.
+   */
+  async restart(name: string): Promise<boolean> {
+    const child = this.slots.get(name)?.child;
+    if (!child) return false;
+    await stopGroup(child.pid, child.startTime, child.exited, this.options.killGraceMs ?? 5_000, this.clock);
+    return true;
+  }
+
   private setState(slot: Slot, state: ServiceState, pid: number | undefined): void {
     slot.status = { ...slot.status, state, pid, since: this.clock.now() };
     this.emit('change', { ...slot.status });

@@ -1,8 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { AidosError } from '../errors.js';
 import { agentBaseEnv } from './agent-env.js';
 import { type Clock, systemClock } from './clock.js';
+import { writeProviderRetries } from './gateway/state-files.js';
 import { removeJournal, writeJournal } from './journal.js';
 import { runDir, runLogFile } from './layout.js';
 import { type AgentLogger, silentLogger } from './logger.js';
@@ -42,6 +43,8 @@ export interface SupervisorOptions {
   journalDir: string;
   /** TERM→KILL grace, ms (agents.kill_grace). */
   killGraceMs?: number;
+  /** How long an agent may linger after printing a complete envelope, ms (default 10 s). */
+  envelopeGraceMs?: number;
   /** CPU/RSS sampling period, ms. */
   sampleIntervalMs?: number;
   /** Log rotation size per file, bytes. */
@@ -96,6 +99,11 @@ export class AgentSupervisor {
     const tmpDir = join(runFolder, 'tmp');
     mkdirSync(tmpDir, { recursive: true });
     writeFileSync(messageFile, spec.message);
+    // `agent exec` reads project settings from its workdir; only there do its model retries go off.
+    if (profile.providerRetries === false) {
+      mkdirSync(join(workdir, '.openclaw'), { recursive: true });
+      writeProviderRetries(join(workdir, '.openclaw', 'settings.json'), false);
+    }
     const timeoutMs = spec.timeoutMs ?? profile.timeoutMs;
     const values: PlaceholderValues = {
       message_file: messageFile,
@@ -108,6 +116,7 @@ export class AgentSupervisor {
     };
     const env = agentBaseEnv(this.options.baseEnv ?? process.env, profile.passEnv);
     env.TMPDIR = tmpDir;
+    if (profile.node) env.PATH = `${dirname(profile.node)}${delimiter}${env.PATH ?? ''}`;
     for (const [k, v] of Object.entries(profile.env)) env[k] = expandPlaceholders(v, values);
     Object.assign(env, {
       AIDOS_TASK_ID: spec.taskId,
@@ -161,6 +170,7 @@ export class AgentSupervisor {
       {
         timeoutMs,
         killGraceMs: this.options.killGraceMs ?? 5_000,
+        envelopeGraceMs: this.options.envelopeGraceMs ?? 10_000,
         memoryLimitMb: profile.memoryLimitMb,
         sampleIntervalMs: this.options.sampleIntervalMs ?? 500,
         logFile: runLogFile(spec.logDir, spec.taskId, spec.attempt),

@@ -178,7 +178,9 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     );
   }
   const profiles = Object.keys(cfg.agents.profiles);
-  if (cfg.agents.default_profile !== 'openclaw' && !profiles.includes(cfg.agents.default_profile)) {
+  // The built-in profiles: `openclaw` (a process per task) and `openclaw-gateway` (turns on the gateways).
+  const builtIn = ['openclaw', 'openclaw-gateway'];
+  if (!builtIn.includes(cfg.agents.default_profile) && !profiles.includes(cfg.agents.default_profile)) {
     throw new AidosError(
       'config',
       `invalid config: agents.default_profile: no profile named "${cfg.agents.default_profile}"`,
@@ -188,7 +190,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     );
   }
   const canary = cfg.health.canary_profile;
-  if (canary && canary !== 'openclaw' && !profiles.includes(canary)) {
+  if (canary && !builtIn.includes(canary) && !profiles.includes(canary)) {
     throw new AidosError('config', `invalid config: health.canary_profile: no profile named "${canary}"`, {
       field: 'health.canary_profile',
     });

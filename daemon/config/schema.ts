@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { cronExpression, healthConfigSchema } from '../health/config.js';
-import { duration, listenAddress } from './units.js';
+import { duration, listenAddress, memorySize } from './units.js';
 
 const nodeId = z
   .string()
@@ -31,6 +31,8 @@ export const agentProfileSchema = z
     slots: z.number().int().positive().optional(),
     timeout: duration.prefault('10m'),
     memory_limit_mb: z.number().int().positive().optional(),
+    provider_retries: z.boolean().default(true),
+    node: z.string().min(1).optional(),
   })
   .strict();
 export type AgentProfileConfig = z.infer<typeof agentProfileSchema>;
@@ -48,6 +50,28 @@ export const agentServiceSchema = z
   })
   .strict();
 export type AgentServiceConfig = z.infer<typeof agentServiceSchema>;
+
+/** The supervised OpenClaw gateways of the built-in `openclaw-gateway` profile; see docs/gateway.md. */
+export const gatewaySchema = z
+  .object({
+    count: z.number().int().min(0).max(16).default(1),
+    enabled: z.boolean().default(false),
+    state_dir: z.string().min(1).optional(),
+    port: z.number().int().min(1024).max(65000).default(18800),
+    memory_limit: memorySize.optional(),
+    memory_warn: memorySize.optional(),
+    concurrency: z.number().int().min(1).max(256).default(8),
+    drain_timeout: duration.prefault('60s'),
+    ready_timeout: duration.prefault('2s'),
+    provider_retries: z.boolean().default(true),
+  })
+  .strict()
+  .refine((g) => !g.memory_limit || !g.memory_warn || g.memory_warn < g.memory_limit, {
+    message: 'memory_warn must be below memory_limit',
+    path: ['memory_warn'],
+  });
+/** Gateway settings after defaults. */
+export type GatewayConfig = z.output<typeof gatewaySchema>;
 
 export const configSchema = z
   .object({
@@ -174,6 +198,7 @@ export const configSchema = z
         slots: z.number().int().positive().max(1024).default(2),
         kill_grace: duration.prefault('5s'),
         openclaw_command: z.string().default('openclaw'),
+        gateway: gatewaySchema.prefault({}),
         pass_env: passEnv.default([]),
         profiles: z
           .record(

@@ -1,6 +1,6 @@
 import { worstStatus } from '../../shared/health.js';
 import { logWriteFailures } from '../agents/log-file.js';
-import { DEFAULT_PROFILE_NAME, openclawProfile } from '../agents/profile.js';
+import { DEFAULT_PROFILE_NAME, GATEWAY_PROFILE_NAME, openclawProfile } from '../agents/profile.js';
 import type { ParsedConfig } from '../config/schema.js';
 import type { DaemonContext, DaemonModule } from '../runtime/module.js';
 import { alertPayload } from './alert.js';
@@ -37,13 +37,16 @@ declare module '../runtime/events.js' {
 }
 
 /**
- * The agent commands a worker would spawn: every profile's, plus openclaw's when it is the default.
+ * The agent commands a worker would spawn: every profile's, plus openclaw's when it is the default
+ * (also for `openclaw-gateway`, whose gateways run it) or when the gateways are enabled.
  * `openclaw_command` may be "node /path/openclaw.mjs"; the executable is its first word, as the
  * built-in profile splits it.
  */
 export function agentCommands(agents: ParsedConfig['agents']): string[] {
   const commands = Object.values(agents.profiles).map((p) => p.command);
-  if (agents.default_profile === DEFAULT_PROFILE_NAME && !agents.profiles[DEFAULT_PROFILE_NAME])
+  const gateway =
+    agents.gateway.count > 0 && (agents.gateway.enabled || agents.default_profile === GATEWAY_PROFILE_NAME);
+  if ((agents.default_profile === DEFAULT_PROFILE_NAME && !agents.profiles[DEFAULT_PROFILE_NAME]) || gateway)
     commands.push(openclawProfile(agents.openclaw_command).command);
   return commands;
 }

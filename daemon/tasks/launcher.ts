@@ -19,6 +19,10 @@ export interface AgentLauncher {
   profileNames(): string[];
   /** Slots a profile may use at once on this node (undefined: only the node-wide limit). */
   profileSlots(profile: string): number | undefined;
+  /** Further process agents free memory allows now (free memory ÷ measured peak per run); undefined: no bound. */
+  memorySlots?(): number | undefined;
+  /** Slots of a profile with capacity of its own (gateway lanes), outside `agents.slots`; undefined for the rest. */
+  dedicatedSlots?(profile: string): number | undefined;
   /** Kills agents that survived a previous daemon (from its journal) before their tasks are re-queued. */
   reapSurvivors(): Promise<{ taskId: string; pid: number; killed: boolean }[]>;
   /** Deletes this node's run folders and logs of tasks not run here since `cutoffMs`; returns how many tasks' files went. */

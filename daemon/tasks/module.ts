@@ -8,6 +8,7 @@ import type { Task } from '../store/types.js';
 import { provideAgentHealth } from './agent-health.js';
 import { TaskCanary } from './canary.js';
 import { ClaimGate } from './claim-gate.js';
+import { installGateway } from './gateway-install.js';
 import { operatorRoutes } from './operator-routes.js';
 import { servicesComponent } from './services-component.js';
 import { SupervisorLauncher } from './supervisor-launcher.js';
@@ -31,7 +32,7 @@ export const tasksModule: DaemonModule = {
     const seams = { spawn: ctx.inject.spawner, clock: ctx.inject.clock };
     const profiles = resolveProfiles(config);
     const feed = new TaskFeed(ctx.events);
-    const launcher = new SupervisorLauncher(
+    const execLauncher = new SupervisorLauncher(
       profiles,
       config.data_dir,
       config.agents.kill_grace,
@@ -44,7 +45,9 @@ export const tasksModule: DaemonModule = {
       retryBase: config.tasks.retry_base,
       retryMax: config.tasks.retry_max,
     });
-    const worker = new TaskWorker(
+    const gateway = installGateway(ctx, execLauncher, () => worker.wake());
+    const launcher = gateway?.launcher ?? execLauncher;
+    const worker: TaskWorker = new TaskWorker(
       {
         nodeId: config.node_id,
         slots: config.agents.slots,
@@ -69,7 +72,7 @@ export const tasksModule: DaemonModule = {
     const service = new TaskService(
       store,
       {
-        names: () => [...profiles.keys()],
+        names: () => launcher.profileNames(),
         defaultProfile: config.agents.default_profile,
         timeoutMs: (name) => profiles.get(name)?.timeoutMs ?? 600_000,
       },
@@ -78,15 +81,18 @@ export const tasksModule: DaemonModule = {
       worker,
     );
     const services = servicesComponent(config, logger, ctx.events, seams);
-    const logs = new TaskLogReader(store, launcher.logDir, (id) => launcher.live(id), feed);
+    const logs = new TaskLogReader(store, execLauncher.logDir, (id) => execLauncher.live(id), feed);
 
     const nodeInfo = () =>
       ctx.node.info({
         running: worker.runningIds(),
         free_slots: worker.freeSlots,
-        services: services.supervisor
-          .status()
-          .map((s) => ({ name: s.name, state: s.state, pid: s.pid ?? null, restarts: s.restarts })),
+        services: [...services.supervisor.status(), ...(gateway?.pool.services.status() ?? [])].map((s) => ({
+          name: s.name,
+          state: s.state,
+          pid: s.pid ?? null,
+          restarts: s.restarts,
+        })),
       });
     ctx.addOperation(
       ...taskOperations(service, logs),
@@ -96,7 +102,7 @@ export const tasksModule: DaemonModule = {
       ...operatorRoutes({
         nodeInfo,
         services: services.supervisor,
-        runs: () => launcher.supervisor.runs(),
+        runs: () => execLauncher.supervisor.runs(),
         profileOf: (id) => worker.profileOf(id),
         taskLogs: logs,
       }),

@@ -12,6 +12,7 @@ import { resolveCommand } from '../health/checks/agents.js';
 import type { Logger } from '../log/logger.js';
 import type { Task } from '../store/types.js';
 import type { AgentLauncher, LaunchedRun } from './launcher.js';
+import { MemorySlots } from './memory-slots.js';
 import type { LiveOutput } from './task-logs.js';
 
 /** Runs claimed tasks through the local AgentSupervisor (execa, process groups, parent-death signal). */
@@ -19,6 +20,7 @@ export class SupervisorLauncher implements AgentLauncher {
   readonly supervisor: AgentSupervisor;
   private readonly paths: AgentLayout;
   private readonly handles = new Map<string, RunHandle>();
+  private readonly memory = new MemorySlots();
 
   constructor(
     private readonly profiles: Map<string, AgentProfile>,
@@ -37,6 +39,11 @@ export class SupervisorLauncher implements AgentLauncher {
 
   profileNames(): string[] {
     return [...this.profiles.keys()];
+  }
+
+  /** More agents the host's free memory holds at the measured per-run peak; undefined before any run. */
+  memorySlots(): number | undefined {
+    return this.memory.slots();
   }
 
   profileSlots(profile: string): number | undefined {
@@ -67,6 +74,7 @@ export class SupervisorLauncher implements AgentLauncher {
     this.handles.set(task.id, handle);
     const done = handle.done.then((outcome) => {
       this.handles.delete(task.id);
+      this.memory.record(outcome.peakRssBytes);
       return outcome;
     });
     return { pid: handle.pid, cancel: (reason) => handle.cancel(reason), done };

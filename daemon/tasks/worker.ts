@@ -4,6 +4,7 @@ import type { Logger } from '../log/logger.js';
 import type { TaskStore } from '../store/facets.js';
 import type { RunCompletion, Task } from '../store/types.js';
 import { type ClaimGate, environmentalCause } from './claim-gate.js';
+import { type ClaimStep, claimPlan, type SlotCapacity, slotCapacity } from './claim-plan.js';
 import type { AgentLauncher, LaunchedRun } from './launcher.js';
 import { completionFor, launchFailedCompletion, type RetrySettings } from './retry-policy.js';
 import type { TaskFeed } from './task-feed.js';
@@ -91,7 +92,20 @@ export class TaskWorker {
   }
 
   get freeSlots(): number {
-    return Math.max(0, this.settings.slots - this.active.size);
+    const { sharedFree, dedicated } = this.capacity();
+    return sharedFree + [...dedicated.values()].reduce((sum, free) => sum + free, 0);
+  }
+
+  private capacity(): SlotCapacity {
+    return slotCapacity(
+      this.deps.launcher,
+      [...this.active.values()].map((e) => e.task.profile),
+      this.settings.slots,
+    );
+  }
+
+  private claimPlan(): ClaimStep[] {
+    return claimPlan(this.capacity(), this.claimableProfiles(), this.deps.launcher.profileNames());
   }
 
   async start(): Promise<void> {
@@ -188,21 +202,26 @@ export class TaskWorker {
     while (!this.stopped && this.freeSlots > 0 && this.deps.storeReady()) {
       // The poll interval wakes us again; readiness tells the operator why we wait.
       if (await this.deps.gate?.blocked()) return;
-      let claimed: Task[];
+      const claimed: Task[] = [];
       try {
-        claimed = await this.deps.store.claimTasks(
-          this.settings.nodeId,
-          this.freeSlots,
-          this.settings.lease_ms,
-          this.claimableProfiles(),
-        );
+        for (const step of this.claimPlan())
+          claimed.push(
+            ...(await this.deps.store.claimTasks(
+              this.settings.nodeId,
+              step.limit,
+              this.settings.lease_ms,
+              step.profiles,
+            )),
+          );
       } catch (error) {
         this.deps.storeFailed(error);
-        return;
+        // What an earlier step claimed is ours now: run it rather than leave it to lease expiry.
+        if (claimed.length === 0) return;
       }
       const claimedAt = performance.now();
       if (claimed.length === 0) return;
       for (const task of claimed) await this.launch(task, claimedAt);
+      if (!this.deps.storeReady()) return;
       // Every profile with work is full: another round would claim nothing.
       if (this.claimableProfiles()?.length === 0) return;
     }

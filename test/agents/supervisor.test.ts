@@ -10,11 +10,12 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-function setup(options: { killGraceMs?: number; sampleIntervalMs?: number } = {}) {
+function setup(options: { killGraceMs?: number; sampleIntervalMs?: number; envelopeGraceMs?: number } = {}) {
   const tmp = tempDir();
   const supervisor = new AgentSupervisor({
     journalDir: join(tmp.dir, 'journal'),
     killGraceMs: options.killGraceMs ?? 300,
+    envelopeGraceMs: options.envelopeGraceMs ?? 10_000,
     sampleIntervalMs: options.sampleIntervalMs ?? 50,
   });
   cleanups.push(tmp.cleanup, () => supervisor.stopAll('test cleanup'));
@@ -51,6 +52,26 @@ describe('AgentSupervisor', () => {
     expect(existsSync(join(dir, 'journal', 'task-ok.json'))).toBe(false);
     expect(readFileSync(run.logFile, 'utf8')).toContain('"status": "ok"');
     expect(supervisor.runs()).toHaveLength(0);
+  });
+
+  it('stops an agent that printed a complete envelope and lingers, keeping its result', async () => {
+    const { supervisor, spec } = setup({ envelopeGraceMs: 300 });
+    const run = await supervisor.start(spec('hello linger'));
+    const out = await run.done;
+    expect(out).toMatchObject({ kind: 'succeeded', signal: 'SIGTERM', retryable: false });
+    expect(out.result).toMatchObject({ ok: true, final: 'done: hello linger' });
+    expect(isAlive(run.pid)).toBe(false);
+  });
+
+  it('writes the retries-off settings into the workdir when the profile asks', async () => {
+    const { supervisor, spec } = setup();
+    const run = await supervisor.start(
+      spec('hello', { profile: standinProfile({ providerRetries: false }) }),
+    );
+    await run.done;
+    expect(JSON.parse(readFileSync(join(run.workdir, '.openclaw', 'settings.json'), 'utf8'))).toEqual({
+      retry: { provider: { maxRetries: 0 } },
+    });
   });
 
   it('passes placeholders and env to the agent', async () => {

@@ -16,6 +16,7 @@ import { FAKE_MODEL_ID, type FakeModelServer, startFakeModelServer } from '../fi
 import { submit, waitForState } from '../helpers/api.js';
 import { runAidos } from '../helpers/cli.js';
 import { cleanupDaemons, type DaemonProcess, startDaemon } from '../helpers/daemon-process.js';
+import { fakeModelOpenClawConfig, vitestVariables } from '../helpers/openclaw-config.js';
 import { ensureOpenClaw, type OpenClawInstall } from '../helpers/openclaw-install.js';
 
 const REPLY = 'hi from the fake model';
@@ -125,33 +126,9 @@ beforeAll(async () => {
   // Found by OpenClaw as $OPENCLAW_STATE_DIR/openclaw.json (see OPENCLAW.md).
   await writeFile(
     join(state, 'openclaw.json'),
-    JSON.stringify({
-      // Each run also appends to the shared /tmp/openclaw/openclaw-DATE.log: `agent exec` ignores
-      // TMPDIR and `logging.file` for it (seen with 2026.9.6).
-      gateway: { mode: 'local' },
-      agents: { defaults: { model: { primary: `fake/${FAKE_MODEL_ID}` } } },
-      models: {
-        mode: 'merge',
-        providers: {
-          fake: {
-            baseUrl: model.baseUrl,
-            apiKey: 'sk-local',
-            api: 'openai-completions',
-            models: [
-              {
-                id: FAKE_MODEL_ID,
-                name: 'Fake Model',
-                reasoning: false,
-                input: ['text'],
-                cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
-                contextWindow: 32768,
-                maxTokens: 1024,
-              },
-            ],
-          },
-        },
-      },
-    }),
+    // Each run also appends to the shared /tmp/openclaw/openclaw-DATE.log: `agent exec` ignores
+    // TMPDIR and `logging.file` for it (seen with 2026.9.6).
+    JSON.stringify(fakeModelOpenClawConfig(model.baseUrl)),
   );
   const builtIn = openclawProfile(install.command);
   const configFile = join(root, 'aidos.yaml');
@@ -191,9 +168,7 @@ beforeAll(async () => {
     env: { HOME: home, OPENCLAW_STATE_DIR: state, TMPDIR: agentTmp, NO_COLOR: '1', AIDOS_LOG_LEVEL: 'info' },
     // OpenClaw prints nothing at all, not even its envelope, when it sees vitest's variables
     // (VITEST=true, VITEST_WORKER_ID, …): it takes itself for a test run.
-    unsetEnv: Object.keys(process.env).filter(
-      (k) => k.startsWith('VITEST') || k === 'TEST' || k === 'NODE_ENV',
-    ),
+    unsetEnv: vitestVariables(),
   });
   // A cold install (Node 24 + openclaw, ~840 MB from the npm registry) happens here.
 }, INSTALL_WAIT_MS);
