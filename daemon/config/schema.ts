@@ -139,6 +139,7 @@ export const configSchema = z
       .object({
         lease: duration.prefault('30s'),
         renew_every: duration.prefault('10s'),
+        guard_after: duration.optional(),
         default_max_attempts: z.number().int().min(1).max(100).default(3),
         retry_base: duration.prefault('1s'),
         retry_max: duration.prefault('5m'),

@@ -240,6 +240,11 @@ describe('config', () => {
         'tasks.renew_every',
       ],
       [
+        'guard not inside (renew_every, lease)',
+        () => loadConfig({ env: env({ AIDOS_TASKS_LEASE: '30s', AIDOS_TASKS_GUARD_AFTER: '30s' }) }),
+        'tasks.guard_after',
+      ],
+      [
         'unknown default profile',
         () => loadConfig({ env: env({ AIDOS_AGENTS_DEFAULT_PROFILE: 'nope' }) }),
         'agents.default_profile',
