@@ -36,15 +36,20 @@ function addWaitFlags(cmd: Command): Command {
     );
 }
 
-function labelArg(value: string, previous: Record<string, string> = {}): Record<string, string> {
-  const eq = value.indexOf('=');
-  if (eq <= 0) throw new InvalidArgumentError('--label must be key=value');
-  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+function pairArg(flag: string) {
+  return (value: string, previous: Record<string, string> = {}): Record<string, string> => {
+    const eq = value.indexOf('=');
+    if (eq <= 0) throw new InvalidArgumentError(`${flag} must be key=value`);
+    return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+  };
 }
+const labelArg = pairArg('--label');
+const requireArg = pairArg('--require');
 
 const time = (ms: number | null) => (ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) : null);
 
-function printTask(task: Task, events: TaskEvent[] = []): void {
+function printTask(task: Task, events: TaskEvent[] = [], waiting?: string): void {
+  const required = Object.entries(task.require ?? {}).map(([k, v]) => `${k}=${v}`);
   const fields: [string, unknown][] = [
     ['id', task.id],
     ['state', task.state],
@@ -52,6 +57,9 @@ function printTask(task: Task, events: TaskEvent[] = []): void {
     ['attempt', `${task.attempt}/${task.max_attempts}`],
     ['priority', task.priority],
     ['node', task.node_id],
+    ['pinned', task.pin_node],
+    ['requires', required.length ? required.join(', ') : null],
+    ['waiting', waiting],
     ['created', time(task.created_at)],
     ['finished', time(task.finished_at)],
     ['error', task.error],
@@ -112,6 +120,8 @@ export function registerTaskCommand(program: Command): void {
         .option('--max-attempts <n>', 'runs before dead-lettering (1..100)', intArg('--max-attempts', 1, 100))
         .option('--timeout <seconds>', 'time limit of one run', positiveArg('--timeout'))
         .option('--label <key=value>', 'label (repeatable)', labelArg)
+        .option('--node <id>', 'run only on this node')
+        .option('--require <key=value>', 'run only on nodes with this label (repeatable)', requireArg)
         .option('--idempotency-key <key>', 'a second submit with the same key returns the first task')
         .option('--run-after <time>', 'ISO 8601 time before which it does not start'),
     ),
@@ -129,6 +139,8 @@ export function registerTaskCommand(program: Command): void {
         ...(flags.maxAttempts !== undefined ? { max_attempts: flags.maxAttempts } : {}),
         ...(flags.timeout !== undefined ? { timeout_s: flags.timeout } : {}),
         ...(flags.label ? { labels: flags.label } : {}),
+        ...(flags.node ? { node: flags.node } : {}),
+        ...(flags.require ? { require: flags.require } : {}),
         ...(flags.idempotencyKey ? { idempotency_key: flags.idempotencyKey } : {}),
         ...(flags.runAfter ? { run_after: flags.runAfter } : {}),
       } as SubmitTaskRequest;
@@ -190,7 +202,7 @@ export function registerTaskCommand(program: Command): void {
       if (flags.wait) await waitForTask(options, id, flags.waitTimeout * 1000);
       const detail = await new AidosClient(options).getTask(id);
       if (flags.json) printJson(detail);
-      else printTask(detail.task, detail.events);
+      else printTask(detail.task, detail.events, detail.waiting);
       if (flags.wait) exitForTask(detail.task);
     }),
   );

@@ -55,6 +55,7 @@ export const tasksModule: DaemonModule = {
         lease_ms: config.tasks.lease,
         renew_every_ms: config.tasks.renew_every,
         guard_after_ms: guardAfter,
+        labels: config.labels,
         poll_interval_ms: config.tasks.poll_interval,
         retention_ms: config.tasks.retention,
         retry_base_ms: config.tasks.retry_base,
@@ -81,6 +82,7 @@ export const tasksModule: DaemonModule = {
       feed,
       { nodeId: config.node_id, defaultMaxAttempts: config.tasks.default_max_attempts },
       worker,
+      () => ctx.store.nodes.listNodes(),
     );
     const services = servicesComponent(config, logger, ctx.events, seams);
     const logs = new TaskLogReader(store, launcher.logDir, (id) => launcher.live(id), feed);

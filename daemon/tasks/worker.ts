@@ -18,6 +18,8 @@ export interface WorkerSettings extends RetrySettings {
   lease_ms: number;
   /** How often leases are renewed, well under the lease (tasks.renew_every). */
   renew_every_ms: number;
+  /** Labels this node advertises (config `labels`): it claims only tasks whose requirements they meet. */
+  labels?: Record<string, string>;
   /** Silence after which the agent guard kills an agent, under the lease (tasks.guard_after); none when absent. */
   guard_after_ms?: number;
   /** Fallback poll when no wake-up notification arrives (tasks.poll_interval). */
@@ -190,6 +192,7 @@ export class TaskWorker {
           this.freeSlots,
           this.settings.lease_ms,
           this.claimableProfiles(),
+          this.settings.labels ?? {},
         );
       } catch (error) {
         this.deps.storeFailed(error);

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -133,6 +134,14 @@ const postgres: Dialect = {
   },
 };
 
+/** Versions of the migrations the project ships for a dialect (test files use 9xxx, after them). */
+function shipped(dialect: string): number[] {
+  return readdirSync(join(defaultMigrationsRoot(), dialect))
+    .filter((f) => /^\d{4}_.*\.sql$/.test(f))
+    .map((f) => Number(f.slice(0, 4)))
+    .sort((a, b) => a - b);
+}
+
 /** A private copy of a dialect's migrations folder that a test may edit. */
 async function copyMigrations(dialect: string): Promise<string> {
   const folder = join(tmp, `files-${++counter}`);
@@ -213,7 +222,7 @@ for (const dialect of [sqlite, postgres]) {
         join(folder, '0001_initial.sql'),
         `${await readFile(join(folder, '0001_initial.sql'), 'utf8')}\n-- edited\n`,
       );
-      await writeFile(join(folder, '0002_later.sql'), 'CREATE TABLE later_one (id INTEGER PRIMARY KEY);\n');
+      await writeFile(join(folder, '9002_later.sql'), 'CREATE TABLE later_one (id INTEGER PRIMARY KEY);\n');
       const runner = new MigrationRunner(t.store.migrations, folder);
       for (const op of [() => runner.up(), () => runner.verify()]) {
         const error = await caught(op());
@@ -230,51 +239,51 @@ for (const dialect of [sqlite, postgres]) {
     it('refuses a missing file, naming it', async () => {
       const t = await dialect.fresh();
       const folder = await copyMigrations(dialect.name);
-      await writeFile(join(folder, '0002_extra.sql'), 'CREATE TABLE extra_one (id INTEGER PRIMARY KEY);\n');
+      await writeFile(join(folder, '9002_extra.sql'), 'CREATE TABLE extra_one (id INTEGER PRIMARY KEY);\n');
       await new MigrationRunner(t.store.migrations, folder).up();
-      await unlink(join(folder, '0002_extra.sql'));
-      await writeFile(join(folder, '0003_next.sql'), 'CREATE TABLE next_one (id INTEGER PRIMARY KEY);\n');
+      await unlink(join(folder, '9002_extra.sql'));
+      await writeFile(join(folder, '9003_next.sql'), 'CREATE TABLE next_one (id INTEGER PRIMARY KEY);\n');
       const runner = new MigrationRunner(t.store.migrations, folder);
       const error = await caught(runner.up());
       expect(error.kind).toBe('migration');
-      expect(error.message).toContain('0002_extra.sql');
+      expect(error.message).toContain('9002_extra.sql');
       expect(error.message).toContain('missing');
       expect(await t.tableExists('next_one')).toBe(false);
-      expect((await t.history()).map((h) => h.version)).toEqual([1, 2]);
-      await expect(runner.verify()).rejects.toThrow('0002_extra.sql');
+      expect((await t.history()).map((h) => h.version)).toEqual([...shipped(dialect.name), 9002]);
+      await expect(runner.verify()).rejects.toThrow('9002_extra.sql');
     });
 
     it('refuses an out-of-order file, naming it', async () => {
       const t = await dialect.fresh();
       const folder = await copyMigrations(dialect.name);
-      await writeFile(join(folder, '0003_third.sql'), 'CREATE TABLE third_one (id INTEGER PRIMARY KEY);\n');
+      await writeFile(join(folder, '9003_third.sql'), 'CREATE TABLE third_one (id INTEGER PRIMARY KEY);\n');
       await new MigrationRunner(t.store.migrations, folder).up();
-      await writeFile(join(folder, '0002_second.sql'), 'CREATE TABLE second_one (id INTEGER PRIMARY KEY);\n');
+      await writeFile(join(folder, '9002_second.sql'), 'CREATE TABLE second_one (id INTEGER PRIMARY KEY);\n');
       const runner = new MigrationRunner(t.store.migrations, folder);
       const error = await caught(runner.up());
       expect(error.kind).toBe('migration');
-      expect(error.message).toContain('0002_second.sql');
+      expect(error.message).toContain('9002_second.sql');
       expect(error.message).toContain('out of order');
       expect(await t.tableExists('second_one')).toBe(false);
-      expect((await t.history()).map((h) => h.version)).toEqual([1, 3]);
-      await expect(runner.verify()).rejects.toThrow('0002_second.sql');
+      expect((await t.history()).map((h) => h.version)).toEqual([...shipped(dialect.name), 9003]);
+      await expect(runner.verify()).rejects.toThrow('9002_second.sql');
     });
 
     it('rolls a failing migration back completely', async () => {
       const t = await dialect.fresh();
       const folder = await copyMigrations(dialect.name);
       await writeFile(
-        join(folder, '0002_broken.sql'),
+        join(folder, '9002_broken.sql'),
         'CREATE TABLE half_applied (id INTEGER PRIMARY KEY);\nINSERT INTO half_applied (id) VALUES (1);\nINSERT INTO no_such_table VALUES (1);\n',
       );
       const runner = new MigrationRunner(t.store.migrations, folder);
       const error = await caught(runner.up());
       expect(error.kind).toBe('migration');
-      expect(error.message).toContain('0002_broken.sql');
+      expect(error.message).toContain('9002_broken.sql');
       expect(error.message).toContain('rolled back');
       expect(await t.tableExists('half_applied')).toBe(false);
-      expect((await t.history()).map((h) => h.version)).toEqual([1]);
-      expect((await runner.status()).find((r) => r.version === 2)!.state).toBe('pending');
+      expect((await t.history()).map((h) => h.version)).toEqual(shipped(dialect.name));
+      expect((await runner.status()).find((r) => r.version === 9002)!.state).toBe('pending');
       // The store is still usable after the rollback.
       expect(await t.store.countTasksByState()).toMatchObject({ queued: 0 });
     });
@@ -326,7 +335,7 @@ for (const dialect of [sqlite, postgres]) {
       const folder = await copyMigrations(dialect.name);
       for (const v of [2, 3, 4, 5])
         await writeFile(
-          join(folder, `000${v}_step_${v}.sql`),
+          join(folder, `900${v}_step_${v}.sql`),
           `CREATE TABLE step_${v} (id INTEGER PRIMARY KEY);\n`,
         );
       const others: Store[] = [];
@@ -352,8 +361,14 @@ for (const dialect of [sqlite, postgres]) {
             .flat()
             .map((r) => r.version)
             .sort(),
-        ).toEqual([1, 2, 3, 4, 5]);
-        expect((await t.history()).map((h) => h.version)).toEqual([1, 2, 3, 4, 5]);
+        ).toEqual([...shipped(dialect.name), 9002, 9003, 9004, 9005]);
+        expect((await t.history()).map((h) => h.version)).toEqual([
+          ...shipped(dialect.name),
+          9002,
+          9003,
+          9004,
+          9005,
+        ]);
       } finally {
         for (const o of others) await o.close();
       }

@@ -7,6 +7,7 @@ import { defineDiagnosticsContract } from './contract/diagnostics.js';
 import { type ContractContext, newTask } from './contract/fixtures.js';
 import { defineHousekeepingContract } from './contract/housekeeping.js';
 import { defineNodeContract } from './contract/nodes.js';
+import { definePlacementContract } from './contract/placement.js';
 import { defineSubmissionContract } from './contract/submission.js';
 
 /** How the contract gets stores: both implementations provide one. */
@@ -65,6 +66,7 @@ export function storeContract(name: string, harness: StoreHarness): void {
     defineNodeContract(ctx);
     defineSubmissionContract(ctx);
     defineClaimContract(ctx);
+    definePlacementContract(ctx);
     defineCompletionContract(ctx);
     defineHousekeepingContract(ctx);
     defineDiagnosticsContract(ctx);
