@@ -100,4 +100,27 @@ describe('a paused daemon', () => {
     expect(new Set(pids).size).toBe(2);
     expect(daemon.logs().some((l) => l.msg === 'agent guard stopped an agent')).toBe(true);
   });
+
+  it('takes its agent guard with it when it stops cleanly', async () => {
+    const guards = readdirSync('/proc').filter((name) => {
+      if (!/^\d+$/.test(name)) return false;
+      try {
+        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        return (
+          ppid === daemon.child.pid && readFileSync(`/proc/${name}/cmdline`, 'utf8').includes('guard-main.js')
+        );
+      } catch {
+        return false;
+      }
+    });
+    expect(guards).toHaveLength(1);
+    expect((await daemon.stop()).code).toBe(0);
+    const guard = Number(guards[0]);
+    await waitFor(
+      () => procState(guard) === undefined || procState(guard) === 'Z',
+      10_000,
+      'the guard to exit',
+    );
+  });
 });
