@@ -170,7 +170,7 @@ describe('daemon on SQLite', () => {
     // The history row is still the tampered one: nothing was re-applied or rewritten.
     const check = new Database(join(first.dataDir, 'aidos.db'), { readonly: true });
     try {
-      expect(check.prepare('SELECT checksum FROM aidos_migrations').all()).toEqual([
+      expect(check.prepare('SELECT checksum FROM aidos_migrations WHERE version = 1').all()).toEqual([
         { checksum: 'tampered' },
       ]);
     } finally {
