@@ -81,6 +81,8 @@ export class AgentGuard {
       detached: true,
       env: {},
     });
+    // A guard that cannot start (EMFILE, ENOMEM) leaves agents unguarded; it must not crash the daemon.
+    child.once('error', (error) => this.logger.warn({ err: String(error) }, 'agent guard could not start'));
     child.unref();
     for (const stream of [child.stdin, child.stdout, child.stderr])
       (stream as unknown as { unref?: () => void } | null)?.unref?.();
