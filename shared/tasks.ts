@@ -53,6 +53,10 @@ export const taskSchema = z.object({
   started_at: z.number().nullable(),
   /** When it reached a final state. */
   finished_at: z.number().nullable(),
+  /** Node it is pinned to (`--node`): only that node may claim it. */
+  pin_node: z.string().nullable().optional(),
+  /** Labels a node must advertise to claim it (`--require k=v`). */
+  require: z.record(z.string(), z.string()).optional(),
   /** Node that runs (or last ran) it. */
   node_id: z.string().nullable(),
   /** While running: when the owner's lease lapses unless renewed. */

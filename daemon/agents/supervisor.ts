@@ -4,6 +4,7 @@ import { AidosError } from '../errors.js';
 import { agentBaseEnv } from './agent-env.js';
 import { type Clock, systemClock } from './clock.js';
 import { writeProviderRetries } from './gateway/state-files.js';
+import { AgentGuard } from './guard.js';
 import { removeJournal, writeJournal } from './journal.js';
 import { runDir, runLogFile } from './layout.js';
 import { type AgentLogger, silentLogger } from './logger.js';
@@ -59,6 +60,8 @@ export interface SupervisorOptions {
   logger?: AgentLogger;
   /** Environment the agents' safe base and pass_env come from; defaults to the daemon's. */
   baseEnv?: NodeJS.ProcessEnv;
+  /** Silence (no heartbeat) after which the agent guard kills an agent, ms; no guard when absent. */
+  guardAfterMs?: number;
 }
 
 /** Starts agent runs and keeps track of the live ones. */
@@ -67,11 +70,32 @@ export class AgentSupervisor {
   private readonly spawnFn: SpawnFn;
   private readonly clock: Clock;
   private readonly logger: AgentLogger;
+  private readonly guard: AgentGuard | undefined;
 
   constructor(private readonly options: SupervisorOptions) {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
     this.spawnFn = options.spawn ?? withParentDeathSignal(execaSpawn, this.logger);
+    if (options.guardAfterMs !== undefined) this.guard = new AgentGuard(options.guardAfterMs, this.logger);
+  }
+
+  /** The daemon renewed these tasks' leases: their agents' guard clocks start again. */
+  heartbeat(taskIds: string[]): void {
+    const pids = taskIds.flatMap((id) => {
+      const run = this.live.get(id);
+      return run ? [run.pid] : [];
+    });
+    this.guard?.beat(pids);
+  }
+
+  /** Ends the agent guard (after stopAll, on a clean shutdown). */
+  close(): void {
+    this.guard?.close();
+  }
+
+  /** Pid of the agent guard process, while it runs. */
+  get guardPid(): number | undefined {
+    return this.guard?.pid;
   }
 
   /** Runs currently alive, keyed by task id. */
@@ -145,6 +169,7 @@ export class AgentSupervisor {
     }
     const pid = child.pid;
     const procStartTime = startTimeOf(pid);
+    this.guard?.watch(pid, procStartTime);
     const journalDir = this.options.journalDir;
     // Written after spawn because the pid is needed; a daemon dying in between is
     // covered by the parent-death signal.
@@ -180,6 +205,7 @@ export class AgentSupervisor {
         clock: this.clock,
         onEnd: async () => {
           this.live.delete(spec.taskId);
+          this.guard?.unwatch(pid);
           if (journalFile) await removeJournal(journalFile);
         },
       },

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { AidosClient } from '../../shared/client/client.js';
 import type { ClusterNode } from '../../shared/cluster.js';
 import { addClientFlags, type ClientFlagValues, clientOptions } from './client-flags.js';
+import { examples } from './help.js';
 import { printJson, table } from './output.js';
 
 const ago = (ms: number | null) =>
@@ -74,4 +75,10 @@ export function registerNodeCommand(program: Command): void {
       }
     },
   );
+  examples(node, ['aidos node list', 'aidos node show node-b --json']);
+  for (const sub of node.commands)
+    examples(
+      sub,
+      sub.name() === 'list' ? ['aidos node list', 'aidos node list --json'] : ['aidos node show node-b'],
+    );
 }

@@ -29,11 +29,15 @@ function addTimeFlags(cmd: Command): Command {
   return cmd.option('--utc', 'show times in UTC instead of the local zone');
 }
 
-function labelArg(value: string, previous: Record<string, string> = {}): Record<string, string> {
-  const eq = value.indexOf('=');
-  if (eq <= 0) throw new InvalidArgumentError('--label must be key=value');
-  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+function pairArg(flag: string) {
+  return (value: string, previous: Record<string, string> = {}): Record<string, string> => {
+    const eq = value.indexOf('=');
+    if (eq <= 0) throw new InvalidArgumentError(`${flag} must be key=value`);
+    return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+  };
 }
+const labelArg = pairArg('--label');
+const requireArg = pairArg('--require');
 
 function statesArg(value: string): string {
   const wanted = value.split(',').filter(Boolean);
@@ -80,6 +84,8 @@ type SubmitFlags = ClientFlagValues &
     maxAttempts?: number;
     timeout?: number;
     label?: Record<string, string>;
+    node?: string;
+    require?: Record<string, string>;
     idempotencyKey?: string;
     runAfter?: number;
     wait?: boolean;
@@ -97,6 +103,8 @@ function registerSubmit(task: Command): void {
     .option('--max-attempts <n>', 'runs before dead-lettering (1..100)', intArg('--max-attempts', 1, 100))
     .option('--timeout <duration>', 'time limit of one run (e.g. 90s, 10m)', durationArg('--timeout'))
     .option('--label <key=value>', 'label (repeatable)', labelArg)
+    .option('--node <id>', 'run only on this node')
+    .option('--require <key=value>', 'run only on nodes with this label (repeatable)', requireArg)
     .option('--idempotency-key <key>', 'a second submit with the same key returns the first task')
     .option(
       '--run-after <time>',
@@ -116,6 +124,8 @@ function registerSubmit(task: Command): void {
       ...(flags.maxAttempts !== undefined ? { max_attempts: flags.maxAttempts } : {}),
       ...(flags.timeout !== undefined ? { timeout_s: flags.timeout / 1000 } : {}),
       ...(flags.label ? { labels: flags.label } : {}),
+      ...(flags.node ? { node: flags.node } : {}),
+      ...(flags.require ? { require: flags.require } : {}),
       ...(flags.idempotencyKey ? { idempotency_key: flags.idempotencyKey } : {}),
       ...(flags.runAfter !== undefined ? { run_after: flags.runAfter } : {}),
     };
@@ -167,7 +177,7 @@ function registerShow(task: Command): void {
       if (flags.wait) await waitForTask(options, id, flags.waitTimeout);
       const detail = await new AidosClient(options).getTask(id);
       if (flags.json) printJson(detail);
-      else process.stdout.write(`${renderTask(detail.task, detail.events, flags)}\n`);
+      else process.stdout.write(`${renderTask(detail.task, detail.events, flags, detail.waiting)}\n`);
       if (flags.wait) exitForTask(detail.task);
     },
   );

@@ -20,7 +20,8 @@ export function attemptRows(events: TaskEvent[], style: TimeStyle): (string | nu
         formatTime(e.at, style),
         outcome === e.kind ? e.kind : `${outcome} → ${next}`,
         formatMs(typeof d.duration_ms === 'number' ? d.duration_ms : null),
-        formatBytes(typeof d.peak_rss_bytes === 'number' ? d.peak_rss_bytes : null),
+        // 0 means no sample was taken (a run shorter than the first sampling tick), not 0 bytes.
+        formatBytes(typeof d.peak_rss_bytes === 'number' && d.peak_rss_bytes > 0 ? d.peak_rss_bytes : null),
         e.node_id,
         typeof d.error === 'string' ? d.error : typeof d.reason === 'string' ? d.reason : null,
       ];
@@ -38,7 +39,7 @@ function cancelReason(task: Task, events: TaskEvent[]): string | null {
 }
 
 /** The `task show` view: labelled fields, then attempts, then the history. */
-export function renderTask(task: Task, events: TaskEvent[], style: TimeStyle): string {
+export function renderTask(task: Task, events: TaskEvent[], style: TimeStyle, waiting?: string): string {
   const labels = Object.entries(task.labels)
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');
@@ -55,6 +56,9 @@ export function renderTask(task: Task, events: TaskEvent[], style: TimeStyle): s
     ['timeout', formatDuration(task.timeout_ms)],
     ['labels', labels || null],
     ['node', task.node_id],
+    ['pinned', task.pin_node],
+    ['requires', requirements(task)],
+    ['waiting', waiting],
     ['created', formatTime(task.created_at, style)],
     ['run after', task.run_after > task.created_at ? formatTime(task.run_after, style) : null],
     ['started', formatTime(task.started_at, style)],
@@ -96,4 +100,9 @@ export function renderTaskList(tasks: Task[], style: TimeStyle): string {
       t.message.slice(0, 40).replace(/\s+/g, ' '),
     ]),
   );
+}
+
+function requirements(task: Task): string | null {
+  const pairs = Object.entries(task.require ?? {}).map(([k, v]) => `${k}=${v}`);
+  return pairs.length ? pairs.join(', ') : null;
 }

@@ -205,6 +205,14 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       field: blamed ? 'tasks.lease' : 'tasks.renew_every',
     });
   }
+  const guard = cfg.tasks.guard_after;
+  if (guard !== undefined && (guard >= cfg.tasks.lease || guard <= cfg.tasks.renew_every)) {
+    throw new AidosError(
+      'config',
+      'invalid config: tasks.guard_after: must be longer than tasks.renew_every and shorter than tasks.lease',
+      { field: 'tasks.guard_after' },
+    );
+  }
   const dataDir = resolve(cfg.data_dir ?? defaultDataDir(env));
   const url = cfg.store.url ?? `sqlite:${join(dataDir, 'aidos.db')}`;
   return {

@@ -131,6 +131,19 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** Labels this node advertises; tasks submitted with `--require k=v` run only where they match. */
+    labels: z
+      .record(
+        z
+          .string()
+          .regex(
+            /^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/,
+            'label keys are 1-63 letters, digits, ".", "_", "/" or "-"',
+          ),
+        z.union([z.string().max(256), z.number(), z.boolean()]).transform(String),
+      )
+      .refine((l) => Object.keys(l).length <= 64, 'at most 64 labels')
+      .default({}),
     cluster: z
       .object({
         key: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -220,6 +233,7 @@ export const configSchema = z
       .object({
         lease: duration.prefault('30s'),
         renew_every: duration.prefault('10s'),
+        guard_after: duration.optional(),
         default_max_attempts: z.number().int().min(1).max(100).default(3),
         retry_base: duration.prefault('1s'),
         retry_max: duration.prefault('5m'),

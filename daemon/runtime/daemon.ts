@@ -215,7 +215,12 @@ export class Daemon {
       roles: this.config.roles,
       version: VERSION,
       started_at: this.startedAt,
-      meta: { pid: process.pid, hostname: hostname(), slots: this.config.agents.slots },
+      meta: {
+        pid: process.pid,
+        hostname: hostname(),
+        slots: this.config.agents.slots,
+        labels: this.config.labels,
+      },
     });
   }
 

@@ -68,8 +68,17 @@ export interface TaskStore {
   oldestQueuedAgeMs(): Promise<number>;
   /** History of one task, oldest first. */
   listTaskEvents(taskId: string): Promise<TaskEvent[]>;
-  /** Claims up to `limit` due queued tasks for a node: running, attempt+1, new fence, lease. */
-  claimTasks(nodeId: string, limit: number, leaseMs: number, profiles?: string[]): Promise<Task[]>;
+  /**
+   * Claims up to `limit` due queued tasks for a node: running, attempt+1, new fence, lease. Only
+   * tasks the node may take: not pinned elsewhere, every required label among the node's `labels`.
+   */
+  claimTasks(
+    nodeId: string,
+    limit: number,
+    leaseMs: number,
+    profiles?: string[],
+    labels?: Record<string, string>,
+  ): Promise<Task[]>;
   /** Extends the leases a node still holds; returns the ids it still owns (fence matches, running). */
   renewLeases(nodeId: string, runs: { id: string; fence: number }[], leaseMs: number): Promise<string[]>;
   /** Records a run's end if the fence still matches; false = refused (stale or not running). */

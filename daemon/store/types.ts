@@ -38,6 +38,10 @@ export interface NewTask {
   timeout_ms: number;
   /** Free-form labels. */
   labels: Record<string, string>;
+  /** Only this node may claim it. */
+  pin_node?: string;
+  /** Labels a claiming node must advertise. */
+  require?: Record<string, string>;
   /** Earliest start (epoch ms); undefined = now. */
   run_after?: number;
   /** Dedupe key: a second submit with it returns the first task. */

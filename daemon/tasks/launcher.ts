@@ -25,6 +25,10 @@ export interface AgentLauncher {
   dedicatedSlots?(profile: string): number | undefined;
   /** Kills agents that survived a previous daemon (from its journal) before their tasks are re-queued. */
   reapSurvivors(): Promise<{ taskId: string; pid: number; killed: boolean }[]>;
+  /** The leases of these tasks were renewed: their agent guards' clocks start again. */
+  heartbeat?(taskIds: string[]): void;
+  /** Ends what the launcher keeps beside the agents (the agent guard) once every run has ended. */
+  close?(): void;
   /** Deletes this node's run folders and logs of tasks not run here since `cutoffMs`; returns how many tasks' files went. */
   sweepFiles(cutoffMs: number): Promise<number>;
 }

@@ -32,12 +32,17 @@ export const tasksModule: DaemonModule = {
     const seams = { spawn: ctx.inject.spawner, clock: ctx.inject.clock };
     const profiles = resolveProfiles(config);
     const feed = new TaskFeed(ctx.events);
+    // Half a renewal period before the lease lapses: room for the kill, and the node's own
+    // self-fence (one period earlier) still comes first while the daemon runs.
+    const guardAfter =
+      config.tasks.guard_after ?? config.tasks.lease - Math.round(config.tasks.renew_every / 2);
     const execLauncher = new SupervisorLauncher(
       profiles,
       config.data_dir,
       config.agents.kill_grace,
       logger,
       seams,
+      guardAfter,
     );
     const gate = new ClaimGate({
       dataDir: config.data_dir,
@@ -53,6 +58,8 @@ export const tasksModule: DaemonModule = {
         slots: config.agents.slots,
         lease_ms: config.tasks.lease,
         renew_every_ms: config.tasks.renew_every,
+        guard_after_ms: guardAfter,
+        labels: config.labels,
         poll_interval_ms: config.tasks.poll_interval,
         retention_ms: config.tasks.retention,
         retry_base_ms: config.tasks.retry_base,
@@ -79,6 +86,7 @@ export const tasksModule: DaemonModule = {
       feed,
       { nodeId: config.node_id, defaultMaxAttempts: config.tasks.default_max_attempts },
       worker,
+      () => ctx.store.nodes.listNodes(),
     );
     const services = servicesComponent(config, logger, ctx.events, seams);
     const logs = new TaskLogReader(store, execLauncher.logDir, (id) => execLauncher.live(id), feed);

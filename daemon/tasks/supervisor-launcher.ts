@@ -28,9 +28,24 @@ export class SupervisorLauncher implements AgentLauncher {
     private readonly killGraceMs: number,
     logger: Logger,
     seams: { spawn?: SpawnFn; clock?: Clock } = {},
+    guardAfterMs?: number,
   ) {
     this.paths = agentLayout(dataDir);
-    this.supervisor = new AgentSupervisor({ journalDir: this.paths.journal, killGraceMs, logger, ...seams });
+    this.supervisor = new AgentSupervisor({
+      journalDir: this.paths.journal,
+      killGraceMs,
+      logger,
+      ...seams,
+      ...(guardAfterMs === undefined ? {} : { guardAfterMs }),
+    });
+  }
+
+  heartbeat(taskIds: string[]): void {
+    this.supervisor.heartbeat(taskIds);
+  }
+
+  close(): void {
+    this.supervisor.close();
   }
 
   get logDir(): string {

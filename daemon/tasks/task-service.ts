@@ -4,7 +4,8 @@ import { newId } from '../../shared/ids.js';
 import { FINAL_TASK_STATES, RETRYABLE_TASK_STATES } from '../../shared/tasks.js';
 import { AidosError } from '../errors.js';
 import type { TaskStore } from '../store/facets.js';
-import type { Task, TaskEvent } from '../store/types.js';
+import type { NodeRecord, Task, TaskEvent } from '../store/types.js';
+import { waitingReason } from './placement.js';
 import type { TaskFeed } from './task-feed.js';
 
 /** What the service needs to know about agent profiles. */
@@ -41,10 +42,9 @@ function sameSubmit(
   profile: string,
   runAfter: number | undefined,
 ): boolean {
-  const labels = input.labels ?? {};
-  const sameLabels =
-    Object.keys(labels).length === Object.keys(task.labels).length &&
-    Object.entries(labels).every(([k, v]) => task.labels[k] === v);
+  const sameMap = (a: Record<string, string>, b: Record<string, string>) =>
+    Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
+  const sameLabels = sameMap(input.labels ?? {}, task.labels);
   return (
     task.message === input.message &&
     task.profile === profile &&
@@ -52,7 +52,9 @@ function sameSubmit(
     (input.priority === undefined || task.priority === input.priority) &&
     (input.max_attempts === undefined || task.max_attempts === input.max_attempts) &&
     (input.timeout_s === undefined || task.timeout_ms === Math.round(input.timeout_s * 1000)) &&
-    (runAfter === undefined || task.run_after === runAfter)
+    (runAfter === undefined || task.run_after === runAfter) &&
+    (task.pin_node ?? undefined) === input.node &&
+    sameMap(input.require ?? {}, task.require ?? {})
   );
 }
 
@@ -64,6 +66,8 @@ export class TaskService {
     private readonly feed: TaskFeed,
     private readonly settings: TaskServiceSettings,
     private readonly canceller?: LocalCanceller,
+    /** The cluster's node rows, to say why a placed task waits; no explanation without it. */
+    private readonly listNodes?: () => Promise<NodeRecord[]>,
   ) {}
 
   async submit(input: SubmitTaskRequest): Promise<{ task: Task; created: boolean }> {
@@ -90,6 +94,8 @@ export class TaskService {
       timeout_ms:
         input.timeout_s === undefined ? this.profiles.timeoutMs(profile) : Math.round(input.timeout_s * 1000),
       labels: input.labels ?? {},
+      ...(input.node ? { pin_node: input.node } : {}),
+      ...(input.require ? { require: input.require } : {}),
       ...(runAfter === undefined ? {} : { run_after: runAfter }),
       ...(input.idempotency_key ? { idempotency_key: input.idempotency_key } : {}),
       node_id: this.settings.nodeId,
@@ -110,9 +116,13 @@ export class TaskService {
     return task;
   }
 
-  async get(id: string): Promise<{ task: Task; events: TaskEvent[] }> {
+  async get(id: string): Promise<{ task: Task; events: TaskEvent[]; waiting?: string }> {
     const task = await this.mustGet(id);
-    return { task, events: await this.store.listTaskEvents(id) };
+    const events = await this.store.listTaskEvents(id);
+    const placed = task.state === 'queued' && (task.pin_node || Object.keys(task.require ?? {}).length > 0);
+    const waiting =
+      placed && this.listNodes ? waitingReason(task, await this.listNodes(), Date.now()) : undefined;
+    return { task, events, ...(waiting ? { waiting } : {}) };
   }
 
   async list(input: z.infer<typeof listTasksSchema>): Promise<{ tasks: Task[]; next: string | null }> {

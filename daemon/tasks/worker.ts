@@ -19,6 +19,10 @@ export interface WorkerSettings extends RetrySettings {
   lease_ms: number;
   /** How often leases are renewed, well under the lease (tasks.renew_every). */
   renew_every_ms: number;
+  /** Labels this node advertises (config `labels`): it claims only tasks whose requirements they meet. */
+  labels?: Record<string, string>;
+  /** Silence after which the agent guard kills an agent, under the lease (tasks.guard_after); none when absent. */
+  guard_after_ms?: number;
   /** Fallback poll when no wake-up notification arrives (tasks.poll_interval). */
   poll_interval_ms: number;
   /** Keep final tasks this long (tasks.retention). */
@@ -51,7 +55,9 @@ interface ActiveRun {
   task: Task;
   run: LaunchedRun | undefined;
   finishing?: Promise<void>;
-  stopping?: 'cancel' | 'lease_lost' | 'shutdown' | 'isolated';
+  stopping?: 'cancel' | 'lease_lost' | 'shutdown' | 'isolated' | 'guarded';
+  /** When its guard was last told the lease was renewed (the guard counts from no earlier), ms. */
+  beatAt: number;
 }
 
 /**
@@ -211,6 +217,7 @@ export class TaskWorker {
               step.limit,
               this.settings.lease_ms,
               step.profiles,
+              this.settings.labels ?? {},
             )),
           );
       } catch (error) {
@@ -228,7 +235,7 @@ export class TaskWorker {
   }
 
   private async launch(task: Task, claimedAt: number): Promise<void> {
-    const entry: ActiveRun = { task, run: undefined };
+    const entry: ActiveRun = { task, run: undefined, beatAt: this.now() };
     this.active.set(task.id, entry);
     const launchAt = performance.now();
     try {
@@ -273,7 +280,8 @@ export class TaskWorker {
   private async finished(entry: ActiveRun, outcome: Awaited<LaunchedRun['done']>): Promise<void> {
     const { task } = entry;
     this.active.delete(task.id);
-    if (entry.stopping === 'lease_lost' || entry.stopping === 'isolated') {
+    if (outcome.kind !== 'succeeded' && this.guardMayHaveFired(entry)) entry.stopping ??= 'guarded';
+    if (entry.stopping === 'lease_lost' || entry.stopping === 'isolated' || entry.stopping === 'guarded') {
       this.deps.logger.warn(
         { task_id: task.id, reason: entry.stopping },
         'agent stopped without recording a result (lease lost)',
@@ -324,8 +332,21 @@ export class TaskWorker {
     return true;
   }
 
+  /**
+   * True once the agent guard may have killed this run: the daemon was silent (paused) past the
+   * guard's bound. Such a run is treated like a lost lease, whatever order the wake-up brings the
+   * exit and the renewal in: nothing recorded, the lease lapses and the task is queued again.
+   */
+  private guardMayHaveFired(entry: ActiveRun): boolean {
+    const bound = this.settings.guard_after_ms;
+    return bound !== undefined && this.now() - entry.beatAt >= bound;
+  }
+
   private async renew(): Promise<void> {
     for (const completion of [...this.pendingCompletions.values()]) await this.complete(completion);
+    for (const entry of this.active.values())
+      if (entry.run && !entry.stopping && this.guardMayHaveFired(entry))
+        this.stopRun(entry.task.id, 'guarded', 'agent guard: the daemon did not renew this lease in time');
     const runs = [...this.active.values()]
       .filter((e) => !e.stopping)
       .map((e) => ({ id: e.task.id, fence: e.task.fence }));
@@ -338,6 +359,12 @@ export class TaskWorker {
         await this.deps.store.renewLeases(this.settings.nodeId, runs, this.settings.lease_ms),
       );
       this.lastRenewOk = this.now();
+      const beaten = runs.filter((run) => kept.has(run.id)).map((run) => run.id);
+      for (const id of beaten) {
+        const entry = this.active.get(id);
+        if (entry) entry.beatAt = this.lastRenewOk;
+      }
+      this.deps.launcher.heartbeat?.(beaten);
       for (const run of runs) {
         if (kept.has(run.id)) continue;
         this.stopRun(run.id, 'lease_lost', 'lease lost: another node owns this task now');
@@ -346,8 +373,10 @@ export class TaskWorker {
         this.cancelLocal(id, 'cancelled by request');
     } catch (error) {
       this.deps.storeFailed(error);
-      // Cut off from the store: stop our agents before our leases lapse and another node runs them.
-      if (this.now() - this.lastRenewOk > this.settings.lease_ms - this.settings.renew_every_ms) {
+      // Cut off from the store: stop our agents before our leases lapse and another node runs them,
+      // and one renewal period before their guards would, so they get a graceful stop.
+      const fenceAt = (this.settings.guard_after_ms ?? this.settings.lease_ms) - this.settings.renew_every_ms;
+      if (this.now() - this.lastRenewOk > fenceAt) {
         for (const run of runs)
           this.stopRun(run.id, 'isolated', 'store unreachable: lease cannot be renewed');
       }
@@ -409,6 +438,7 @@ export class TaskWorker {
       entry.run.cancel('daemon stopping');
     }
     await Promise.all(runs.map((e) => e.finishing));
+    this.deps.launcher.close?.();
     for (const completion of [...this.pendingCompletions.values()]) await this.complete(completion);
   }
 }

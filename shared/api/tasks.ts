@@ -36,6 +36,16 @@ export const submitTaskSchema = z
       .record(labelKey, z.string().max(256))
       .refine((l) => Object.keys(l).length <= 32, 'at most 32 labels')
       .optional(),
+    /** Only this node may run it (`aidos task submit --node`). */
+    node: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'must be a node id: 1-63 letters, digits, ".", "_" or "-"')
+      .optional(),
+    /** Labels a node must advertise (node.labels) to run it (`--require k=v`). */
+    require: z
+      .record(labelKey, z.string().max(256))
+      .refine((l) => Object.keys(l).length <= 32, 'at most 32 requirements')
+      .optional(),
     /** A second submit with the same key returns the first task instead of creating another. */
     idempotency_key: z.string().min(1).max(200).optional(),
     /** Do not start before this time (epoch ms or ISO 8601). */
@@ -101,6 +111,8 @@ export const taskDetailSchema = z.object({
   task: taskSchema,
   /** Its events, oldest first. */
   events: z.array(taskEventSchema),
+  /** Why a queued task waits: no live worker node may take it (pinned elsewhere, labels missing). */
+  waiting: z.string().optional(),
 });
 
 /** A page of tasks. */

@@ -149,7 +149,8 @@ describe('operator commands against a real daemon', { timeout: 90_000 }, () => {
         'task',
         'submit',
         '-m',
-        'fail-until:2 sleep:5',
+        // Long enough for the sampler's first tick (100 ms), so each attempt has a peak RSS.
+        'fail-until:2 sleep:400',
         '--label',
         'team=ops',
         '--max-attempts',

@@ -240,6 +240,16 @@ describe('config', () => {
         'tasks.renew_every',
       ],
       [
+        'bad label key',
+        async () => loadConfig({ file: await yamlFile('labels:\n  "bad key": x\n'), env: env() }),
+        'labels',
+      ],
+      [
+        'guard not inside (renew_every, lease)',
+        () => loadConfig({ env: env({ AIDOS_TASKS_LEASE: '30s', AIDOS_TASKS_GUARD_AFTER: '30s' }) }),
+        'tasks.guard_after',
+      ],
+      [
         'unknown default profile',
         () => loadConfig({ env: env({ AIDOS_AGENTS_DEFAULT_PROFILE: 'nope' }) }),
         'agents.default_profile',

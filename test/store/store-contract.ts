@@ -8,6 +8,7 @@ import { defineDiagnosticsContract } from './contract/diagnostics.js';
 import { type ContractContext, newTask } from './contract/fixtures.js';
 import { defineHousekeepingContract } from './contract/housekeeping.js';
 import { defineNodeContract } from './contract/nodes.js';
+import { definePlacementContract } from './contract/placement.js';
 import { defineSubmissionContract } from './contract/submission.js';
 
 /** How the contract gets stores: both implementations provide one. */
@@ -66,6 +67,7 @@ export function storeContract(name: string, harness: StoreHarness): void {
     defineNodeContract(ctx);
     defineSubmissionContract(ctx);
     defineClaimContract(ctx);
+    definePlacementContract(ctx);
     defineCompletionContract(ctx);
     defineHousekeepingContract(ctx);
     defineDiagnosticsContract(ctx);

@@ -16,7 +16,12 @@ export const PG = {
   tableExists: 'SELECT to_regclass($1) IS NOT NULL AS present',
   appliedVersions:
     'SELECT version, name, checksum, applied_at, duration_ms FROM aidos_migrations ORDER BY version',
-  /** User tables of the current schema with their columns, types and primary key, in column order. */
+  /**
+   * User tables of the current schema with their columns, types and primary key, in column order.
+   * Not copied: the migration history (the runner writes the target's), the copy's own state, and
+   * store_identity, which each store draws at its first migration: a copied one would let the new
+   * store pass for the old one, and a peer still on the old store could join its cluster.
+   */
   columns: `SELECT c.relname AS table_name, a.attname AS column_name, format_type(a.atttypid, a.atttypmod) AS data_type,
       a.attnum AS position, COALESCE(a.attnum = ANY (pk.conkey), false) AS is_pk,
       pg_get_serial_sequence(quote_ident(c.relname), a.attname) AS sequence
@@ -24,7 +29,7 @@ export const PG = {
     JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema()
     JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
     LEFT JOIN pg_constraint pk ON pk.conrelid = c.oid AND pk.contype = 'p'
-    WHERE c.relkind = 'r' AND c.relname NOT IN ('aidos_migrations', '${STATE_TABLE}')
+    WHERE c.relkind = 'r' AND c.relname NOT IN ('aidos_migrations', 'store_identity', '${STATE_TABLE}')
     ORDER BY c.relname, a.attnum`,
   /** Foreign keys between those tables: a referenced table is copied before the one referring to it. */
   foreignKeys: `SELECT c.relname AS child, p.relname AS parent FROM pg_constraint k
@@ -76,7 +81,7 @@ export const SQLITE = {
   applied: 'SELECT version, name, checksum, applied_at, duration_ms FROM aidos_migrations ORDER BY version',
   columns: (table: string) => `SELECT name FROM pragma_table_info(${quoteLiteral(table)}) ORDER BY cid`,
   tables:
-    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'aidos_migrations' ORDER BY name",
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('aidos_migrations', 'store_identity') ORDER BY name",
   count: (table: string) => `SELECT COUNT(*) AS n FROM ${ident(table)}`,
   sequence: 'SELECT seq FROM sqlite_sequence WHERE name = ?',
   hasSequenceTable:

@@ -214,6 +214,8 @@ export class PostgresStore implements Store {
       JSON.stringify(input.labels),
       input.run_after ?? null,
       input.node_id ?? null,
+      input.pin_node ?? null,
+      JSON.stringify(input.require ?? {}),
     ]);
     if (rows[0]) return { task: toTask(rows[0]), created: true };
     const existing = await this.query(SQL.taskByKey, [input.idempotency_key ?? null]);
@@ -259,9 +261,17 @@ export class PostgresStore implements Store {
     return (await this.read(SQL.eventsOfTask, [taskId])).map(toTaskEvent);
   }
 
-  async claimTasks(nodeId: string, limit: number, leaseMs: number, profiles?: string[]): Promise<Task[]> {
+  async claimTasks(
+    nodeId: string,
+    limit: number,
+    leaseMs: number,
+    profiles?: string[],
+    labels: Record<string, string> = {},
+  ): Promise<Task[]> {
     if (limit <= 0) return [];
-    return (await this.query(SQL.claim, [nodeId, limit, leaseMs, profiles ?? null])).map(toTask);
+    return (
+      await this.query(SQL.claim, [nodeId, limit, leaseMs, profiles ?? null, JSON.stringify(labels)])
+    ).map(toTask);
   }
 
   async renewLeases(

@@ -21,8 +21,9 @@ export const SQL = {
 
   insertTask: `WITH ins AS (
       INSERT INTO tasks (id, idempotency_key, profile, message, priority, state, attempt, max_attempts,
-        timeout_ms, labels, run_after, created_at, updated_at)
-      VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $7, $8, COALESCE(to_timestamp($9 / 1000.0), ${NOW}), ${NOW}, ${NOW})
+        timeout_ms, labels, run_after, created_at, updated_at, pin_node, requires)
+      VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $7, $8, COALESCE(to_timestamp($9 / 1000.0), ${NOW}), ${NOW}, ${NOW},
+        $11, $12)
       ON CONFLICT DO NOTHING RETURNING *),
     ev AS (INSERT INTO task_events (task_id, at, kind, node_id, attempt, fence, detail)
       SELECT id, ${NOW}, 'submitted', $10, 0, 0, jsonb_build_object('priority', priority, 'profile', profile) FROM ins)
@@ -39,6 +40,7 @@ export const SQL = {
   /** One round trip: pick with SKIP LOCKED, mark running with a new fence and lease, log the claim. */
   claim: `WITH picked AS (
       SELECT id FROM tasks WHERE state = 'queued' AND run_after <= ${NOW} AND ($4::text[] IS NULL OR profile = ANY($4))
+        AND (pin_node IS NULL OR pin_node = $1) AND requires <@ $5::jsonb
       ORDER BY priority DESC, run_after, created_at LIMIT $2 FOR UPDATE SKIP LOCKED),
     claimed AS (
       UPDATE tasks t SET state = 'running', attempt = t.attempt + 1, fence = t.fence + 1, node_id = $1,

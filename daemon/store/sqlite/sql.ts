@@ -15,9 +15,9 @@ export const SQL = {
   storeIdentity: 'SELECT id FROM store_identity ORDER BY created_at LIMIT 1',
 
   insertTask: `INSERT INTO tasks (id, idempotency_key, profile, message, priority, state, attempt, max_attempts,
-      timeout_ms, labels, run_after, created_at, updated_at)
+      timeout_ms, labels, pin_node, requires, run_after, created_at, updated_at)
     VALUES (@id, @idempotency_key, @profile, @message, @priority, 'queued', 0, @max_attempts,
-      @timeout_ms, @labels, @run_after, @now, @now)
+      @timeout_ms, @labels, @pin_node, @requires, @run_after, @now, @now)
     ON CONFLICT DO NOTHING RETURNING *`,
   taskByKey: 'SELECT * FROM tasks WHERE idempotency_key = ?',
   taskById: 'SELECT * FROM tasks WHERE id = ?',
@@ -27,7 +27,11 @@ export const SQL = {
   insertEvent: `INSERT INTO task_events (task_id, at, kind, node_id, attempt, fence, detail)
     VALUES (@task_id, @at, @kind, @node_id, @attempt, @fence, @detail)`,
 
+  // Placement: pinned to no node or to this one, and every required label among this node's.
   claimable: `SELECT id FROM tasks WHERE state = 'queued' AND run_after <= @now
+      AND (pin_node IS NULL OR pin_node = @node_id)
+      AND NOT EXISTS (SELECT 1 FROM json_each(tasks.requires) r
+        WHERE NOT EXISTS (SELECT 1 FROM json_each(@labels) l WHERE l.key = r.key AND l.value = r.value))
     ORDER BY priority DESC, run_after, created_at LIMIT @limit`,
   claim: `UPDATE tasks SET state = 'running', attempt = attempt + 1, fence = fence + 1, node_id = @node_id,
       lease_expires_at = @lease, started_at = @now, updated_at = @now, cancel_requested = 0, error = NULL

@@ -199,6 +199,8 @@ export class SqliteStore implements Store {
       max_attempts: input.max_attempts,
       timeout_ms: input.timeout_ms,
       labels: JSON.stringify(input.labels),
+      pin_node: input.pin_node ?? null,
+      requires: JSON.stringify(input.require ?? {}),
       run_after: input.run_after ?? now,
       now,
     }) as Row | undefined;
@@ -254,13 +256,24 @@ export class SqliteStore implements Store {
     return (this.db.prepare(SQL.eventsOfTask).all(taskId) as Row[]).map(toTaskEvent);
   }
 
-  async claimTasks(nodeId: string, limit: number, leaseMs: number, profiles?: string[]): Promise<Task[]> {
+  async claimTasks(
+    nodeId: string,
+    limit: number,
+    leaseMs: number,
+    profiles?: string[],
+    labels: Record<string, string> = {},
+  ): Promise<Task[]> {
     if (limit <= 0) return [];
     const claim = this.db.transaction(() => {
       const now = this.now();
       const filter = profiles ? ` AND profile IN (${profiles.map(() => '?').join(', ')})` : '';
       const sql = SQL.claimable.replace('@now', `@now${filter}`);
-      const ids = this.db.prepare(sql).all(...(profiles ?? []), { now, limit }) as { id: string }[];
+      const ids = this.db.prepare(sql).all(...(profiles ?? []), {
+        now,
+        limit,
+        node_id: nodeId,
+        labels: JSON.stringify(labels),
+      }) as { id: string }[];
       const claimed: Task[] = [];
       for (const { id } of ids) {
         const row = this.db.prepare(SQL.claim).get({ id, node_id: nodeId, now, lease: now + leaseMs }) as

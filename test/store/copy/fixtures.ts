@@ -24,7 +24,7 @@ export function rawSqlite(path: string): Database.Database {
 }
 
 /**
- * The project's migrations plus a test-only 0002 with a blob column on both sides: the schema
+ * The project's migrations plus a test-only 9002 with a blob column on both sides: the schema
  * has no binary column yet, and blob → bytea must still round-trip.
  */
 export function migrationsWithBlobs(): string {
@@ -32,11 +32,11 @@ export function migrationsWithBlobs(): string {
   cpSync(defaultMigrationsRoot(), root, { recursive: true });
   mkdirSync(join(root, 'sqlite'), { recursive: true });
   writeFileSync(
-    join(root, 'sqlite', '0002_test_blobs.sql'),
+    join(root, 'sqlite', '9002_test_blobs.sql'),
     'CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB);\n',
   );
   writeFileSync(
-    join(root, 'postgres', '0002_test_blobs.sql'),
+    join(root, 'postgres', '9002_test_blobs.sql'),
     'CREATE TABLE blobs (id bigint PRIMARY KEY, data bytea);\n',
   );
   return root;

@@ -134,7 +134,7 @@ describe('migrate copy: odd data round-trips exactly', () => {
     });
     expect(report.mode).toBe('fresh');
     expect(report.verified).toBe(true);
-    expect(report.schema_version).toBe(2);
+    expect(report.schema_version).toBe(9002);
     for (const t of report.tables) expect(t.source_checksum).toBe(t.target_checksum);
     expect(createHash('sha256').update(readFileSync(file)).digest('hex')).toBe(before);
 

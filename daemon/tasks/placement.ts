@@ -1,0 +1,37 @@
+import type { NodeRecord, Task } from '../store/types.js';
+
+/** Node rows older than this (three missed 5 s heartbeats) do not count as able to take work. */
+export const NODE_STALE_MS = 15_000;
+
+/** The labels a node advertises, as it registered them (meta.labels). */
+export function nodeLabels(node: NodeRecord): Record<string, string> {
+  const labels = node.meta.labels;
+  return labels && typeof labels === 'object' ? (labels as Record<string, string>) : {};
+}
+
+/** True when `node` may claim `task`: not pinned elsewhere, every required label advertised. */
+export function nodeCanTake(task: Task, nodeId: string, labels: Record<string, string>): boolean {
+  if (task.pin_node && task.pin_node !== nodeId) return false;
+  return Object.entries(task.require ?? {}).every(([k, v]) => labels[k] === v);
+}
+
+/**
+ * Why a queued task waits when no live worker node may take it (for `task show`); undefined
+ * when some node can, or the task is not queued or not placed at all.
+ */
+export function waitingReason(task: Task, nodes: NodeRecord[], now: number): string | undefined {
+  const required = Object.entries(task.require ?? {});
+  if (task.state !== 'queued' || (!task.pin_node && required.length === 0)) return undefined;
+  const live = nodes.filter(
+    (n) => n.status === 'up' && n.roles.includes('worker') && now - n.heartbeat_at <= NODE_STALE_MS,
+  );
+  if (live.some((n) => nodeCanTake(task, n.id, nodeLabels(n)))) return undefined;
+  const wants = required.map(([k, v]) => `${k}=${v}`).join(', ');
+  if (task.pin_node) {
+    const pinned = live.find((n) => n.id === task.pin_node);
+    if (!pinned) return `pinned to node ${task.pin_node}, which is not a live worker node`;
+    const missing = required.filter(([k, v]) => nodeLabels(pinned)[k] !== v).map(([k, v]) => `${k}=${v}`);
+    return `pinned to node ${task.pin_node}, which does not advertise ${missing.join(', ')}`;
+  }
+  return `no live worker node advertises ${wants}`;
+}
