@@ -14,6 +14,7 @@ import { metricsRoute } from '../metrics/routes.js';
 import { DaemonServer } from '../server/server.js';
 import { type Store, type StoreFacets, storeFacets } from '../store/facets.js';
 import { migrationRunner, openStore } from '../store/open.js';
+import { HEARTBEAT_EVERY_MS } from '../tasks/failover.js';
 import { makeDirectory } from '../util/make-directory.js';
 import { VERSION } from '../version.js';
 import { EventBus } from './events.js';
@@ -271,7 +272,7 @@ export class Daemon {
     this.heartbeat = setInterval(() => {
       if (!this.link.ready) return;
       this.facets.nodes.heartbeatNode(this.config.node_id).catch((error) => this.link.reportFailure(error));
-    }, 5_000);
+    }, HEARTBEAT_EVERY_MS);
     this.heartbeat.unref();
     this.phase = 'running';
     this.logger.info(

@@ -98,6 +98,13 @@ export interface TaskStore {
   retryTask(id: string, nodeId: string | null): Promise<Task | undefined>;
   /** Running tasks held by a node go back to the queue (or dead when out of attempts). */
   requeueNodeRuns(nodeId: string, reason: string): Promise<Task[]>;
+  /**
+   * Failover of a dead node: in one conditional statement, its running tasks with a live lease go
+   * back to the queue (or dead when out of attempts) with the fence bumped, but only while its
+   * heartbeat row is older than `staleMs`. Safe when several survivors call it at once: each task
+   * moves once. Logs `requeued` (or `dead`) with reason `node_dead`, by `byNode`.
+   */
+  failoverNodeRuns(deadNode: string, staleMs: number, byNode: string): Promise<Task[]>;
   /** Running tasks whose lease lapsed go back to the queue (or dead when out of attempts). */
   requeueExpiredLeases(reason: string): Promise<Task[]>;
   /** Deletes final tasks (and their events) that finished before the cutoff; returns how many. */

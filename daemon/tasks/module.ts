@@ -8,6 +8,7 @@ import type { Task } from '../store/types.js';
 import { provideAgentHealth } from './agent-health.js';
 import { TaskCanary } from './canary.js';
 import { ClaimGate } from './claim-gate.js';
+import { NodeFailover } from './failover.js';
 import { installGateway } from './gateway-install.js';
 import { operatorRoutes } from './operator-routes.js';
 import { servicesComponent } from './services-component.js';
@@ -123,6 +124,17 @@ export const tasksModule: DaemonModule = {
       snapshot: async (params) => logs.read(params.task_id ?? '', undefined, 200),
       subscribe: (params, push) => logs.follow(params.task_id ?? '', push),
     });
+    const failover = new NodeFailover({
+      store,
+      feed,
+      logger,
+      selfId: config.node_id,
+      guardAfterMs: guardAfter,
+      storeReady: () => ctx.link.ready,
+      storeFailed: (error) => ctx.link.reportFailure(error),
+    });
+    ctx.events.on('cluster.member', (node) => failover.member(node));
+    ctx.use({ name: 'failover', start: async () => {}, stop: async () => failover.stop() });
     if (!config.roles.includes('worker')) return;
     ctx.use(services);
     ctx.use(worker);

@@ -5,6 +5,7 @@ import { defineChaosRunContract } from './contract/chaos-runs.js';
 import { defineClaimContract } from './contract/claims.js';
 import { defineCompletionContract } from './contract/completion.js';
 import { defineDiagnosticsContract } from './contract/diagnostics.js';
+import { defineFailoverContract } from './contract/failover.js';
 import { type ContractContext, newTask } from './contract/fixtures.js';
 import { defineHousekeepingContract } from './contract/housekeeping.js';
 import { defineNodeContract } from './contract/nodes.js';
@@ -69,6 +70,7 @@ export function storeContract(name: string, harness: StoreHarness): void {
     defineClaimContract(ctx);
     definePlacementContract(ctx);
     defineCompletionContract(ctx);
+    defineFailoverContract(ctx);
     defineHousekeepingContract(ctx);
     defineDiagnosticsContract(ctx);
     defineChaosRunContract(ctx);

@@ -355,6 +355,10 @@ export class PostgresStore implements Store {
     return (await this.query(SQL.requeue, [nodeId, reason])).map(toTask);
   }
 
+  async failoverNodeRuns(deadNode: string, staleMs: number, byNode: string): Promise<Task[]> {
+    return (await this.query(SQL.failover, [deadNode, staleMs, byNode])).map(toTask);
+  }
+
   async requeueExpiredLeases(reason: string): Promise<Task[]> {
     return (await this.query(SQL.requeue, [null, reason])).map(toTask);
   }

@@ -84,6 +84,19 @@ export const SQL = {
       SELECT id, ${NOW}, CASE WHEN state = 'dead' THEN 'dead' ELSE 'requeued' END, NULL, attempt, fence,
         jsonb_build_object('reason', $2::text, 'previous_node', previous_node) FROM moved)
     SELECT * FROM moved`,
+  /** One statement: the dead node's live runs, only while its heartbeat row is stale; fence bumped. */
+  failover: `WITH moved AS (
+      UPDATE tasks t SET state = CASE WHEN t.attempt >= t.max_attempts THEN 'dead' ELSE 'queued' END,
+        fence = t.fence + 1, run_after = ${NOW}, updated_at = ${NOW}, lease_expires_at = NULL,
+        error = 'node ' || $1::text || ' declared dead',
+        finished_at = CASE WHEN t.attempt >= t.max_attempts THEN ${NOW} ELSE NULL END
+      WHERE t.node_id = $1 AND t.state = 'running' AND t.lease_expires_at >= ${NOW}
+        AND EXISTS (SELECT 1 FROM nodes n WHERE n.id = $1 AND n.heartbeat_at < ${NOW} - $2 ${MS})
+      RETURNING t.*),
+    ev AS (INSERT INTO task_events (task_id, at, kind, node_id, attempt, fence, detail)
+      SELECT id, ${NOW}, CASE WHEN state = 'dead' THEN 'dead' ELSE 'requeued' END, $3, attempt, fence,
+        jsonb_build_object('reason', 'node_dead', 'previous_node', $1::text) FROM moved)
+    SELECT * FROM moved`,
   pruneTasks: `DELETE FROM tasks WHERE finished_at < to_timestamp($1 / 1000.0)
     AND state IN (${FINAL})`,
 

@@ -56,6 +56,14 @@ export const SQL = {
       run_after = @now, updated_at = @now, lease_expires_at = NULL, error = @reason,
       finished_at = CASE WHEN attempt >= max_attempts THEN @now ELSE NULL END
     WHERE id = @id AND fence = @fence AND state = 'running' RETURNING *`,
+  /** The dead node's live runs, only while its heartbeat row is stale; fence bumped. */
+  failover: `UPDATE tasks SET state = CASE WHEN attempt >= max_attempts THEN 'dead' ELSE 'queued' END,
+      fence = fence + 1, run_after = @now, updated_at = @now, lease_expires_at = NULL,
+      error = 'node ' || @node || ' declared dead',
+      finished_at = CASE WHEN attempt >= max_attempts THEN @now ELSE NULL END
+    WHERE node_id = @node AND state = 'running' AND lease_expires_at >= @now
+      AND EXISTS (SELECT 1 FROM nodes n WHERE n.id = @node AND n.heartbeat_at < @now - @stale)
+    RETURNING *`,
   pruneTasks: `DELETE FROM tasks WHERE finished_at < ? AND state IN (${FINAL})`,
 
   insertHealth: `INSERT INTO health_results (node_id, check_name, status, observed_value, observed_unit, output, duration_ms, at)

@@ -417,6 +417,24 @@ export class SqliteStore implements Store {
     return this.requeue(SQL.runningOfNode, nodeId, reason);
   }
 
+  async failoverNodeRuns(deadNode: string, staleMs: number, byNode: string): Promise<Task[]> {
+    const failover = this.db.transaction(() => {
+      const rows = this.db
+        .prepare(SQL.failover)
+        .all({ node: deadNode, stale: staleMs, now: this.now() }) as Row[];
+      const tasks = rows.map(toTask);
+      for (const task of tasks)
+        this.event(task, task.state === 'dead' ? 'dead' : 'requeued', byNode, {
+          reason: 'node_dead',
+          previous_node: deadNode,
+        });
+      return tasks;
+    });
+    const tasks = failover.immediate();
+    if (tasks.some((t) => t.state === 'queued')) this.notifyQueued();
+    return tasks;
+  }
+
   async requeueExpiredLeases(reason: string): Promise<Task[]> {
     return this.requeue(SQL.runningExpired, this.now(), reason);
   }
