@@ -79,6 +79,14 @@ export const chaosModule: DaemonModule = {
       new HttpDrillTarget(ctx.node.id, {
         url: `http://${ctx.node.address()}`,
         postgres: pg !== undefined,
+        // Only a node whose peer transport takes faults counts as a cluster for the drills.
+        clusterSize: () =>
+          peerSeam()
+            ? (ctx
+                .optional('cluster.view')
+                ?.nodes()
+                .filter((n) => n.state === 'alive').length ?? 1)
+            : 1,
         ...(token ? { token } : {}),
       });
     const drills = new DrillRunner(

@@ -1,9 +1,13 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLibrary } from '../../chaos/scenario/load.js';
 import type { ClusterNode } from '../../shared/cluster.js';
 import { runAidos } from '../helpers/cli.js';
 import { cleanupDaemons, type DaemonProcess, startDaemon } from '../helpers/daemon-process.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres-db.js';
+import { writeStandinConfig } from '../helpers/standin-config.js';
 import { waitFor } from '../helpers/wait.js';
 
 // The `network` fault on a real 3-node cluster of daemons over a real PostgreSQL: the
@@ -14,6 +18,8 @@ let db: TestDatabase;
 let a: DaemonProcess;
 let b: DaemonProcess;
 let c: DaemonProcess;
+let dir: string;
+let config: string;
 
 function member(seed: DaemonProcess | undefined) {
   return startDaemon({
@@ -21,8 +27,8 @@ function member(seed: DaemonProcess | undefined) {
     args: [
       '--db',
       db.url,
-      '--set',
-      'roles=api',
+      '--config',
+      config,
       '--set',
       'chaos.enabled=true',
       ...(seed ? ['--join', `127.0.0.1:${seed.port}`] : []),
@@ -57,6 +63,8 @@ async function activeFaults(d: DaemonProcess): Promise<unknown[]> {
 
 beforeAll(async () => {
   db = await createTestDatabase('aidos_chaos_net');
+  dir = await mkdtemp(join(tmpdir(), 'aidos-chaos-net-'));
+  config = writeStandinConfig(dir);
   a = await member(undefined);
   [b, c] = await Promise.all([member(a), member(a)]);
   for (const d of [a, b])
@@ -70,6 +78,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await cleanupDaemons();
   await db?.drop();
+  await rm(dir, { recursive: true, force: true });
 });
 
 describe('chaos network faults on a cluster', { timeout: 90_000 }, () => {
@@ -148,4 +157,18 @@ describe('chaos network faults on a cluster', { timeout: 90_000 }, () => {
     expect(await activeFaults(b)).toEqual([]);
     await everyoneSees([a, c], b, ['alive']);
   });
+
+  it('runs the partition-one drill as shipped: passed, no task lost or run twice, nothing left', async () => {
+    const r = await runAidos(
+      ['chaos', 'run', 'partition-one', '--wait', '--json', '--url', c.url],
+      {},
+      80_000,
+    );
+    expect(r.stderr).toBe('');
+    const report = JSON.parse(r.stdout);
+    expect(r.code, report.checks ? JSON.stringify(report.checks) : r.stdout).toBe(0);
+    expect(report).toMatchObject({ scenario: 'partition-one', verdict: 'passed', left_injected: [] });
+    expect(report.tasks).toMatchObject({ lost: 0, completed_twice: 0 });
+    expect(await activeFaults(c)).toEqual([]);
+  }, 90_000);
 });
