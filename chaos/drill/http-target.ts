@@ -19,7 +19,7 @@ export class HttpDrillTarget implements DrillTarget {
 
   constructor(
     readonly nodeId: string,
-    private readonly options: { url: string; token?: string; postgres: boolean; clusterSize?: number },
+    private readonly options: { url: string; token?: string; postgres: boolean; clusterSize?: () => number },
   ) {
     this.client = new HttpClient({
       url: options.url,
@@ -29,7 +29,7 @@ export class HttpDrillTarget implements DrillTarget {
   }
 
   async capabilities(): Promise<{ postgres: boolean; agents: boolean; clusterSize: number }> {
-    return { postgres: this.options.postgres, agents: true, clusterSize: this.options.clusterSize ?? 1 };
+    return { postgres: this.options.postgres, agents: true, clusterSize: this.options.clusterSize?.() ?? 1 };
   }
 
   private async health(path: string): Promise<HealthDoc | undefined> {

@@ -3,6 +3,7 @@ import { HttpDrillTarget } from '../drill/http-target.js';
 import { hostFaults } from '../drill/steps.js';
 import { message } from '../errors.js';
 import type { FaultContext } from '../faults/context.js';
+import { ClusterPeerSeam } from '../faults/peer-seam.js';
 import { FaultHost } from '../host/fault-host.js';
 import { FaultProxy } from '../proxy/proxy.js';
 import { loadLibrary } from '../scenario/load.js';
@@ -38,12 +39,23 @@ export const chaosModule: DaemonModule = {
       ]),
     );
     const pg = ctx.store.chaos.chaosFaults();
+    let seam: ClusterPeerSeam | undefined;
+    const peerSeam = () => {
+      const faults = ctx.optional('cluster.faults');
+      const view = ctx.optional('cluster.view');
+      if (!seam && faults && view) seam = new ClusterPeerSeam(faults, view);
+      return seam;
+    };
     const context: FaultContext = {
       nodeId: ctx.node.id,
       dataDir: config.data_dir,
       processes: nodeProcesses(ctx.store.tasks, ctx.node.id),
       proxies,
       ...(pg ? { pg } : {}),
+      // Asked for at inject time: the cluster module may install after chaos.
+      get peers() {
+        return peerSeam();
+      },
     };
     const host = new FaultHost({
       dataDir: config.data_dir,
@@ -67,6 +79,14 @@ export const chaosModule: DaemonModule = {
       new HttpDrillTarget(ctx.node.id, {
         url: `http://${ctx.node.address()}`,
         postgres: pg !== undefined,
+        // Only a node whose peer transport takes faults counts as a cluster for the drills.
+        clusterSize: () =>
+          peerSeam()
+            ? (ctx
+                .optional('cluster.view')
+                ?.nodes()
+                .filter((n) => n.state === 'alive').length ?? 1)
+            : 1,
         ...(token ? { token } : {}),
       });
     const drills = new DrillRunner(

@@ -7,6 +7,7 @@ import type { ClusterHealthSource } from '../health/providers.js';
 import type { DaemonModule } from '../runtime/module.js';
 import { ApiError } from '../server/api-error.js';
 import { VERSION } from '../version.js';
+import { NetworkFaults } from './faults.js';
 import { LocalMeta } from './local-meta.js';
 import { clusterMetrics } from './metrics.js';
 import { PROFILES } from './params.js';
@@ -20,6 +21,8 @@ declare module '../runtime/module.js' {
   interface DaemonServices {
     /** Who is in the cluster, how loaded and healthy (placement, health, the agent pool). */
     'cluster.view': ClusterView;
+    /** The peer transport's fault seam (chaos `network`); only on a node with a cluster key. */
+    'cluster.faults': NetworkFaults;
   }
 }
 
@@ -83,6 +86,8 @@ export const clusterModule: DaemonModule = {
     let swim: Swim | undefined;
     let view: SwimClusterView | undefined;
     const advertised = () => cluster.advertise ?? ctx.node.address();
+    const faults = new NetworkFaults();
+    if (keys.length > 0) ctx.provide('cluster.faults', faults);
 
     if (keys.length > 0)
       ctx.addWebSocket({
@@ -195,6 +200,7 @@ export const clusterModule: DaemonModule = {
           keyring: new Keyring(keys),
           secure: cluster.tls,
           ...(ca ? { ca } : {}),
+          faults,
           wrap: (t) => ctx.inject.peerTransport(t),
           logger,
         });
