@@ -61,7 +61,7 @@ export function buildChecks(input: CheckInput): Check[] {
       weight: 10,
       detail:
         input.timeToDetect == null
-          ? 'health never showed the fault'
+          ? 'neither health nor membership showed the fault'
           : `seen after ${input.timeToDetect} ms (limit ${h.max_detection} ms)`,
     });
   checks.push(

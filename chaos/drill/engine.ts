@@ -199,7 +199,10 @@ export async function runDrill(
     while (observing) {
       faults.heartbeat(controller);
       const s = await take('during');
-      const worse = s.health !== timeline[0]?.health || s.failing.some((f) => !baseline.has(f));
+      const before = timeline[0]?.members ?? null;
+      const fewerMembers = s.members !== null && before !== null && s.members < before;
+      const worse =
+        s.health !== timeline[0]?.health || s.failing.some((f) => !baseline.has(f)) || fewerMembers;
       if (detectedAt === null && worse && faults.list().length > 0) detectedAt = s.at;
       const fired = watch.check(s);
       if (fired) {

@@ -43,12 +43,16 @@ export class HttpDrillTarget implements DrillTarget {
 
   async sample(label: string): Promise<Sample> {
     const at = Date.now();
-    const [ready, deep, tasks] = await Promise.all([
+    const [ready, deep, tasks, nodes] = await Promise.all([
       this.health('/health/ready'),
       this.health('/health/deep'),
       this.client
         .request<{ tasks: TaskRow[] }>('GET', `/api/v1/tasks?label=${encodeURIComponent(label)}&limit=1000`)
         .catch(() => undefined),
+      // Membership is what a network fault changes first; deep health checks may run only once a minute.
+      (this.options.clusterSize?.() ?? 1) > 1
+        ? this.client.request<{ nodes: { state: string }[] }>('GET', '/api/v1/nodes').catch(() => undefined)
+        : Promise.resolve(undefined),
     ]);
     const status = ready?.status;
     const health: HealthState = status === 'pass' || status === 'warn' || status === 'fail' ? status : 'down';
@@ -64,7 +68,7 @@ export class HttpDrillTarget implements DrillTarget {
       failing,
       queue_age_ms: typeof age === 'number' ? age : null,
       tasks: counts,
-      members: null,
+      members: nodes ? nodes.nodes.filter((n) => n.state === 'alive').length : null,
     };
   }
 
