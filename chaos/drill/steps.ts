@@ -1,3 +1,4 @@
+import { delay } from '../../daemon/util/backoff.js';
 import { message } from '../errors.js';
 import type { FaultSpec } from '../faults/spec.js';
 import type { ActiveFaultInfo, FaultHost, RevertRecord } from '../host/fault-host.js';
@@ -48,19 +49,8 @@ export interface StepRun {
   fail(text: string): void;
 }
 
-/** Sleeps `ms`, cut short by the abort signal. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
+/** Sleeps `ms`, cut short by the abort signal (the daemon's own abortable delay). */
+export const sleep = delay;
 
 /** Every fault step of a tree, in order, for the dry-run plan and the scope. */
 export function faultSteps(steps: Step[]): Extract<Step, { fault: unknown }>[] {

@@ -1,6 +1,7 @@
 import { ChaosError } from '../errors.js';
 import type { FaultContext, PgChaosFacet, PgHold } from './context.js';
 import type { Fault, Leftover } from './fault.js';
+import { Repeater } from './repeater.js';
 import type { FaultSpec } from './spec.js';
 
 function facet(ctx: FaultContext, kind: string): PgChaosFacet {
@@ -95,7 +96,7 @@ export class PgKillConnectionsFault implements Fault {
   active = false;
   /** Backends terminated so far. */
   terminated = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly repeater = new Repeater(() => this.fire());
   private readonly pg: PgChaosFacet;
 
   constructor(
@@ -115,17 +116,11 @@ export class PgKillConnectionsFault implements Fault {
     if (this.active) return;
     await this.fire();
     this.active = true;
-    if (this.spec.every_ms) {
-      this.timer = setInterval(() => {
-        this.fire().catch(() => {});
-      }, this.spec.every_ms);
-      this.timer.unref();
-    }
+    if (this.spec.every_ms) this.repeater.start(this.spec.every_ms);
   }
 
   async revert(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.repeater.stop();
     this.active = false;
   }
 
@@ -134,6 +129,6 @@ export class PgKillConnectionsFault implements Fault {
   }
 
   async verifyReverted(): Promise<string[]> {
-    return this.timer ? ['terminate timer still running'] : [];
+    return this.repeater.running ? ['terminate timer still running'] : [];
   }
 }

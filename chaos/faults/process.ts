@@ -2,6 +2,7 @@ import { isRunning, readStat } from '../../daemon/agents/proc.js';
 import { ChaosError, message } from '../errors.js';
 import type { FaultContext } from './context.js';
 import type { Fault, Leftover } from './fault.js';
+import { Repeater } from './repeater.js';
 import type { FaultSpec, ProcessTarget } from './spec.js';
 
 function describeTarget(target: ProcessTarget): string {
@@ -29,7 +30,7 @@ export class ProcessKillFault implements Fault {
   active = false;
   /** Pids signalled so far, for the report. */
   readonly killed: number[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private readonly repeater = new Repeater(() => this.fire());
 
   constructor(
     private readonly spec: Extract<FaultSpec, { kind: 'process-kill' }>,
@@ -58,17 +59,11 @@ export class ProcessKillFault implements Fault {
         field: 'target',
       });
     this.active = true;
-    if (this.spec.every_ms) {
-      this.timer = setInterval(() => {
-        this.fire().catch(() => {});
-      }, this.spec.every_ms);
-      this.timer.unref();
-    }
+    if (this.spec.every_ms) this.repeater.start(this.spec.every_ms);
   }
 
   async revert(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.repeater.stop();
     this.active = false;
   }
 
@@ -77,7 +72,7 @@ export class ProcessKillFault implements Fault {
   }
 
   async verifyReverted(): Promise<string[]> {
-    return this.timer ? ['kill timer still running'] : [];
+    return this.repeater.running ? ['kill timer still running'] : [];
   }
 }
 

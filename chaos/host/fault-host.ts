@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import type { ChaosActiveFault } from '../../shared/api/chaos.js';
 import { ChaosError, message } from '../errors.js';
 import { buildFault } from '../faults/build.js';
 import type { FaultContext } from '../faults/context.js';
@@ -11,25 +12,8 @@ import { undoLeftovers } from './leftovers.js';
 /** Why a fault was reverted. */
 export type RevertReason = 'deadline' | 'abort' | 'controller-lost' | 'requested' | 'restart' | 'shutdown';
 
-/** A fault in force, as status and reports show it. */
-export interface ActiveFaultInfo {
-  /** Fault id (`f_…`). */
-  id: string;
-  /** Fault kind. */
-  kind: string;
-  /** What it acts on. */
-  target: string;
-  /** How hard. */
-  magnitude: Record<string, unknown>;
-  /** When it was injected (epoch ms). */
-  injected_at: number;
-  /** When the host reverts it on its own (epoch ms). */
-  deadline_at: number;
-  /** ms until then. */
-  time_left_ms: number;
-  /** Controller whose heartbeats keep it alive, if any. */
-  controller: string | null;
-}
+/** A fault in force, as status and reports show it: the wire shape of shared/api. */
+export type ActiveFaultInfo = ChaosActiveFault;
 
 /** What a revert did, for the audit log and the report. */
 export interface RevertRecord {
