@@ -69,17 +69,8 @@ function ownedFolder(prefix: string): string {
   return dir;
 }
 
-function server(dir: string, port: number): DebianProcess {
-  const ctl = (action: string, extra: string[] = []) =>
-    asPostgres(`${BIN}/pg_ctl`, [action, '-D', join(dir, 'data'), '-w', '-t', '60', ...extra]);
-  const start = () => {
-    ctl('start', ['-l', join(dir, 'log')]);
-  };
-  const stop = () => {
-    try {
-      ctl('stop', ['-m', 'fast']);
-    } catch {}
-  };
+/** The handle a test holds: destroy stops the process and deletes its folder. */
+function handle(dir: string, port: number, start: () => void, stop: () => void): DebianProcess {
   return {
     url: `postgres://postgres:trust@127.0.0.1:${port}/postgres`,
     port,
@@ -91,6 +82,20 @@ function server(dir: string, port: number): DebianProcess {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+function server(dir: string, port: number): DebianProcess {
+  const ctl = (action: string, extra: string[] = []) =>
+    asPostgres(`${BIN}/pg_ctl`, [action, '-D', join(dir, 'data'), '-w', '-t', '60', ...extra]);
+  const start = () => {
+    ctl('start', ['-l', join(dir, 'log')]);
+  };
+  const stop = () => {
+    try {
+      ctl('stop', ['-m', 'fast']);
+    } catch {}
+  };
+  return handle(dir, port, start, stop);
 }
 
 function settings(dir: string, port: number): string {
@@ -173,15 +178,5 @@ export async function startPgBouncer(target: { port: number }, poolSize = 10): P
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
   };
   start();
-  return {
-    url: `postgres://postgres:trust@127.0.0.1:${port}/postgres`,
-    port,
-    dir,
-    start,
-    stop,
-    destroy: () => {
-      stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return handle(dir, port, start, stop);
 }
