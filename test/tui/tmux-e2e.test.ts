@@ -47,7 +47,8 @@ describe('aidos-tui binary in tmux', { timeout: 120_000 }, () => {
     await waitForState(daemon.url, task.id, ['running']);
     await waitForState(daemon.url, other.id, ['succeeded']);
 
-    const command = `node ${TUI_BIN} --url ws://127.0.0.1:${port}; echo AIDOS-TUI-EXIT=$?; read _`;
+    // CI=true as CI runners export it: Ink would draw only the last frame unless the TUI sees a terminal.
+    const command = `CI=true node ${TUI_BIN} --url ws://127.0.0.1:${port}; echo AIDOS-TUI-EXIT=$?; read _`;
     await tmux('new-session', '-d', '-s', 'tui', '-x', '100', '-y', '30', command);
     await shows(`(n${port})  LIVE`, 'the live badge');
     await shows(new RegExp(`${task.id}\\s+running`), 'the running task');
