@@ -8,11 +8,18 @@ const require = createRequire(import.meta.url);
 
 let pgModule: typeof Pg | undefined;
 
-/** The pg module, configured once: bigint columns (fence, timeout_ms) come back as numbers. */
+/**
+ * The pg module, configured once: bigint columns (fence, timeout_ms) come back as numbers, and
+ * json/jsonb as their text, which the row mappers parse exactly as they parse SQLite's — a driver
+ * that parsed them itself would hand back a stored JSON string as a bare string, indistinguishable
+ * from SQLite's still-encoded text.
+ */
 export function loadPg(): typeof Pg {
   if (!pgModule) {
     pgModule = require('pg') as typeof Pg;
-    pgModule.types.setTypeParser(pgModule.types.builtins.INT8, (v: string) => Number(v));
+    const { builtins } = pgModule.types;
+    pgModule.types.setTypeParser(builtins.INT8, (v: string) => Number(v));
+    for (const json of [builtins.JSON, builtins.JSONB]) pgModule.types.setTypeParser(json, (v: string) => v);
   }
   return pgModule;
 }

@@ -34,6 +34,34 @@ export function defineCompletionContract(ctx: ContractContext): void {
       });
     }
 
+    it('keeps a result of any JSON shape as it was given, bare strings included', async () => {
+      for (const result of [
+        'just text',
+        '{"looks":"like json"}',
+        42,
+        true,
+        [1, 'two'],
+        { nested: { a: [null] } },
+      ]) {
+        const task = await submit();
+        const claimed = await claimOne();
+        expect(
+          await ctx.store.completeRun({
+            id: task.id,
+            fence: claimed.fence,
+            node_id: 'n1',
+            next: 'succeeded',
+            event: 'succeeded',
+            result,
+          }),
+        ).toBe(true);
+        expect((await ctx.store.getTask(task.id))!.result).toEqual(result);
+        expect((await ctx.store.listTasks({ limit: 1000 })).find((t) => t.id === task.id)!.result).toEqual(
+          result,
+        );
+      }
+    });
+
     it('queued with a retry delay puts run_after in the future', async () => {
       const task = await submit();
       const claimed = await claimOne();
