@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { type Operation, operation } from '../../daemon/api/operation.js';
 import { ApiError } from '../../daemon/server/api-error.js';
 import { chaosInjectSchema, chaosReportSchema, chaosRunSchema } from '../../shared/api/chaos.js';
@@ -7,7 +8,7 @@ import { faultSteps } from '../drill/steps.js';
 import { ChaosError } from '../errors.js';
 import { buildFault } from '../faults/build.js';
 import type { FaultContext } from '../faults/context.js';
-import type { FaultHost } from '../host/fault-host.js';
+import type { FaultHost, RevertRecord } from '../host/fault-host.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { AuditLog } from './audit.js';
 import type { DrillRunner } from './drills.js';
@@ -24,15 +25,27 @@ export interface ChaosOps {
   history: RunHistory;
   drills: DrillRunner;
   audit: AuditLog;
+  /** Aborts the drill here and reverts this node's faults and the remote faults it controls. */
+  abortLocal(): Promise<RevertRecord[]>;
+  /** Asks every other member to abort locally; `reverted` is null for a node that did not answer in time. */
+  abortPeers(): Promise<{ node: string; reverted: number | null }[]>;
 }
 
-function apiError(error: unknown): unknown {
+/** The client address of a request, for the audit log. */
+export function clientAddress(req: IncomingMessage): string {
+  const a = req.socket.remoteAddress ?? 'unknown';
+  return `${a.startsWith('::ffff:') ? a.slice(7) : a}:${req.socket.remotePort ?? 0}`;
+}
+
+/** A ChaosError as the API reports it (bad_request for input, conflict otherwise). */
+export function apiError(error: unknown): unknown {
   if (!(error instanceof ChaosError)) return error;
   if (error.kind === 'input') return new ApiError('bad_request', error.message, error.field, error);
   return new ApiError('conflict', error.message, error.field, error);
 }
 
-function refuseDisabled(c: ChaosOps): void {
+/** Throws forbidden when chaos is disabled on this node or the node is protected. */
+export function refuseDisabled(c: Pick<ChaosOps, 'enabled' | 'protectedNode' | 'nodeId'>): void {
   if (!c.enabled)
     throw new ApiError(
       'forbidden',
@@ -133,17 +146,20 @@ export function chaosOperations(c: ChaosOps): Operation[] {
     operation({
       name: 'chaos.abort',
       input: emptyParamsSchema,
-      // Always allowed, even with chaos disabled: stopping faults must never be refused.
+      // Always allowed, even with chaos disabled: stopping faults must never be refused. Cluster-wide:
+      // this node, the remote faults it controls, and every other member at once (bounded waits).
       handle: async (_input, ctx) => {
-        const drill = c.drills.abort();
-        const reverted = await c.host.revertAll('abort');
+        const drill = c.drills.running?.run_id ?? null;
+        const [local, peers] = await Promise.all([c.abortLocal(), c.abortPeers()]);
+        const unreachable = peers.filter((p) => p.reverted === null).map((p) => p.node);
+        const reverted = local.length + peers.reduce((n, p) => n + (p.reverted ?? 0), 0);
         c.audit.record({
           action: 'chaos.abort',
           authenticated: ctx.authenticated,
-          subject: { drill, reverted: reverted.length },
+          subject: { drill, reverted, unreachable },
           outcome: 'ok',
         });
-        return { reverted: reverted.length, drill_aborted: drill };
+        return { reverted, drill_aborted: drill, unreachable };
       },
     }),
     operation({

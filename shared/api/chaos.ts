@@ -121,7 +121,17 @@ export interface ChaosOperationTypes {
   /** Faults in force and the running drill. */
   'chaos.status': { input: Record<string, never>; result: ChaosStatus };
   /** Revert everything now and stop the running drill. */
-  'chaos.abort': { input: Record<string, never>; result: { reverted: number; drill_aborted: string | null } };
+  'chaos.abort': {
+    input: Record<string, never>;
+    result: {
+      /** Faults reverted across the cluster. */
+      reverted: number;
+      /** The drill this node was running, if any. */
+      drill_aborted: string | null;
+      /** Members that did not answer within the abort's bound (a frozen or dead node; their own deadlines still hold). */
+      unreachable?: string[];
+    };
+  };
   /** One drill's report (JSON and Markdown). */
   'chaos.report': {
     input: z.input<typeof chaosReportSchema>;
