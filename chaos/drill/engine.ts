@@ -150,6 +150,15 @@ export async function runDrill(
     if (!steady) await sleep(scenario.observe.every);
   }
   const baseline = new Set(timeline.at(-1)?.failing ?? []);
+  /** The sample differs from the steady state: health, a new failing check, or fewer alive members. */
+  const worse = (s: Sample) => {
+    const before = timeline[0]?.members ?? null;
+    const fewerMembers = s.members !== null && before !== null && s.members < before;
+    const rank = (h: string | undefined) => ['pass', 'warn', 'fail', 'down'].indexOf(h ?? 'pass');
+    return (
+      rank(s.health) > rank(timeline[0]?.health) || s.failing.some((f) => !baseline.has(f)) || fewerMembers
+    );
+  };
   if (!steady) {
     const checks = buildChecks({ scenario, steady: false });
     return report({ verdict: 'not_steady', checks, resilience_score: score(checks) });
@@ -189,11 +198,7 @@ export async function runDrill(
     while (observing) {
       faults.heartbeat(controller);
       const s = await take('during');
-      const before = timeline[0]?.members ?? null;
-      const fewerMembers = s.members !== null && before !== null && s.members < before;
-      const worse =
-        s.health !== timeline[0]?.health || s.failing.some((f) => !baseline.has(f)) || fewerMembers;
-      if (detectedAt === null && worse && faults.list().length > 0) detectedAt = s.at;
+      if (detectedAt === null && worse(s) && faults.list().length > 0) detectedAt = s.at;
       const fired = watch.check(s);
       if (fired) {
         emit({ type: 'abort', run_id: runId, condition: fired });
@@ -228,10 +233,14 @@ export async function runDrill(
   let histories: TaskHistory[] = [];
   while (Date.now() < recoverBy) {
     const s = await take('after');
-    // Recovered also means every member is back (a killed node restarted and rejoined).
+    // An instant fault (a killed daemon) is noticed after its step ended: still its detection.
+    if (detectedAt === null && worse(s)) detectedAt = s.at;
+    // Recovered also means every member is back (a killed node restarted and rejoined), and it
+    // holds: a sample that is worse again (the kill noticed late) starts the recovery over.
     const members = timeline[0]?.members ?? null;
     const rejoined = members === null || s.members === null || s.members >= members;
-    if (recoveredAt === null && rejoined && withinHypothesis(s, scenario)) recoveredAt = s.at;
+    if (!rejoined || !withinHypothesis(s, scenario) || worse(s)) recoveredAt = null;
+    else recoveredAt ??= s.at;
     histories = await target.histories(ids);
     if (recoveredAt !== null && allFinal(histories)) break;
     await sleep(scenario.observe.every);

@@ -9,6 +9,7 @@ import { ChaosError } from '../errors.js';
 import { buildFault } from '../faults/build.js';
 import type { FaultContext } from '../faults/context.js';
 import type { FaultHost, RevertRecord } from '../host/fault-host.js';
+import { overrideScenario } from '../scenario/overrides.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { AuditLog } from './audit.js';
 import type { DrillRunner } from './drills.js';
@@ -99,10 +100,15 @@ export function chaosOperations(c: ChaosOps): Operation[] {
       handle: (input, ctx) =>
         guarded(
           'chaos.run',
-          { scenario: input.scenario, dry_run: input.dry_run ?? false },
+          {
+            scenario: input.scenario,
+            dry_run: input.dry_run ?? false,
+            ...(input.set ? { set: input.set } : {}),
+          },
           ctx.authenticated,
           async () => {
-            const scenario = c.library().get(input.scenario);
+            const shipped = c.library().get(input.scenario);
+            const scenario = shipped && input.set ? overrideScenario(shipped, input.set) : shipped;
             if (!scenario)
               throw new ApiError(
                 'not_found',

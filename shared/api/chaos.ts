@@ -17,6 +17,13 @@ export const chaosRunSchema = z
     scenario: name,
     /** Plan only: check scope and requirements, inject nothing. */
     dry_run: z.boolean().optional(),
+    /** Fields of the scenario replaced for this run, by dotted path (`steps.0.duration: "2s"`, `load.tasks: 3`). */
+    set: z
+      .record(
+        z.string().regex(/^[a-z_]+(\.[a-z0-9_]+)*$/, 'a dotted path like steps.0.duration'),
+        z.unknown(),
+      )
+      .optional(),
   })
   .strict();
 export type ChaosRunRequest = z.infer<typeof chaosRunSchema>;
