@@ -234,15 +234,20 @@ export async function runDrill(
   while (Date.now() < recoverBy) {
     const s = await take('after');
     // An instant fault (a killed daemon) is noticed after its step ended: still its detection.
-    if (detectedAt === null && worse(s)) detectedAt = s.at;
-    // Recovered also means every member is back (a killed node restarted and rejoined), and it
-    // holds: a sample that is worse again (the kill noticed late) starts the recovery over.
+    // Recovery seen before that was not one: it starts over once the fault shows.
+    if (detectedAt === null && worse(s)) {
+      detectedAt = s.at;
+      recoveredAt = null;
+    }
+    // Recovered also means every member is back (a killed node restarted and rejoined).
     const members = timeline[0]?.members ?? null;
     const rejoined = members === null || s.members === null || s.members >= members;
-    if (!rejoined || !withinHypothesis(s, scenario) || worse(s)) recoveredAt = null;
+    if (!rejoined || !withinHypothesis(s, scenario)) recoveredAt = null;
     else recoveredAt ??= s.at;
     histories = await target.histories(ids);
-    if (recoveredAt !== null && allFinal(histories)) break;
+    // A bound on detection keeps watching until the fault shows (or the recovery bound ends it).
+    const awaitingDetection = detectedAt === null && scenario.hypothesis.max_detection !== undefined;
+    if (recoveredAt !== null && allFinal(histories) && !awaitingDetection) break;
     await sleep(scenario.observe.every);
   }
   // An unanswered lookup says nothing about the task: ask again before counting it lost.

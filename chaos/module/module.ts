@@ -1,4 +1,5 @@
 import type { DaemonModule } from '../../daemon/runtime/module.js';
+import { clientAddress } from '../../daemon/server/auth.js';
 import { ClusterFaults } from '../cluster/cluster-faults.js';
 import { peerCaller } from '../cluster/peer-client.js';
 import { peerChaosRoute } from '../cluster/peer-route.js';
@@ -13,7 +14,7 @@ import { AuditLog } from './audit.js';
 import { DrillRunner } from './drills.js';
 import { RunHistory } from './history.js';
 import { nodeProcesses } from './node-processes.js';
-import { type ChaosOps, chaosOperations, clientAddress, refuseDisabled } from './operations.js';
+import { type ChaosOps, chaosOperations, refuseDisabled } from './operations.js';
 import { RunFiles } from './runs.js';
 import { startSchedules } from './schedules.js';
 

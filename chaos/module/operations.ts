@@ -1,5 +1,4 @@
-import type { IncomingMessage } from 'node:http';
-import { type Operation, operation } from '../../daemon/api/operation.js';
+import { type Operation, type OperationContext, operation } from '../../daemon/api/operation.js';
 import { ApiError } from '../../daemon/server/api-error.js';
 import { chaosInjectSchema, chaosReportSchema, chaosRunSchema } from '../../shared/api/chaos.js';
 import { emptyParamsSchema } from '../../shared/protocol.js';
@@ -32,10 +31,9 @@ export interface ChaosOps {
   abortPeers(): Promise<{ node: string; reverted: number | null }[]>;
 }
 
-/** The client address of a request, for the audit log. */
-export function clientAddress(req: IncomingMessage): string {
-  const a = req.socket.remoteAddress ?? 'unknown';
-  return `${a.startsWith('::ffff:') ? a.slice(7) : a}:${req.socket.remotePort ?? 0}`;
+/** Who called, as the audit log records it: token identity (never the secret) and client address. */
+function identity(ctx: OperationContext): { authenticated: boolean; token: string | null; client: string } {
+  return { authenticated: ctx.authenticated, token: ctx.token ?? null, client: ctx.client ?? 'in-process' };
 }
 
 /** A ChaosError as the API reports it (bad_request for input, conflict otherwise). */
@@ -66,16 +64,17 @@ export function chaosOperations(c: ChaosOps): Operation[] {
   const guarded = async <T>(
     action: string,
     subject: Record<string, unknown>,
-    authenticated: boolean,
+    caller: OperationContext,
     work: () => Promise<T>,
   ) => {
+    const who = identity(caller);
     try {
       refuseDisabled(c);
       const result = await work();
-      c.audit.record({ action, authenticated, subject, outcome: 'ok' });
+      c.audit.record({ action, ...who, subject, outcome: 'ok' });
       return result;
     } catch (error) {
-      c.audit.record({ action, authenticated, subject, outcome: `refused: ${(error as Error).message}` });
+      c.audit.record({ action, ...who, subject, outcome: `refused: ${(error as Error).message}` });
       throw apiError(error);
     }
   };
@@ -105,7 +104,7 @@ export function chaosOperations(c: ChaosOps): Operation[] {
             dry_run: input.dry_run ?? false,
             ...(input.set ? { set: input.set } : {}),
           },
-          ctx.authenticated,
+          ctx,
           async () => {
             const shipped = c.library().get(input.scenario);
             const scenario = shipped && input.set ? overrideScenario(shipped, input.set) : shipped;
@@ -123,21 +122,16 @@ export function chaosOperations(c: ChaosOps): Operation[] {
       name: 'chaos.inject',
       input: chaosInjectSchema,
       handle: (input, ctx) =>
-        guarded(
-          'chaos.inject',
-          { fault: input.fault, duration_ms: input.duration_ms },
-          ctx.authenticated,
-          async () => {
-            if (input.dry_run) {
-              buildFault(input.fault, c.context);
-              return { fault: null, dry_run: true };
-            }
-            return {
-              fault: await c.host.inject(input.fault, { durationMs: input.duration_ms }),
-              dry_run: false,
-            };
-          },
-        ),
+        guarded('chaos.inject', { fault: input.fault, duration_ms: input.duration_ms }, ctx, async () => {
+          if (input.dry_run) {
+            buildFault(input.fault, c.context);
+            return { fault: null, dry_run: true };
+          }
+          return {
+            fault: await c.host.inject(input.fault, { durationMs: input.duration_ms }),
+            dry_run: false,
+          };
+        }),
     }),
     operation({
       name: 'chaos.status',
@@ -161,7 +155,7 @@ export function chaosOperations(c: ChaosOps): Operation[] {
         const reverted = local.length + peers.reduce((n, p) => n + (p.reverted ?? 0), 0);
         c.audit.record({
           action: 'chaos.abort',
-          authenticated: ctx.authenticated,
+          ...identity(ctx),
           subject: { drill, reverted, unreachable },
           outcome: 'ok',
         });

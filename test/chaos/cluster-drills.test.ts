@@ -97,9 +97,9 @@ describe('every scenario of the library on a three-node cluster', () => {
 
 describe('cluster-wide safety', () => {
   it('abort on any node reverts every fault of the cluster within 1 s, a paused daemon included', async () => {
-    const [a, b] = cluster.members;
-    if (!a || !b) throw new Error('members');
-    // node-pause for a minute, run by a; the abort is asked of b.
+    const a = cluster.members[0];
+    if (!a) throw new Error('members');
+    // node-pause for a minute, run by a; the abort is asked of the third node (neither controller nor paused).
     const started = await runAidos([
       'chaos',
       'run',
@@ -116,17 +116,25 @@ describe('cluster-wide safety', () => {
       20_000,
       'a daemon stopped',
     );
+    const b = cluster.members.find((m) => m !== a && m !== paused);
+    if (!b) throw new Error('no third member');
     const t0 = Date.now();
-    const abort = await runAidos(['chaos', 'abort', '--json', '--url', b.daemon.url]);
-    expect(abort.code, abort.stderr).toBe(0);
+    const res = await fetch(`${b.daemon.url}/api/v1/chaos/abort`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(res.status).toBe(200);
+    const abort = (await res.json()) as { reverted: number; unreachable: string[] };
     await waitFor(
       async () => readStat(paused.daemon.child.pid as number)?.state !== 'T',
       1_000,
       'the paused daemon resumed',
     );
-    // The CLI's own start-up is part of the figure here; the bench measures the abort alone.
-    expect(Date.now() - t0).toBeLessThan(3_000);
-    expect(JSON.parse(abort.stdout).reverted).toBeGreaterThan(0);
+    // Every call of the fan-out gives up after 900 ms, so the abort is bounded by design; the
+    // p99 ≤ 1 s figure is the bench's (a loaded test machine gets some slack here).
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(abort.reverted).toBeGreaterThan(0);
     for (const m of cluster.members)
       await waitFor(async () => (await activeFaults(m))?.length === 0, 5_000, `${m.id} clean`);
     await allAlive(cluster.members);
