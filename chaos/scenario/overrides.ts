@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { ChaosError } from '../errors.js';
-import { LIBRARY_DIR } from './load.js';
+import { describeIssue, LIBRARY_DIR } from './load.js';
 import { type Scenario, scenarioSchema } from './schema.js';
 
 /**
@@ -43,9 +43,9 @@ export function overrideScenario(
   }
   const parsed = scenarioSchema.safeParse(doc);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0] as z.core.$ZodIssue;
-    const field = issue.path.join('.');
-    throw new ChaosError('input', `set: ${field}: ${issue.message}`, { field: `set.${field}` });
+    const text = describeIssue(parsed.error.issues[0] as z.core.$ZodIssue);
+    const field = text.slice(0, text.indexOf(':'));
+    throw new ChaosError('input', `set.${text}`, { field: `set.${field}` });
   }
   return parsed.data;
 }
