@@ -246,7 +246,8 @@ export async function runDrill(
     else recoveredAt ??= s.at;
     histories = await target.histories(ids);
     // A bound on detection keeps watching until the fault shows (or the recovery bound ends it).
-    const awaitingDetection = detectedAt === null && scenario.hypothesis.max_detection !== undefined;
+    const awaitingDetection =
+      detectedAt === null && scenario.hypothesis.max_detection !== undefined && !watch.fired();
     if (recoveredAt !== null && allFinal(histories) && !awaitingDetection) break;
     await sleep(scenario.observe.every);
   }
