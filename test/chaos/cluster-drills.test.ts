@@ -6,6 +6,7 @@ import {
   allAlive,
   type ChaosCluster,
   leftovers,
+  SHORT,
   startChaosCluster,
 } from '../helpers/chaos-cluster.js';
 import { runAidos } from '../helpers/cli.js';
@@ -16,20 +17,6 @@ import { waitFor } from '../helpers/wait.js';
 // `aidos chaos run --wait --json`. Durations and magnitudes are shortened with `--set` (as an
 // operator rehearsing would); what each drill must prove is unchanged: its expected verdict, no
 // task lost, none completed twice, and nothing left injected, checked from outside the daemons.
-const SHORT: Record<string, string[]> = {
-  'node-kill': ['load.tasks=6'],
-  'node-pause': ['steps.0.duration=5s', 'load.tasks=4'],
-  'partition-one': ['steps.0.duration=6s', 'load.tasks=4'],
-  'peer-loss': ['steps.0.duration=5s', 'load.tasks=4'],
-  'agent-crash-loop': ['steps.0.duration=4s', 'load.tasks=4'],
-  'pg-connections-killed': ['steps.0.duration=4s', 'load.tasks=4'],
-  'pg-pool-exhaustion': ['steps.0.parallel.0.duration=4s', 'load.tasks=4'],
-  'pg-unreachable': ['steps.1.duration=6s', 'load.tasks=3'],
-  'slow-store': ['steps.0.duration=4s', 'load.tasks=4'],
-  'cpu-saturation': ['steps.0.duration=3s', 'load.tasks=3'],
-  'memory-pressure': ['steps.0.duration=3s', 'steps.0.fault.mb=128', 'load.tasks=3'],
-  'disk-nearly-full': ['steps.0.duration=3s', 'steps.0.fault.mb=64', 'load.tasks=3'],
-};
 
 let cluster: ChaosCluster;
 const library = loadLibrary();

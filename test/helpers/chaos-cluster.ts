@@ -12,6 +12,22 @@ import { waitFor } from './wait.js';
 
 const KEY = 'chaos-cluster-drills-key-0123456789abcdef';
 
+/** Every library scenario with the `--set` overrides that shorten it for tests and the bench (same checks, shorter faults). */
+export const SHORT: Record<string, string[]> = {
+  'node-kill': ['load.tasks=6'],
+  'node-pause': ['steps.0.duration=5s', 'load.tasks=4'],
+  'partition-one': ['steps.0.duration=6s', 'load.tasks=4'],
+  'peer-loss': ['steps.0.duration=5s', 'load.tasks=4'],
+  'agent-crash-loop': ['steps.0.duration=4s', 'load.tasks=4'],
+  'pg-connections-killed': ['steps.0.duration=4s', 'load.tasks=4'],
+  'pg-pool-exhaustion': ['steps.0.parallel.0.duration=4s', 'load.tasks=4'],
+  'pg-unreachable': ['steps.1.duration=6s', 'load.tasks=3'],
+  'slow-store': ['steps.0.duration=4s', 'load.tasks=4'],
+  'cpu-saturation': ['steps.0.duration=3s', 'load.tasks=3'],
+  'memory-pressure': ['steps.0.duration=3s', 'steps.0.fault.mb=128', 'load.tasks=3'],
+  'disk-nearly-full': ['steps.0.duration=3s', 'steps.0.fault.mb=64', 'load.tasks=3'],
+};
+
 /** One member: its daemon (replaced when it is restarted) and its own fault proxy in front of PostgreSQL. */
 export interface Member {
   /** The daemon running now. */
