@@ -4,6 +4,7 @@ import type { RevertRecord } from '../host/fault-host.js';
 import type { AbortCondition, Scenario } from '../scenario/schema.js';
 import { abortWatch } from './abort-watch.js';
 import { buildChecks } from './checks.js';
+import { placeFaults } from './placement.js';
 import { type DrillReport, score, summarize } from './report.js';
 import { type DrillFaults, faultSteps, runSteps, sleep } from './steps.js';
 import type { DrillTarget, Sample, TaskHistory } from './target.js';
@@ -38,21 +39,6 @@ function describeAbort(c: AbortCondition): string {
   return `${c.when} above ${c.above}`;
 }
 
-/** Blast radius on the node under test: refuses protected nodes and all nodes of a 2+ cluster. */
-function checkScope(scenario: Scenario, nodeId: string, clusterSize: number): void {
-  if (scenario.scope.protected.includes(nodeId))
-    throw new ChaosError('refused', `scope.protected: node ${nodeId} is protected`, {
-      field: 'scope.protected',
-    });
-  const limit = scenario.scope.nodes;
-  const allowed =
-    typeof limit === 'number' ? limit : Math.ceil((Number.parseInt(limit, 10) / 100) * clusterSize);
-  if (allowed < 1)
-    throw new ChaosError('refused', `scope.nodes: ${limit} of ${clusterSize} nodes is no node`, {
-      field: 'scope.nodes',
-    });
-}
-
 /**
  * Runs one drill: steady state → inject (with load and continuous abort checks) → revert →
  * recovery → report. Faults are injected with deadlines their host enforces, and the controller
@@ -78,7 +64,7 @@ export async function runDrill(
         },
       );
   }
-  checkScope(scenario, target.nodeId, caps.clusterSize);
+  const nodes = placeFaults(scenario, target.nodeId, await target.members());
   const label = `chaos_run=${runId}`;
   const controller = `drill:${runId}`;
   const startedAt = Date.now();
@@ -105,7 +91,7 @@ export async function runDrill(
       finished_at: Date.now(),
       hypothesis: scenario.hypothesis,
       scope: {
-        nodes: [target.nodeId],
+        nodes,
         cluster_size: caps.clusterSize,
         protected: scenario.scope.protected,
         limit: scenario.scope.nodes,
@@ -140,7 +126,7 @@ export async function runDrill(
     await runSteps(scenario.steps, {
       faults,
       controller,
-      node: target.nodeId,
+      nodes,
       dryRun: true,
       signal: stop.signal,
       records,
@@ -164,6 +150,15 @@ export async function runDrill(
     if (!steady) await sleep(scenario.observe.every);
   }
   const baseline = new Set(timeline.at(-1)?.failing ?? []);
+  /** The sample differs from the steady state: health, a new failing check, or fewer alive members. */
+  const worse = (s: Sample) => {
+    const before = timeline[0]?.members ?? null;
+    const fewerMembers = s.members !== null && before !== null && s.members < before;
+    const rank = (h: string | undefined) => ['pass', 'warn', 'fail', 'down'].indexOf(h ?? 'pass');
+    return (
+      rank(s.health) > rank(timeline[0]?.health) || s.failing.some((f) => !baseline.has(f)) || fewerMembers
+    );
+  };
   if (!steady) {
     const checks = buildChecks({ scenario, steady: false });
     return report({ verdict: 'not_steady', checks, resilience_score: score(checks) });
@@ -172,6 +167,10 @@ export async function runDrill(
   // 2. Inject, with load and the observer running alongside.
   emit({ type: 'phase', run_id: runId, phase: 'inject' });
   const unsubscribe = faults.onReverted((r) => reverts.push(r));
+  // Remote reverts are known from the replies only; local ones came through onReverted already.
+  const keep = (records: RevertRecord[]) => {
+    for (const r of records) if (!reverts.some((x) => x.id === r.id)) reverts.push(r);
+  };
   const ids: string[] = [];
   let submitFailed = 0;
   const load = (async () => {
@@ -199,15 +198,11 @@ export async function runDrill(
     while (observing) {
       faults.heartbeat(controller);
       const s = await take('during');
-      const before = timeline[0]?.members ?? null;
-      const fewerMembers = s.members !== null && before !== null && s.members < before;
-      const worse =
-        s.health !== timeline[0]?.health || s.failing.some((f) => !baseline.has(f)) || fewerMembers;
-      if (detectedAt === null && worse && faults.list().length > 0) detectedAt = s.at;
+      if (detectedAt === null && worse(s) && faults.list().length > 0) detectedAt = s.at;
       const fired = watch.check(s);
       if (fired) {
         emit({ type: 'abort', run_id: runId, condition: fired });
-        await faults.revertAll('abort');
+        keep(await faults.revertAll('abort'));
       }
       await sleep(scenario.observe.every, stop.signal);
     }
@@ -216,14 +211,14 @@ export async function runDrill(
   await runSteps(scenario.steps, {
     faults,
     controller,
-    node: target.nodeId,
+    nodes,
     dryRun: false,
     signal: stop.signal,
     records,
     reverts,
     fail: (t) => errors.push(t),
   });
-  if (stop.signal.aborted) await faults.revertAll('abort');
+  if (stop.signal.aborted) keep(await faults.revertAll('abort'));
   observing = false;
   await observer;
   unsubscribe();
@@ -238,9 +233,22 @@ export async function runDrill(
   let histories: TaskHistory[] = [];
   while (Date.now() < recoverBy) {
     const s = await take('after');
-    if (recoveredAt === null && withinHypothesis(s, scenario)) recoveredAt = s.at;
+    // An instant fault (a killed daemon) is noticed after its step ended: still its detection.
+    // Recovery seen before that was not one: it starts over once the fault shows.
+    if (detectedAt === null && worse(s)) {
+      detectedAt = s.at;
+      recoveredAt = null;
+    }
+    // Recovered also means every member is back (a killed node restarted and rejoined).
+    const members = timeline[0]?.members ?? null;
+    const rejoined = members === null || s.members === null || s.members >= members;
+    if (!rejoined || !withinHypothesis(s, scenario)) recoveredAt = null;
+    else recoveredAt ??= s.at;
     histories = await target.histories(ids);
-    if (recoveredAt !== null && allFinal(histories)) break;
+    // A bound on detection keeps watching until the fault shows (or the recovery bound ends it).
+    const awaitingDetection =
+      detectedAt === null && scenario.hypothesis.max_detection !== undefined && !watch.fired();
+    if (recoveredAt !== null && allFinal(histories) && !awaitingDetection) break;
     await sleep(scenario.observe.every);
   }
   // An unanswered lookup says nothing about the task: ask again before counting it lost.

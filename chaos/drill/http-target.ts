@@ -19,7 +19,14 @@ export class HttpDrillTarget implements DrillTarget {
 
   constructor(
     readonly nodeId: string,
-    private readonly options: { url: string; token?: string; postgres: boolean; clusterSize?: () => number },
+    private readonly options: {
+      url: string;
+      token?: string;
+      postgres: boolean;
+      clusterSize?: () => number;
+      /** Alive member ids (default: only this node). */
+      members?: () => string[];
+    },
   ) {
     this.client = new HttpClient({
       url: options.url,
@@ -30,6 +37,10 @@ export class HttpDrillTarget implements DrillTarget {
 
   async capabilities(): Promise<{ postgres: boolean; agents: boolean; clusterSize: number }> {
     return { postgres: this.options.postgres, agents: true, clusterSize: this.options.clusterSize?.() ?? 1 };
+  }
+
+  async members(): Promise<string[]> {
+    return this.options.members?.() ?? [this.nodeId];
   }
 
   private async health(path: string): Promise<HealthDoc | undefined> {

@@ -7,8 +7,11 @@ import type { FaultRecord } from './report.js';
 
 /** Where a drill's faults are hosted (a local FaultHost, or the nodes of a cluster through the host module). */
 export interface DrillFaults {
-  /** Injects with a deadline the hosting node enforces on its own. */
-  inject(spec: FaultSpec, options: { durationMs: number; controller: string }): Promise<ActiveFaultInfo>;
+  /** Injects on `node` (default: this one) with a deadline the hosting node enforces on its own. */
+  inject(
+    spec: FaultSpec,
+    options: { durationMs: number; controller: string; node?: string },
+  ): Promise<ActiveFaultInfo>;
   /** Reverts one; undefined when it was already reverted (deadline, abort). */
   revert(id: string, reason: 'requested'): Promise<RevertRecord | undefined>;
   /** Reverts everything (abort). */
@@ -21,10 +24,10 @@ export interface DrillFaults {
   onReverted(listener: (record: RevertRecord) => void): () => void;
 }
 
-/** A local FaultHost as a drill's fault backend. */
+/** A local FaultHost as a drill's fault backend (it hosts every fault itself). */
 export function hostFaults(host: FaultHost): DrillFaults {
   return {
-    inject: (spec, options) => host.inject(spec, options),
+    inject: (spec, { durationMs, controller }) => host.inject(spec, { durationMs, controller }),
     revert: (id, reason) => host.revert(id, reason),
     revertAll: (reason) => host.revertAll(reason),
     heartbeat: (controller) => host.heartbeat(controller),
@@ -40,7 +43,8 @@ export function hostFaults(host: FaultHost): DrillFaults {
 export interface StepRun {
   faults: DrillFaults;
   controller: string;
-  node: string;
+  /** Nodes hosting each fault step (the blast radius). */
+  nodes: string[];
   dryRun: boolean;
   signal: AbortSignal;
   records: FaultRecord[];
@@ -64,6 +68,14 @@ export function faultSteps(steps: Step[]): Extract<Step, { fault: unknown }>[] {
 }
 
 async function runFault(step: Extract<Step, { fault: unknown }>, run: StepRun): Promise<void> {
+  await Promise.all(run.nodes.map((node) => runFaultOn(step, node, run)));
+}
+
+async function runFaultOn(
+  step: Extract<Step, { fault: unknown }>,
+  node: string,
+  run: StepRun,
+): Promise<void> {
   const record: FaultRecord = {
     id: null,
     step: step.name ?? step.fault.kind,
@@ -71,7 +83,7 @@ async function runFault(step: Extract<Step, { fault: unknown }>, run: StepRun): 
     target: '',
     magnitude: {},
     duration_ms: step.duration,
-    node: run.node,
+    node,
     injected_at: null,
     reverted_at: null,
     revert_reason: null,
@@ -85,6 +97,7 @@ async function runFault(step: Extract<Step, { fault: unknown }>, run: StepRun): 
     const info = await run.faults.inject(step.fault, {
       durationMs: step.duration,
       controller: run.controller,
+      node,
     });
     Object.assign(record, {
       id: info.id,
@@ -94,7 +107,7 @@ async function runFault(step: Extract<Step, { fault: unknown }>, run: StepRun): 
     });
   } catch (error) {
     record.error = message(error);
-    run.fail(`step "${record.step}": inject failed: ${record.error}`);
+    run.fail(`step "${record.step}" on ${node}: inject failed: ${record.error}`);
     return;
   }
   await sleep(Math.max(0, step.duration - (Date.now() - started)), run.signal);
@@ -104,10 +117,13 @@ async function runFault(step: Extract<Step, { fault: unknown }>, run: StepRun): 
   });
   // Reverted by the host already (deadline, abort): its record is in run.reverts.
   const done = reverted ?? run.reverts.find((r) => r.id === record.id);
+  // A remote host's revert is known only from the reply; a local one came through onReverted.
+  if (reverted && !run.reverts.some((r) => r.id === reverted.id)) run.reverts.push(reverted);
   record.reverted_at = done?.at ?? Date.now();
   record.revert_reason = done?.reason ?? 'requested';
   if (done?.errors.length) record.error = done.errors.join('; ');
-  if (Date.now() - started > deadline) run.fail(`step "${record.step}": over its deadline of ${deadline} ms`);
+  if (Date.now() - started > deadline)
+    run.fail(`step "${record.step}" on ${node}: over its deadline of ${deadline} ms`);
 }
 
 /** Runs steps in series (the top level and `series`) or together (`parallel`). */

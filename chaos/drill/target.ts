@@ -33,6 +33,8 @@ export interface DrillTarget {
   readonly nodeId: string;
   /** Whether it runs on PostgreSQL, with workers, in a cluster of how many nodes. */
   capabilities(): Promise<{ postgres: boolean; agents: boolean; clusterSize: number }>;
+  /** Ids of the alive members, this node included (just this node outside a cluster). */
+  members(): Promise<string[]>;
   /** Takes one sample; never throws (a node that does not answer is `down`). */
   sample(label: string): Promise<Sample>;
   /** Submits one drill task labelled with the run id; `key` makes a retried submit return the same task. */

@@ -1,4 +1,5 @@
 import type { FaultContext } from './context.js';
+import { DaemonPauseFault } from './daemon-pause.js';
 import { DiskFillFault } from './disk.js';
 import type { Fault } from './fault.js';
 import { NetworkFault } from './network.js';
@@ -8,13 +9,25 @@ import { ProxyToxicFault } from './proxy-toxic.js';
 import { CpuStressFault, MemoryPressureFault } from './resources.js';
 import type { FaultSpec } from './spec.js';
 
+/** How long a fault will be in force, and the controller's lease (0: none), for faults enforced from outside. */
+export interface FaultPlan {
+  /** Its duration. */
+  durationMs: number;
+  /** A controller silent this long loses it (0: only the deadline). */
+  leaseMs: number;
+}
+
 /** The fault object for a validated spec; throws ChaosError when the node cannot host it. */
-export function buildFault(spec: FaultSpec, ctx: FaultContext): Fault {
+export function buildFault(
+  spec: FaultSpec,
+  ctx: FaultContext,
+  plan: FaultPlan = { durationMs: 0, leaseMs: 0 },
+): Fault {
   switch (spec.kind) {
     case 'process-kill':
       return new ProcessKillFault(spec, ctx);
     case 'process-pause':
-      return new ProcessPauseFault(spec, ctx);
+      return 'daemon' in spec.target ? new DaemonPauseFault(ctx, plan) : new ProcessPauseFault(spec, ctx);
     case 'cpu-stress':
       return new CpuStressFault(spec);
     case 'memory-pressure':

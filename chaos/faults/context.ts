@@ -8,6 +8,8 @@ export type { PgChaosFacet, PgHold };
 export interface FaultContext {
   /** Id of the hosting node (names its PostgreSQL sessions `aidosd:<node_id>`). */
   nodeId: string;
+  /** Host its API listens on (a daemon-pause reverter listens there too; default 127.0.0.1). */
+  listenHost?: string;
   /** Its data dir (disk fill's default). */
   dataDir: string;
   /** Live pids matching a process target. */

@@ -44,7 +44,12 @@ export class ProcessKillFault implements Fault {
     const pids = await this.ctx.processes(this.spec.target);
     let hit = 0;
     for (const pid of pids)
-      if (signalPid(pid, this.spec.signal)) {
+      if (pid === process.pid) {
+        // Killing its own daemon (node-kill): the reply to the controller leaves first.
+        setTimeout(() => signalPid(pid, this.spec.signal), 300);
+        this.killed.push(pid);
+        hit++;
+      } else if (signalPid(pid, this.spec.signal)) {
         this.killed.push(pid);
         hit++;
       }

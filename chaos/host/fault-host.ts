@@ -8,6 +8,7 @@ import type { Fault } from '../faults/fault.js';
 import type { FaultSpec } from '../faults/spec.js';
 import { FaultJournal, type JournalEntry } from './journal.js';
 import { undoLeftovers } from './leftovers.js';
+import type { ResumeHandle } from './reverter.js';
 
 /** Why a fault was reverted. */
 export type RevertReason = 'deadline' | 'abort' | 'controller-lost' | 'requested' | 'restart' | 'shutdown';
@@ -103,7 +104,10 @@ export class FaultHost extends EventEmitter {
   ): Promise<ActiveFaultInfo> {
     if (this.slots.size >= this.maxActive)
       throw new ChaosError('refused', `at most ${this.maxActive} faults may be in force on one node`);
-    const fault = buildFault(spec, this.options.context);
+    const fault = buildFault(spec, this.options.context, {
+      durationMs: options.durationMs,
+      leaseMs: options.controller ? this.leaseMs : 0,
+    });
     const id = `f_${randomBytes(6).toString('hex')}`;
     const injectedAt = this.now();
     const entry: JournalEntry = {
@@ -154,6 +158,12 @@ export class FaultHost extends EventEmitter {
       time_left_ms: Math.max(0, entry.deadline_at - this.now()),
       controller: slot.controller,
     };
+  }
+
+  /** How a controller resumes this fault from outside the node (a paused daemon's reverter), if it can. */
+  resumeHandle(id: string): ResumeHandle | undefined {
+    const fault = this.slots.get(id)?.fault as { resume?: ResumeHandle } | undefined;
+    return fault?.resume;
   }
 
   /** Faults in force with their time left. */

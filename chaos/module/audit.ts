@@ -6,8 +6,12 @@ import type { Logger } from '../../daemon/log/logger.js';
 export interface AuditRecord {
   /** The operation or event (chaos.inject, chaos.run, chaos.abort, revert, recover). */
   action: string;
-  /** Whether the caller presented a valid API token (the daemon has no per-token identity yet). */
+  /** Whether the caller presented a valid API token (or none is configured). */
   authenticated?: boolean;
+  /** Which configured token it presented (`api.tokens[i] sha256:…`, never the secret), `cluster-key` for a peer, null for none. */
+  token?: string | null;
+  /** The caller's address (`ip:port`). */
+  client?: string;
   /** What it was about (fault kind and target, scenario, run id). */
   subject: Record<string, unknown>;
   /** ok, refused, or an error message. */

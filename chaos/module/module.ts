@@ -1,6 +1,9 @@
 import type { DaemonModule } from '../../daemon/runtime/module.js';
+import { clientAddress } from '../../daemon/server/auth.js';
+import { ClusterFaults } from '../cluster/cluster-faults.js';
+import { peerCaller } from '../cluster/peer-client.js';
+import { peerChaosRoute } from '../cluster/peer-route.js';
 import { HttpDrillTarget } from '../drill/http-target.js';
-import { hostFaults } from '../drill/steps.js';
 import { message } from '../errors.js';
 import type { FaultContext } from '../faults/context.js';
 import { ClusterPeerSeam } from '../faults/peer-seam.js';
@@ -11,7 +14,7 @@ import { AuditLog } from './audit.js';
 import { DrillRunner } from './drills.js';
 import { RunHistory } from './history.js';
 import { nodeProcesses } from './node-processes.js';
-import { chaosOperations } from './operations.js';
+import { type ChaosOps, chaosOperations, refuseDisabled } from './operations.js';
 import { RunFiles } from './runs.js';
 import { startSchedules } from './schedules.js';
 
@@ -48,6 +51,7 @@ export const chaosModule: DaemonModule = {
     };
     const context: FaultContext = {
       nodeId: ctx.node.id,
+      listenHost: config.listen.host,
       dataDir: config.data_dir,
       processes: nodeProcesses(ctx.store.tasks, ctx.node.id),
       proxies,
@@ -87,34 +91,65 @@ export const chaosModule: DaemonModule = {
                 ?.nodes()
                 .filter((n) => n.state === 'alive').length ?? 1)
             : 1,
+        members: () =>
+          (ctx.optional('cluster.view')?.nodes() ?? []).filter((n) => n.state === 'alive').map((n) => n.id),
         ...(token ? { token } : {}),
       });
-    const drills = new DrillRunner(
-      runs,
-      ctx.store.chaos,
+    const keys = config.cluster.key ? [config.cluster.key, ...config.cluster.accept_keys] : [];
+    const call = peerCaller(config.cluster.key ?? '', config.cluster.tls);
+    const faults = new ClusterFaults(
+      host,
       ctx.node.id,
-      target,
-      hostFaults(host),
-      (summary, error) =>
-        audit.record({
-          action: 'drill.end',
-          subject: { run: summary.run_id, scenario: summary.scenario },
-          outcome: error ?? summary.verdict,
-        }),
+      (id) => ctx.optional('cluster.view')?.node(id)?.address,
+      call,
     );
-    ctx.addOperation(
-      ...chaosOperations({
-        enabled: chaos.enabled,
-        protectedNode: chaos.protected,
-        nodeId: ctx.node.id,
-        host,
-        context,
-        library: () => loadLibrary(),
-        history: new RunHistory(ctx.store.chaos, runs),
-        drills,
-        audit,
+    // Every other member this node knows, whatever its state: a node the others call dead may be
+    // partitioned by a fault of its own, and only a call to it reverts that.
+    const peers = () =>
+      keys.length > 0 ? (ctx.optional('cluster.view')?.nodes() ?? []).filter((n) => !n.self) : [];
+    const drills = new DrillRunner(runs, ctx.store.chaos, ctx.node.id, target, faults, (summary, error) =>
+      audit.record({
+        action: 'drill.end',
+        subject: { run: summary.run_id, scenario: summary.scenario },
+        outcome: error ?? summary.verdict,
       }),
     );
+    const abortLocal = async () => {
+      drills.abort();
+      return faults.revertAll('abort');
+    };
+    ctx.addRoute(
+      peerChaosRoute({
+        keys,
+        host,
+        guard: () => refuseDisabled(ops),
+        abortLocal,
+        audit,
+        client: clientAddress,
+      }),
+    );
+    const ops: ChaosOps = {
+      enabled: chaos.enabled,
+      protectedNode: chaos.protected,
+      nodeId: ctx.node.id,
+      host,
+      context,
+      library: () => loadLibrary(),
+      history: new RunHistory(ctx.store.chaos, runs),
+      drills,
+      audit,
+      abortLocal,
+      abortPeers: () =>
+        Promise.all(
+          peers().map((n) =>
+            call<{ reverted: unknown[] }>(n.address, { op: 'abort', origin: ctx.node.id }, 900).then(
+              (r) => ({ node: n.id, reverted: r.reverted.length }),
+              () => ({ node: n.id, reverted: null }),
+            ),
+          ),
+        ),
+    };
+    ctx.addOperation(...chaosOperations(ops));
     let stopSchedules = () => {};
     ctx.use({
       name: 'chaos',

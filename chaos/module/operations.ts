@@ -1,4 +1,4 @@
-import { type Operation, operation } from '../../daemon/api/operation.js';
+import { type Operation, type OperationContext, operation } from '../../daemon/api/operation.js';
 import { ApiError } from '../../daemon/server/api-error.js';
 import { chaosInjectSchema, chaosReportSchema, chaosRunSchema } from '../../shared/api/chaos.js';
 import { emptyParamsSchema } from '../../shared/protocol.js';
@@ -7,7 +7,8 @@ import { faultSteps } from '../drill/steps.js';
 import { ChaosError } from '../errors.js';
 import { buildFault } from '../faults/build.js';
 import type { FaultContext } from '../faults/context.js';
-import type { FaultHost } from '../host/fault-host.js';
+import type { FaultHost, RevertRecord } from '../host/fault-host.js';
+import { overrideScenario } from '../scenario/overrides.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { AuditLog } from './audit.js';
 import type { DrillRunner } from './drills.js';
@@ -24,15 +25,26 @@ export interface ChaosOps {
   history: RunHistory;
   drills: DrillRunner;
   audit: AuditLog;
+  /** Aborts the drill here and reverts this node's faults and the remote faults it controls. */
+  abortLocal(): Promise<RevertRecord[]>;
+  /** Asks every other member to abort locally; `reverted` is null for a node that did not answer in time. */
+  abortPeers(): Promise<{ node: string; reverted: number | null }[]>;
 }
 
-function apiError(error: unknown): unknown {
+/** Who called, as the audit log records it: token identity (never the secret) and client address. */
+function identity(ctx: OperationContext): { authenticated: boolean; token: string | null; client: string } {
+  return { authenticated: ctx.authenticated, token: ctx.token ?? null, client: ctx.client ?? 'in-process' };
+}
+
+/** A ChaosError as the API reports it (bad_request for input, conflict otherwise). */
+export function apiError(error: unknown): unknown {
   if (!(error instanceof ChaosError)) return error;
   if (error.kind === 'input') return new ApiError('bad_request', error.message, error.field, error);
   return new ApiError('conflict', error.message, error.field, error);
 }
 
-function refuseDisabled(c: ChaosOps): void {
+/** Throws forbidden when chaos is disabled on this node or the node is protected. */
+export function refuseDisabled(c: Pick<ChaosOps, 'enabled' | 'protectedNode' | 'nodeId'>): void {
   if (!c.enabled)
     throw new ApiError(
       'forbidden',
@@ -52,16 +64,17 @@ export function chaosOperations(c: ChaosOps): Operation[] {
   const guarded = async <T>(
     action: string,
     subject: Record<string, unknown>,
-    authenticated: boolean,
+    caller: OperationContext,
     work: () => Promise<T>,
   ) => {
+    const who = identity(caller);
     try {
       refuseDisabled(c);
       const result = await work();
-      c.audit.record({ action, authenticated, subject, outcome: 'ok' });
+      c.audit.record({ action, ...who, subject, outcome: 'ok' });
       return result;
     } catch (error) {
-      c.audit.record({ action, authenticated, subject, outcome: `refused: ${(error as Error).message}` });
+      c.audit.record({ action, ...who, subject, outcome: `refused: ${(error as Error).message}` });
       throw apiError(error);
     }
   };
@@ -86,10 +99,15 @@ export function chaosOperations(c: ChaosOps): Operation[] {
       handle: (input, ctx) =>
         guarded(
           'chaos.run',
-          { scenario: input.scenario, dry_run: input.dry_run ?? false },
-          ctx.authenticated,
+          {
+            scenario: input.scenario,
+            dry_run: input.dry_run ?? false,
+            ...(input.set ? { set: input.set } : {}),
+          },
+          ctx,
           async () => {
-            const scenario = c.library().get(input.scenario);
+            const shipped = c.library().get(input.scenario);
+            const scenario = shipped && input.set ? overrideScenario(shipped, input.set) : shipped;
             if (!scenario)
               throw new ApiError(
                 'not_found',
@@ -104,21 +122,16 @@ export function chaosOperations(c: ChaosOps): Operation[] {
       name: 'chaos.inject',
       input: chaosInjectSchema,
       handle: (input, ctx) =>
-        guarded(
-          'chaos.inject',
-          { fault: input.fault, duration_ms: input.duration_ms },
-          ctx.authenticated,
-          async () => {
-            if (input.dry_run) {
-              buildFault(input.fault, c.context);
-              return { fault: null, dry_run: true };
-            }
-            return {
-              fault: await c.host.inject(input.fault, { durationMs: input.duration_ms }),
-              dry_run: false,
-            };
-          },
-        ),
+        guarded('chaos.inject', { fault: input.fault, duration_ms: input.duration_ms }, ctx, async () => {
+          if (input.dry_run) {
+            buildFault(input.fault, c.context);
+            return { fault: null, dry_run: true };
+          }
+          return {
+            fault: await c.host.inject(input.fault, { durationMs: input.duration_ms }),
+            dry_run: false,
+          };
+        }),
     }),
     operation({
       name: 'chaos.status',
@@ -133,17 +146,20 @@ export function chaosOperations(c: ChaosOps): Operation[] {
     operation({
       name: 'chaos.abort',
       input: emptyParamsSchema,
-      // Always allowed, even with chaos disabled: stopping faults must never be refused.
+      // Always allowed, even with chaos disabled: stopping faults must never be refused. Cluster-wide:
+      // this node, the remote faults it controls, and every other member at once (bounded waits).
       handle: async (_input, ctx) => {
-        const drill = c.drills.abort();
-        const reverted = await c.host.revertAll('abort');
+        const drill = c.drills.running?.run_id ?? null;
+        const [local, peers] = await Promise.all([c.abortLocal(), c.abortPeers()]);
+        const unreachable = peers.filter((p) => p.reverted === null).map((p) => p.node);
+        const reverted = local.length + peers.reduce((n, p) => n + (p.reverted ?? 0), 0);
         c.audit.record({
           action: 'chaos.abort',
-          authenticated: ctx.authenticated,
-          subject: { drill, reverted: reverted.length },
+          ...identity(ctx),
+          subject: { drill, reverted, unreachable },
           outcome: 'ok',
         });
-        return { reverted: reverted.length, drill_aborted: drill };
+        return { reverted, drill_aborted: drill, unreachable };
       },
     }),
     operation({

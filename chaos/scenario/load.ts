@@ -21,7 +21,8 @@ function nodeAt(doc: YAML.Document, path: PropertyKey[]): Node | undefined {
   return undefined;
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+/** `path: message` of a validation issue; a union's best branch names the real field. */
+export function describeIssue(issue: z.core.$ZodIssue): string {
   // A union of step shapes reports "invalid input"; the branch errors say what was wrong.
   if (issue.code === 'invalid_union' && issue.errors.length) {
     const best = issue.errors.reduce((a, b) => (a.length <= b.length ? a : b));

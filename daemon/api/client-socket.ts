@@ -9,7 +9,7 @@ import {
 } from '../../shared/protocol.js';
 import type { Logger } from '../log/logger.js';
 import { ApiError, toApiError } from '../server/api-error.js';
-import type { Operation } from './operation.js';
+import type { Operation, OperationContext } from './operation.js';
 import { TokenBucket } from './rate-limiter.js';
 import { SendBuffer } from './send-buffer.js';
 import { validate } from './validate.js';
@@ -33,7 +33,7 @@ export interface ClientSocketDeps {
 }
 
 /** Serves one /v1/client connection: validated request/reply plus subscriptions; bad frames never crash it. */
-export function serveClientSocket(ws: WebSocket, authenticated: boolean, deps: ClientSocketDeps): void {
+export function serveClientSocket(ws: WebSocket, caller: OperationContext, deps: ClientSocketDeps): void {
   const ops = new Map(deps.operations.map((o) => [o.name, o]));
   const bucket = new TokenBucket(CLIENT_LIMITS.messagesPerSecond, CLIENT_LIMITS.burst);
   const subscriptions = new Map<string, () => void>();
@@ -135,7 +135,7 @@ export function serveClientSocket(ws: WebSocket, authenticated: boolean, deps: C
           `frame.op: "${request.op}" is not available on this daemon`,
           'frame.op',
         );
-      return op.handle(validate(op.input, request.params ?? {}, 'params'), { authenticated });
+      return op.handle(validate(op.input, request.params ?? {}, 'params'), caller);
     };
     run().then(
       (result) => send({ type: 'reply', id: request.id, ok: true, result }),

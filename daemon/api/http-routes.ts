@@ -75,7 +75,7 @@ export function operationRoutes(operations: Operation[]): HttpRoute[] {
       ...(r.body ? { body: true } : {}),
       handle: async (ctx: HttpContext) => {
         const input = validate(op.input, r.input(ctx));
-        const result = await op.handle(input, { authenticated: ctx.authenticated });
+        const result = await op.handle(input, { authenticated: ctx.authenticated, ...ctx.caller });
         const created =
           r.op === 'task.submit' && (result as { created?: boolean }).created === false ? 200 : r.status;
         return { status: created ?? 200, body: result };

@@ -5,6 +5,10 @@ import type { OperationName } from '../../shared/protocol.js';
 export interface OperationContext {
   /** Presented a valid API token (or none is configured). */
   authenticated: boolean;
+  /** Which configured token (`api.tokens[i] sha256:…`, never the secret), null for none; absent in-process. */
+  token?: string | null;
+  /** The caller's address (`ip:port`); absent in-process. */
+  client?: string;
 }
 
 /** One client operation, shared by the HTTP API and the client WebSocket. */

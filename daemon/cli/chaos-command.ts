@@ -4,6 +4,7 @@ import { ClientError } from '../../shared/client/errors.js';
 import { addClientFlags, type ClientFlagValues, clientOptions, durationArg } from './client-flags.js';
 import { examples } from './help.js';
 import { printJson, table } from './output.js';
+import { UsageError } from './usage.js';
 
 /** Exit codes of `aidos chaos …`: 1 the drill did not pass, 2 the daemon refused, 3 unreachable. */
 export const CHAOS_EXIT = { notPassed: 1, rejected: 2, unreachable: 3 } as const;
@@ -95,6 +96,11 @@ export function registerChaosCommand(program: Command): void {
         'start a drill of a library scenario; --wait prints the report and exits 0 only if it passed',
       )
       .option('--dry-run', 'plan only: inject nothing')
+      .option(
+        '--set <path=value>',
+        'replace a field of the scenario for this run (repeatable), e.g. steps.0.duration=2s load.tasks=3',
+        (v: string, all: string[] = []) => [...all, v],
+      )
       .option('--wait', 'wait for the report')
       .option('--markdown', 'with --wait: print the Markdown report')
       .option(
@@ -109,6 +115,7 @@ export function registerChaosCommand(program: Command): void {
         scenario: string,
         flags: ClientFlagValues & {
           dryRun?: boolean;
+          set?: string[];
           wait?: boolean;
           markdown?: boolean;
           waitTimeout: number;
@@ -118,6 +125,7 @@ export function registerChaosCommand(program: Command): void {
         const { run: started } = await client.call('chaos.run', {
           scenario,
           ...(flags.dryRun ? { dry_run: true } : {}),
+          ...(flags.set ? { set: parseSets(flags.set) } : {}),
         });
         if (!flags.wait) {
           if (flags.json) printJson(started);
@@ -231,4 +239,22 @@ export function registerChaosCommand(program: Command): void {
   examples(chaos, ['aidos chaos list', 'aidos chaos run slow-store --wait', 'aidos chaos abort']);
   for (const sub of chaos.commands)
     examples(sub, CHAOS_EXAMPLES[sub.name()] ?? [`aidos chaos ${sub.name()}`]);
+}
+
+/** `path=value` pairs; a value that parses as JSON is taken as such (3, true, "x"), else as text (2s). */
+function parseSets(pairs: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at < 1) throw new UsageError(`--set: "${pair}" is not PATH=VALUE (e.g. steps.0.duration=2s)`);
+    const text = pair.slice(at + 1);
+    let value: unknown = text;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      // Plain text: a duration like 2s, a name.
+    }
+    out[pair.slice(0, at)] = value;
+  }
+  return out;
 }

@@ -119,12 +119,16 @@ export class Daemon {
       maxPayloadBytes: CLIENT_LIMITS.maxFrameBytes,
       requireToken: true,
       maxConnectionsPerAddress: CLIENT_LIMITS.connectionsPerAddress,
-      onConnection: (ws, _req, authenticated) =>
-        serveClientSocket(ws, authenticated, {
-          operations: this.operations,
-          topics: this.topics,
-          logger: this.logger,
-        }),
+      onConnection: (ws, _req, authenticated, caller) =>
+        serveClientSocket(
+          ws,
+          { authenticated, ...caller },
+          {
+            operations: this.operations,
+            topics: this.topics,
+            logger: this.logger,
+          },
+        ),
     });
     this.server.route(metricsRoute(this.metrics));
     try {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError } from './api-error.js';
+import type { Caller } from './auth.js';
 
 /** What a route handler gets. */
 export interface HttpContext {
@@ -11,6 +12,8 @@ export interface HttpContext {
   body: unknown;
   /** Caller presented a valid token (always true when no tokens are configured). */
   authenticated: boolean;
+  /** Which token and from where, for audit logs. */
+  caller: Caller;
   /** The raw request, for streaming handlers. */
   req: IncomingMessage;
   /** The raw response, for streaming handlers. */

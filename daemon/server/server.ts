@@ -5,7 +5,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { ApiError, toApiError } from './api-error.js';
-import { isAuthenticated } from './auth.js';
+import { type Caller, callerOf, isAuthenticated } from './auth.js';
 import { readJsonBody } from './body.js';
 import { type HttpRoute, Router } from './router.js';
 
@@ -20,7 +20,7 @@ export interface WsEndpoint {
   /** Most simultaneous connections from one remote address. */
   maxConnectionsPerAddress: number;
   /** Takes over an accepted socket. */
-  onConnection(ws: WebSocket, req: IncomingMessage, authenticated: boolean): void;
+  onConnection(ws: WebSocket, req: IncomingMessage, authenticated: boolean, caller: Caller): void;
 }
 
 /** Server settings. */
@@ -142,7 +142,16 @@ export class DaemonServer {
       if (route.auth === 'token' && !authenticated)
         throw new ApiError('unauthorized', 'a valid API token is required (Authorization: Bearer …)');
       const body = route.body ? await readJsonBody(req, this.options.maxBodyBytes) : undefined;
-      const reply = await route.handle({ params, query: url.searchParams, body, authenticated, req, res });
+      const caller = callerOf(req, url, this.options.tokens);
+      const reply = await route.handle({
+        params,
+        query: url.searchParams,
+        body,
+        authenticated,
+        caller,
+        req,
+        res,
+      });
       if ('handled' in reply) return;
       send(res, reply.status, reply.body ?? '', reply.contentType, reply.headers);
     } catch (error) {
@@ -185,7 +194,7 @@ export class DaemonServer {
         if (left <= 0) entry.perAddress.delete(address);
         else entry.perAddress.set(address, left);
       });
-      entry.endpoint.onConnection(ws, req, authenticated);
+      entry.endpoint.onConnection(ws, req, authenticated, callerOf(req, url, this.options.tokens, true));
     });
   }
 

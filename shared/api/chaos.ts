@@ -17,6 +17,13 @@ export const chaosRunSchema = z
     scenario: name,
     /** Plan only: check scope and requirements, inject nothing. */
     dry_run: z.boolean().optional(),
+    /** Fields of the scenario replaced for this run, by dotted path (`steps.0.duration: "2s"`, `load.tasks: 3`). */
+    set: z
+      .record(
+        z.string().regex(/^[a-z_]+(\.[a-z0-9_]+)*$/, 'a dotted path like steps.0.duration'),
+        z.unknown(),
+      )
+      .optional(),
   })
   .strict();
 export type ChaosRunRequest = z.infer<typeof chaosRunSchema>;
@@ -121,7 +128,17 @@ export interface ChaosOperationTypes {
   /** Faults in force and the running drill. */
   'chaos.status': { input: Record<string, never>; result: ChaosStatus };
   /** Revert everything now and stop the running drill. */
-  'chaos.abort': { input: Record<string, never>; result: { reverted: number; drill_aborted: string | null } };
+  'chaos.abort': {
+    input: Record<string, never>;
+    result: {
+      /** Faults reverted across the cluster. */
+      reverted: number;
+      /** The drill this node was running, if any. */
+      drill_aborted: string | null;
+      /** Members that did not answer within the abort's bound (a frozen or dead node; their own deadlines still hold). */
+      unreachable?: string[];
+    };
+  };
   /** One drill's report (JSON and Markdown). */
   'chaos.report': {
     input: z.input<typeof chaosReportSchema>;

@@ -1,5 +1,6 @@
 // `npm run bench -- chaos`: (1) time from `chaos.abort` to every fault reverted on a real daemon
-// (4 faults of different kinds in force, 20 rounds); (2) overhead of the fault seams when no fault
+// (4 faults of different kinds in force, 20 rounds), and across a real three-node cluster; the
+// library's detection and recovery times per scenario as one table (BENCH_CHAOS_SCENARIOS=0 skips); (2) overhead of the fault seams when no fault
 // is active: PostgreSQL round trips straight vs through an idle fault proxy, and sleep:0 task
 // throughput of a daemon with chaos disabled on a direct store vs chaos enabled with its store
 // behind an idle fault proxy. Prints one JSON line.
@@ -13,6 +14,8 @@ import { FaultProxy } from '../../chaos/proxy/proxy.js';
 import { cleanupDaemons, type DaemonProcess, startDaemon } from '../helpers/daemon-process.js';
 import { freePort, startThrowawayPostgres } from '../helpers/postgres-server.js';
 import { writeStandinConfig } from '../helpers/standin-config.js';
+import { clusterAbortRounds } from './chaos-cluster-abort.js';
+import { scenarioTable } from './chaos-scenarios.js';
 
 const ROUNDS = Number(process.env.BENCH_CHAOS_ROUNDS ?? 20);
 const QUERIES = 2_000;
@@ -108,6 +111,8 @@ export default async function benchChaos(): Promise<void> {
     });
     const abort = await abortRounds(chaosOn, victim.pid as number);
     await chaosOn.stop();
+    const cluster = await clusterAbortRounds(ROUNDS);
+    const scenarios = process.env.BENCH_CHAOS_SCENARIOS === '0' ? [] : await scenarioTable();
 
     await proxy.start();
     const viaProxy = new URL(server.url);
@@ -131,8 +136,19 @@ export default async function benchChaos(): Promise<void> {
         abort_to_reverted: {
           ...abort,
           target_p99_ms: 1000,
-          scope: 'one node (cluster-wide abort needs the cluster module)',
+          scope: 'one node',
         },
+        abort_to_reverted_cluster: {
+          rounds: ROUNDS,
+          nodes: 3,
+          faults_per_round: cluster.faults,
+          p50_ms: pct(cluster.times, 50),
+          p99_ms: pct(cluster.times, 99),
+          max_ms: pct(cluster.times, 100),
+          target_p99_ms: 1000,
+          measured: 'abort asked of one node until every node reports no fault in force',
+        },
+        scenarios,
         seam_idle: {
           pg_round_trip_direct_p50_ms: pct(direct, 50),
           pg_round_trip_idle_proxy_p50_ms: pct(proxied, 50),

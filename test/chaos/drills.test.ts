@@ -7,7 +7,6 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDrill } from '../../chaos/drill/engine.js';
 import { HttpDrillTarget } from '../../chaos/drill/http-target.js';
-import { reportMarkdown } from '../../chaos/drill/markdown.js';
 import { hostFaults } from '../../chaos/drill/steps.js';
 import { FaultHost } from '../../chaos/host/fault-host.js';
 import { FaultProxy } from '../../chaos/proxy/proxy.js';
@@ -18,9 +17,9 @@ import { cleanupDaemons, type DaemonProcess, startDaemon } from '../helpers/daem
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../helpers/postgres-server.js';
 import { writeStandinConfig } from '../helpers/standin-config.js';
 
-// The single-node scenarios of the library, run as shipped against a real daemon on a real
-// PostgreSQL reached through a fault proxy, with the stand-in agent. The fault host lives in this
-// process (as a controller's host would); what "nothing left" means is checked from outside.
+// Drill safety on a real daemon over a real PostgreSQL reached through a fault proxy, with the
+// engine and its fault host in this process: abort, dry run, requirements. (Every scenario of the
+// library runs on a three-node cluster in cluster-drills.test.ts.)
 // A server of its own: pg-pool-exhaustion takes every free connection, which would starve other test files.
 let db: ThrowawayPostgres;
 let proxy: FaultProxy;
@@ -129,38 +128,6 @@ async function nothingLeft(): Promise<void> {
   await probe.end();
   expect(host.list()).toEqual([]);
 }
-
-const SINGLE_NODE = [
-  'pg-connections-killed',
-  'agent-crash-loop',
-  'slow-store',
-  'pg-pool-exhaustion',
-  'cpu-saturation',
-  'memory-pressure',
-  'disk-nearly-full',
-  'pg-unreachable',
-];
-
-describe('single-node scenarios of the library', () => {
-  for (const name of SINGLE_NODE)
-    it(`${name} ends with its expected verdict, loses no task, completes none twice and leaves nothing injected`, async () => {
-      const scenario = library.get(name);
-      if (!scenario) throw new Error(`${name} missing from the library`);
-      const report = await runDrill(scenario, target, hostFaults(host));
-      const why = reportMarkdown(report);
-      if (process.env.SHOW_DRILL_REPORT) appendFileSync(process.env.SHOW_DRILL_REPORT, why);
-      expect(report.verdict, why).toBe(scenario.expect);
-      expect(report.tasks.submitted, why).toBe(scenario.load.tasks);
-      expect(report.tasks.lost, why).toBe(0);
-      expect(report.tasks.completed_twice, why).toBe(0);
-      expect(report.left_injected, why).toEqual([]);
-      expect(
-        report.faults.every((f) => f.injected_at !== null && f.reverted_at !== null),
-        why,
-      ).toBe(true);
-      await nothingLeft();
-    }, 120_000);
-});
 
 const LONG = `name: long-stress
 description: two faults for a minute, to be aborted

@@ -198,3 +198,38 @@ describe('chaos enabled', () => {
     expect(after.active_faults).toEqual([]);
   }, 60_000);
 });
+
+describe('audit log', () => {
+  it('records which configured token called (never the secret) and the client address', async () => {
+    const tokens = ['first-token-0123456789abcdef', 'second-token-0123456789abcdef'];
+    const sub = await mkdtemp(join(dir, 'tok-'));
+    const guarded = await startDaemon({
+      args: ['--config', writeStandinConfig(sub, { api: { tokens } }), '--set', 'chaos.enabled=true'],
+    });
+    const r = await runAidos([
+      'chaos',
+      'inject',
+      'cpu-stress',
+      'workers=1',
+      '--duration',
+      '1s',
+      '--dry-run',
+      '--token',
+      tokens[1] as string,
+      '--url',
+      guarded.url,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = readFileSync(join(guarded.dataDir, 'chaos', 'audit.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const inject = lines.find((l) => l.action === 'chaos.inject');
+    expect(inject).toMatchObject({
+      token: expect.stringMatching(/^api\.tokens\[1\] sha256:[0-9a-f]{8}$/),
+      client: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+    });
+    expect(JSON.stringify(lines)).not.toContain(tokens[1]);
+    await guarded.stop();
+  }, 60_000);
+});

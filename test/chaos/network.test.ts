@@ -118,7 +118,8 @@ describe('chaos network faults on a cluster', { timeout: 90_000 }, () => {
       'jitter_ms=20',
       'loss=0.1',
       '--duration',
-      '2s',
+      // Long enough that the status call after it (a CLI start on a loaded machine) still sees it.
+      '6s',
       '--url',
       b.url,
     ]);
