@@ -8,6 +8,7 @@ import { TurnQueue } from '../util/turn-queue.js';
 import { ApiError, toApiError } from './api-error.js';
 import { isAuthenticated } from './auth.js';
 import { readJsonBody } from './body.js';
+import { FirstReadPacer } from './first-read-pacer.js';
 import { type HttpRoute, Router } from './router.js';
 
 /**
@@ -18,6 +19,8 @@ import { type HttpRoute, Router } from './router.js';
  * 32 submit handlers take about 2 ms.
  */
 const WRITES_PER_TURN = 32;
+/** New connections whose first request is parsed per turn (first-read-pacer.ts). */
+const FIRST_READS_PER_TURN = 32;
 
 /** A WebSocket path the server accepts upgrades on. */
 export interface WsEndpoint {
@@ -94,6 +97,7 @@ export class DaemonServer {
         res.destroy();
       });
     });
+    new FirstReadPacer(this.http, FIRST_READS_PER_TURN);
     this.http.keepAliveTimeout = 5_000;
     this.http.headersTimeout = 10_000;
     this.http.requestTimeout = 60_000;
