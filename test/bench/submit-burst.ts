@@ -132,24 +132,37 @@ export async function submitBurst(d: DaemonProcess, submits = BURST_SUBMITS): Pr
   };
 }
 
+/** A daemon on the stand-in agents for a burst (BURST_DB=postgres://… puts it on PostgreSQL). */
+export async function startBurstDaemon(
+  dir: string,
+  nodeArgs: string[] = [],
+  env: Record<string, string> = {},
+) {
+  const { startDaemon } = await import('../helpers/daemon-process.js');
+  const { writeStandinConfig } = await import('../helpers/standin-config.js');
+  return startDaemon({
+    args: [
+      '--config',
+      writeStandinConfig(dir),
+      ...(process.env.BURST_DB ? ['--db', process.env.BURST_DB] : []),
+    ],
+    env: { AIDOS_LOG_LEVEL: 'info', ...env },
+    nodeArgs,
+  });
+}
+
 const isMain = import.meta.url === `file://${process.argv[1]}`;
 if (isMain) {
   const { mkdtemp, rm } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
-  const { cleanupDaemons, startDaemon } = await import('../helpers/daemon-process.js');
-  const { writeStandinConfig } = await import('../helpers/standin-config.js');
+  const { cleanupDaemons } = await import('../helpers/daemon-process.js');
   const dir = await mkdtemp(join(tmpdir(), 'aidos-burst-'));
   try {
-    const d = await startDaemon({
-      args: [
-        '--config',
-        writeStandinConfig(dir),
-        ...(process.env.BURST_DB ? ['--db', process.env.BURST_DB] : []),
-      ],
-      env: { AIDOS_LOG_LEVEL: 'info' },
-      nodeArgs: process.env.BURST_NODE_ARGS ? process.env.BURST_NODE_ARGS.split(' ') : [],
-    });
+    const d = await startBurstDaemon(
+      dir,
+      process.env.BURST_NODE_ARGS ? process.env.BURST_NODE_ARGS.split(' ') : [],
+    );
     await submitBurst(d, 200);
     process.stdout.write(`${JSON.stringify(await submitBurst(d))}\n`);
   } finally {
