@@ -1,15 +1,15 @@
 // `npm run bench -- health`: loads /health and /health/deep of a real daemon from this (second)
 // process with autocannon while stand-in agent tasks run, probes /health during a burst of 2,000
-// concurrent submits (submit-burst.ts), then measures the CPU the background probes cost over an
-// idle window. Prints one JSON line.
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+// concurrent submits (submit-burst.ts) on SQLite and on PostgreSQL, then measures the CPU the
+// background probes cost over an idle window. Prints one JSON line.
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanupDaemons, type DaemonProcess, startDaemon } from '../helpers/daemon-process.js';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '../helpers/postgres-server.js';
 import { writeStandinConfig } from '../helpers/standin-config.js';
-import { submitBurst } from './submit-burst.js';
+import { clockTicks, cpuSeconds, submitBurst } from './submit-burst.js';
 
 interface CannonResult {
   latency: { p50: number; p99: number; average: number; max: number };
@@ -22,13 +22,6 @@ const autocannon = createRequire(import.meta.url)('autocannon') as Cannon;
 
 const LOAD_SECONDS = 4;
 const IDLE_SECONDS = 35;
-
-async function cpuSeconds(pid: number, ticksPerSecond: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the parenthesised command: state is field 3, utime 14, stime 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
-}
 
 async function load(url: string) {
   // A short warm-up first, so JIT compilation of the handler is not counted as tail latency.
@@ -55,7 +48,8 @@ async function submitTasks(d: DaemonProcess, n: number): Promise<void> {
 }
 
 export default async function bench(): Promise<void> {
-  const ticks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  const ticks = clockTicks();
+  let pg: ThrowawayPostgres | undefined;
   const dir = await mkdtemp(join(tmpdir(), 'aidos-bench-health-'));
   try {
     const config = writeStandinConfig(dir);
@@ -76,6 +70,12 @@ export default async function bench(): Promise<void> {
     await submitBurst(burstDaemon, 200);
     const burst = await submitBurst(burstDaemon);
     await burstDaemon.stop();
+    // The same on PostgreSQL: one query per submit through the pool, no group commits.
+    pg = await startThrowawayPostgres();
+    const pgDaemon = await startDaemon({ args: ['--config', config, '--db', pg.url], env });
+    await submitBurst(pgDaemon, 200);
+    const burstPg = await submitBurst(pgDaemon);
+    await pgDaemon.stop();
     const [aStart, bStart] = await Promise.all([
       cpuSeconds(on.child.pid!, ticks),
       cpuSeconds(off.child.pid!, ticks),
@@ -99,6 +99,7 @@ export default async function bench(): Promise<void> {
         health_with_tasks: health,
         deep_cached_with_tasks: deep,
         burst_2000_submits: burst,
+        burst_2000_submits_postgres: burstPg,
         idle_window_s: Math.round(wall),
         idle_cpu_pct_of_core: { health_on: withProbes, health_off: withoutProbes },
         probe_cpu_pct_of_core: Math.round((withProbes - withoutProbes) * 1000) / 1000,
@@ -113,6 +114,7 @@ export default async function bench(): Promise<void> {
     );
   } finally {
     await cleanupDaemons();
+    await pg?.destroy().catch(() => {});
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -92,7 +92,9 @@ export class SqliteStore implements Store {
     setImmediate(() => this.queued.emit('queued'));
   }
 
-  private readonly submits = new GroupWriter((inputs: NewTask[]) => this.writeSubmits(inputs));
+  private readonly submits = new GroupWriter((inputs: NewTask[], deadline: number) =>
+    this.writeSubmits(inputs, deadline),
+  );
 
   async ping(): Promise<number> {
     const start = performance.now();
@@ -171,20 +173,32 @@ export class SqliteStore implements Store {
     return this.submits.write(input);
   }
 
-  /** One transaction, a savepoint per submit so that one failure stays its own. */
-  private writeSubmits(inputs: NewTask[]): GroupOutcome<{ task: Task; created: boolean }>[] {
+  /**
+   * One transaction, a savepoint per submit so that one failure stays its own; stops after the
+   * first submit that ends past `deadline` (the group writer writes the rest next turn). Workers
+   * are woken only for a task due now: one due later is found by their poll, and a claim round
+   * per group for a burst of deferred tasks would scan the whole queue each time.
+   */
+  private writeSubmits(
+    inputs: NewTask[],
+    deadline: number,
+  ): GroupOutcome<{ task: Task; created: boolean }>[] {
     const outcomes = this.db
-      .transaction(() =>
-        inputs.map((input): GroupOutcome<{ task: Task; created: boolean }> => {
+      .transaction(() => {
+        const written: GroupOutcome<{ task: Task; created: boolean }>[] = [];
+        for (const input of inputs) {
           try {
-            return { ok: this.db.transaction(() => this.insertTask(input))() };
+            written.push({ ok: this.db.transaction(() => this.insertTask(input))() });
           } catch (error) {
-            return { error };
+            written.push({ error });
           }
-        }),
-      )
+          if (performance.now() > deadline) break;
+        }
+        return written;
+      })
       .immediate();
-    if (outcomes.some((o) => 'ok' in o && o.ok.created)) this.notifyQueued();
+    const now = this.now();
+    if (outcomes.some((o) => 'ok' in o && o.ok.created && o.ok.task.run_after <= now)) this.notifyQueued();
     return outcomes;
   }
 
