@@ -14,7 +14,7 @@ export interface LocalFacts {
   slots: number;
   /** cluster.profile. */
   profile: 'lan' | 'wan';
-  /** The node is draining (stopping). */
+  /** The node takes no new work: it is stopping, or an operator drained it. */
   draining: () => boolean;
   /** This node's id (to count its own running tasks). */
   nodeId: string;

@@ -75,7 +75,7 @@ export const clusterModule: DaemonModule = {
       roles: config.roles,
       slots: config.roles.includes('worker') ? config.agents.slots : 0,
       profile: cluster.profile,
-      draining: () => ctx.node.phase() === 'draining',
+      draining: () => ctx.node.phase() === 'draining' || (ctx.optional('tasks.drain')?.draining() ?? false),
       nodeId: config.node_id,
     });
     ctx.events.on('task.changed', (task) => local.task(task));

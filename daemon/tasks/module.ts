@@ -8,15 +8,24 @@ import type { Task } from '../store/types.js';
 import { provideAgentHealth } from './agent-health.js';
 import { TaskCanary } from './canary.js';
 import { ClaimGate } from './claim-gate.js';
+import { DrainWatch } from './drain-watch.js';
 import { NodeFailover } from './failover.js';
 import { installGateway } from './gateway-install.js';
 import { operatorRoutes } from './operator-routes.js';
+import { poolOperations } from './pool-operations.js';
 import { servicesComponent } from './services-component.js';
 import { SupervisorLauncher } from './supervisor-launcher.js';
 import { TaskFeed } from './task-feed.js';
 import { TaskLogReader } from './task-logs.js';
 import { TaskService } from './task-service.js';
 import { TaskWorker } from './worker.js';
+
+declare module '../runtime/module.js' {
+  interface DaemonServices {
+    /** Whether an operator drain is in force on this node (the cluster module gossips it). */
+    'tasks.drain': { draining(): boolean };
+  }
+}
 
 /** Recent tasks sent as the `tasks` snapshot. */
 const SNAPSHOT_TASKS = 200;
@@ -53,6 +62,10 @@ export const tasksModule: DaemonModule = {
     });
     const gateway = installGateway(ctx, execLauncher, () => worker.wake());
     const launcher = gateway?.launcher ?? execLauncher;
+    const drain = new DrainWatch(config.node_id, ctx.store.pool, logger, (draining) => {
+      if (!draining) worker.wake();
+    });
+    ctx.provide('tasks.drain', { draining: () => drain.draining });
     const worker: TaskWorker = new TaskWorker(
       {
         nodeId: config.node_id,
@@ -74,6 +87,7 @@ export const tasksModule: DaemonModule = {
         logger,
         storeReady: () => ctx.link.ready,
         storeFailed: (error) => ctx.link.reportFailure(error),
+        drain,
         now: () => ctx.inject.clock.now(),
       },
     );
@@ -106,6 +120,15 @@ export const tasksModule: DaemonModule = {
     ctx.addOperation(
       ...taskOperations(service, logs),
       operation({ name: 'node.info', input: emptyParamsSchema, handle: async () => nodeInfo() }),
+      ...poolOperations({
+        tasks: store,
+        nodes: ctx.store.nodes,
+        pool: ctx.store.pool,
+        feed,
+        member: (id) => ctx.optional('cluster.view')?.node(id),
+        selfId: config.node_id,
+        now: () => ctx.inject.clock.now(),
+      }),
     );
     ctx.addRoute(
       ...operatorRoutes({

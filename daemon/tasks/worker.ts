@@ -5,6 +5,7 @@ import type { TaskStore } from '../store/facets.js';
 import type { RunCompletion, Task } from '../store/types.js';
 import { type ClaimGate, environmentalCause } from './claim-gate.js';
 import { type ClaimStep, claimPlan, type SlotCapacity, slotCapacity } from './claim-plan.js';
+import type { DrainWatch } from './drain-watch.js';
 import type { AgentLauncher, LaunchedRun } from './launcher.js';
 import { completionFor, launchFailedCompletion, type RetrySettings } from './retry-policy.js';
 import type { TaskFeed } from './task-feed.js';
@@ -45,6 +46,8 @@ export interface WorkerDeps {
   storeFailed: (error: unknown) => void;
   /** Says when the host cannot take work (disk floor, launches failing with ENOSPC/EMFILE/…). */
   gate?: ClaimGate;
+  /** Operator drains and moves (from the store); none on a worker without them (unit tests). */
+  drain?: DrainWatch;
   /** Clock. */
   now?: () => number;
 }
@@ -55,7 +58,9 @@ interface ActiveRun {
   task: Task;
   run: LaunchedRun | undefined;
   finishing?: Promise<void>;
-  stopping?: 'cancel' | 'lease_lost' | 'shutdown' | 'isolated' | 'guarded';
+  stopping?: 'cancel' | 'lease_lost' | 'shutdown' | 'isolated' | 'guarded' | 'move';
+  /** Why it moves, when stopping is `move`. */
+  moveReason?: string;
   /** When its guard was last told the lease was renewed (the guard counts from no earlier), ms. */
   beatAt: number;
 }
@@ -116,6 +121,8 @@ export class TaskWorker {
 
   async start(): Promise<void> {
     await this.recover();
+    // A drain stored before a restart holds at once: no claim before we know of it.
+    await this.deps.drain?.refresh().catch((error) => this.deps.storeFailed(error));
     this.started = true;
     this.unsubscribe = this.deps.store.onTaskQueued(() => this.wake());
     this.every(this.settings.poll_interval_ms, () => this.wake());
@@ -205,7 +212,7 @@ export class TaskWorker {
   private async claimLoop(): Promise<void> {
     // Never claim before our previous incarnation's tasks are back in the queue.
     if (!this.recovered) return;
-    while (!this.stopped && this.freeSlots > 0 && this.deps.storeReady()) {
+    while (!this.stopped && this.freeSlots > 0 && this.deps.storeReady() && !this.deps.drain?.draining) {
       // The poll interval wakes us again; readiness tells the operator why we wait.
       if (await this.deps.gate?.blocked()) return;
       const claimed: Task[] = [];
@@ -281,6 +288,11 @@ export class TaskWorker {
     const { task } = entry;
     this.active.delete(task.id);
     if (outcome.kind !== 'succeeded' && this.guardMayHaveFired(entry)) entry.stopping ??= 'guarded';
+    if (entry.stopping === 'move' && outcome.kind !== 'succeeded') {
+      await this.releaseMoved(entry);
+      this.wake();
+      return;
+    }
     if (entry.stopping === 'lease_lost' || entry.stopping === 'isolated' || entry.stopping === 'guarded') {
       this.deps.logger.warn(
         { task_id: task.id, reason: entry.stopping },
@@ -289,8 +301,9 @@ export class TaskWorker {
       this.wake();
       return;
     }
+    const stopped = entry.stopping === 'cancel' || entry.stopping === 'shutdown' ? entry.stopping : undefined;
     const completion = completionFor(task, this.settings.nodeId, outcome, this.settings, {
-      ...(entry.stopping ? { stopped: entry.stopping } : {}),
+      ...(stopped ? { stopped } : {}),
     });
     this.deps.logger.info(
       {
@@ -323,6 +336,48 @@ export class TaskWorker {
     }
   }
 
+  /**
+   * Hands a run stopped for a move back to the queue (pinned to its target, when one was asked),
+   * only now that its agent has exited: the target cannot claim it before, so the task never has
+   * two live agents. If the store does not answer, the lease lapses and the task is re-queued.
+   */
+  private async releaseMoved(entry: ActiveRun): Promise<void> {
+    const { task } = entry;
+    const watch = this.deps.drain;
+    if (!watch) return;
+    try {
+      const released = await watch.release({
+        id: task.id,
+        fence: task.fence,
+        node_id: this.settings.nodeId,
+        reason: entry.moveReason ?? 'move',
+      });
+      if (!released) {
+        this.deps.logger.warn(
+          { task_id: task.id, fence: task.fence },
+          'move release refused: fence is stale',
+        );
+        return;
+      }
+      this.deps.logger.info({ task_id: task.id, to: released.pin_node ?? null }, 'agent stopped; task moved');
+      this.deps.feed.publish(released);
+    } catch (error) {
+      this.deps.storeFailed(error);
+    }
+  }
+
+  /** Stops the runs an operator moved (or a drain moves), gracefully; each is released once it exits. */
+  private async applyMoves(): Promise<void> {
+    const watch = this.deps.drain;
+    if (!watch) return;
+    const running = [...this.active.values()].filter((e) => e.run && !e.stopping).map((e) => e.task.id);
+    for (const stop of await watch.stops(running)) {
+      const entry = this.active.get(stop.id);
+      if (entry) entry.moveReason = stop.reason;
+      this.stopRun(stop.id, 'move', stop.reason);
+    }
+  }
+
   /** Cancels a task this node runs; false when it does not run here. */
   cancelLocal(taskId: string, reason: string): boolean {
     const entry = this.active.get(taskId);
@@ -347,11 +402,13 @@ export class TaskWorker {
     for (const entry of this.active.values())
       if (entry.run && !entry.stopping && this.guardMayHaveFired(entry))
         this.stopRun(entry.task.id, 'guarded', 'agent guard: the daemon did not renew this lease in time');
+    // A run stopping for a move keeps its lease until its agent has exited and it is released.
     const runs = [...this.active.values()]
-      .filter((e) => !e.stopping)
+      .filter((e) => !e.stopping || e.stopping === 'move')
       .map((e) => ({ id: e.task.id, fence: e.task.fence }));
     if (runs.length === 0) {
       this.lastRenewOk = this.now();
+      await this.applyMoves().catch((error) => this.deps.storeFailed(error));
       return;
     }
     try {
@@ -371,6 +428,7 @@ export class TaskWorker {
       }
       for (const id of await this.deps.store.listCancelRequested(this.settings.nodeId))
         this.cancelLocal(id, 'cancelled by request');
+      await this.applyMoves();
     } catch (error) {
       this.deps.storeFailed(error);
       // Cut off from the store: stop our agents before our leases lapse and another node runs them,
