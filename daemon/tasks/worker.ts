@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import type { ClusterNode } from '../../shared/cluster.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { TaskStore } from '../store/facets.js';
@@ -6,6 +7,7 @@ import type { RunCompletion, Task } from '../store/types.js';
 import { type ClaimGate, environmentalCause } from './claim-gate.js';
 import { type ClaimStep, claimPlan, type SlotCapacity, slotCapacity } from './claim-plan.js';
 import type { AgentLauncher, LaunchedRun } from './launcher.js';
+import { claimAllowance } from './placement.js';
 import { completionFor, launchFailedCompletion, type RetrySettings } from './retry-policy.js';
 import type { TaskFeed } from './task-feed.js';
 
@@ -45,6 +47,8 @@ export interface WorkerDeps {
   storeFailed: (error: unknown) => void;
   /** Says when the host cannot take work (disk floor, launches failing with ENOSPC/EMFILE/…). */
   gate?: ClaimGate;
+  /** Live cluster members as gossip shows them (this node included), for load-aware placement; none on a lone node. */
+  peers?: () => ClusterNode[];
   /** Clock. */
   now?: () => number;
 }
@@ -73,6 +77,8 @@ export class TaskWorker {
   private unsubscribe: (() => void) | undefined;
   private claiming: Promise<void> | undefined;
   private claimAgain = false;
+  /** The last claim round left work to a less-loaded peer: a change in its load may let us claim. */
+  private heldBack = false;
   private stopped = false;
   private lastRenewOk: number;
   private recovered = false;
@@ -209,17 +215,18 @@ export class TaskWorker {
       // The poll interval wakes us again; readiness tells the operator why we wait.
       if (await this.deps.gate?.blocked()) return;
       const claimed: Task[] = [];
+      let allowed = this.allowance();
+      this.heldBack = false;
       try {
-        for (const step of this.claimPlan())
-          claimed.push(
-            ...(await this.deps.store.claimTasks(
-              this.settings.nodeId,
-              step.limit,
-              this.settings.lease_ms,
-              step.profiles,
-              this.settings.labels ?? {},
-            )),
-          );
+        for (const step of this.claimPlan()) {
+          const open = await this.claimStep(step, Math.min(step.limit, allowed), false);
+          claimed.push(...open);
+          allowed -= open.length;
+          if (open.length === step.limit || allowed > 0) continue;
+          // Held back: tasks only this node (or a labelled one) can take never wait for a peer.
+          this.heldBack = true;
+          claimed.push(...(await this.claimStep(step, step.limit - open.length, true)));
+        }
       } catch (error) {
         this.deps.storeFailed(error);
         // What an earlier step claimed is ours now: run it rather than leave it to lease expiry.
@@ -232,6 +239,27 @@ export class TaskWorker {
       // Every profile with work is full: another round would claim nothing.
       if (this.claimableProfiles()?.length === 0) return;
     }
+  }
+
+  private claimStep(step: ClaimStep, limit: number, placedOnly: boolean): Promise<Task[]> {
+    const { nodeId, lease_ms, labels } = this.settings;
+    return this.deps.store.claimTasks(nodeId, limit, lease_ms, step.profiles, labels ?? {}, placedOnly);
+  }
+
+  /** Tasks any node could take that we may claim now (placement.ts); unlimited on a lone node. */
+  private allowance(): number {
+    const nodes = this.deps.peers?.() ?? [];
+    const self = nodes.find((n) => n.self);
+    return claimAllowance(
+      { agents: this.active.size, slots: this.settings.slots },
+      nodes,
+      self?.store_identity ?? null,
+    );
+  }
+
+  /** A peer's membership or load changed: claim again if we left work to a less-loaded peer. */
+  peerChanged(): void {
+    if (this.heldBack) this.wake();
   }
 
   private async launch(task: Task, claimedAt: number): Promise<void> {

@@ -41,6 +41,7 @@ export const SQL = {
   claim: `WITH picked AS (
       SELECT id FROM tasks WHERE state = 'queued' AND run_after <= ${NOW} AND ($4::text[] IS NULL OR profile = ANY($4))
         AND (pin_node IS NULL OR pin_node = $1) AND requires <@ $5::jsonb
+        AND (NOT $6::boolean OR pin_node = $1 OR requires <> '{}'::jsonb)
       ORDER BY priority DESC, run_after, created_at LIMIT $2 FOR UPDATE SKIP LOCKED),
     claimed AS (
       UPDATE tasks t SET state = 'running', attempt = t.attempt + 1, fence = t.fence + 1, node_id = $1,
