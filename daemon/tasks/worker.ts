@@ -215,6 +215,8 @@ export class TaskWorker {
       // The poll interval wakes us again; readiness tells the operator why we wait.
       if (await this.deps.gate?.blocked()) return;
       const claimed: Task[] = [];
+      // The claim proves our lease from when it was sent: agent guards count from here (failover.ts).
+      const proof = { at: this.now(), wall: Date.now() };
       let allowed = this.allowance();
       this.heldBack = false;
       try {
@@ -234,7 +236,7 @@ export class TaskWorker {
       }
       const claimedAt = performance.now();
       if (claimed.length === 0) return;
-      for (const task of claimed) await this.launch(task, claimedAt);
+      for (const task of claimed) await this.launch(task, claimedAt, proof);
       if (!this.deps.storeReady()) return;
       // Every profile with work is full: another round would claim nothing.
       if (this.claimableProfiles()?.length === 0) return;
@@ -262,12 +264,12 @@ export class TaskWorker {
     if (this.heldBack) this.wake();
   }
 
-  private async launch(task: Task, claimedAt: number): Promise<void> {
-    const entry: ActiveRun = { task, run: undefined, beatAt: this.now() };
+  private async launch(task: Task, claimedAt: number, proof: { at: number; wall: number }): Promise<void> {
+    const entry: ActiveRun = { task, run: undefined, beatAt: proof.at };
     this.active.set(task.id, entry);
     const launchAt = performance.now();
     try {
-      entry.run = await this.deps.launcher.launch(task);
+      entry.run = await this.deps.launcher.launch(task, proof.wall);
       // Published once the agent exists, so a log follower woken by it can attach to the run.
       this.deps.feed.publish(task);
     } catch (error) {
@@ -382,17 +384,21 @@ export class TaskWorker {
       this.lastRenewOk = this.now();
       return;
     }
+    // Guards count from when the renewal was sent, not from its answer: a survivor that sees the
+    // store's proof older than the guard's bound knows the guard has fired (failover.ts).
+    const sentAt = this.now();
+    const sentWall = Date.now();
     try {
       const kept = new Set(
         await this.deps.store.renewLeases(this.settings.nodeId, runs, this.settings.lease_ms),
       );
-      this.lastRenewOk = this.now();
+      this.lastRenewOk = sentAt;
       const beaten = runs.filter((run) => kept.has(run.id)).map((run) => run.id);
       for (const id of beaten) {
         const entry = this.active.get(id);
-        if (entry) entry.beatAt = this.lastRenewOk;
+        if (entry) entry.beatAt = Math.max(entry.beatAt, sentAt);
       }
-      this.deps.launcher.heartbeat?.(beaten);
+      this.deps.launcher.heartbeat?.(beaten, sentWall);
       for (const run of runs) {
         if (kept.has(run.id)) continue;
         this.stopRun(run.id, 'lease_lost', 'lease lost: another node owns this task now');
