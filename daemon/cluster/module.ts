@@ -35,6 +35,8 @@ declare module '../runtime/events.js' {
 
 /** How often this node looks at its own load and health and republishes when they moved. */
 const META_EVERY_MS = 5_000;
+/** A change in running agents is republished after at most this long (one update per burst). */
+const LOAD_GOSSIP_MS = 100;
 
 /**
  * Cluster membership: SWIM with Lifeguard over /v1/peer, the `cluster.view` and `cluster.health`
@@ -78,7 +80,16 @@ export const clusterModule: DaemonModule = {
       draining: () => ctx.node.phase() === 'draining' || (ctx.optional('tasks.drain')?.draining() ?? false),
       nodeId: config.node_id,
     });
-    ctx.events.on('task.changed', (task) => local.task(task));
+    // Peers place work by our running count: tell them soon, coalescing a burst into one update.
+    let loadTimer: NodeJS.Timeout | undefined;
+    ctx.events.on('task.changed', (task) => {
+      if (!local.task(task) || loadTimer) return;
+      loadTimer = setTimeout(() => {
+        loadTimer = undefined;
+        republish();
+      }, LOAD_GOSSIP_MS);
+      loadTimer.unref();
+    });
     ctx.events.on('health.change', (change) => local.check(change.name, change.to));
 
     let identity = '';
@@ -250,6 +261,7 @@ export const clusterModule: DaemonModule = {
       },
       stop: async () => {
         if (metaTimer) clearInterval(metaTimer);
+        if (loadTimer) clearTimeout(loadTimer);
         swim?.stop();
         await transport?.close();
       },

@@ -73,6 +73,7 @@ export interface TaskStore {
   /**
    * Claims up to `limit` due queued tasks for a node: running, attempt+1, new fence, lease. Only
    * tasks the node may take: not pinned elsewhere, every required label among the node's `labels`.
+   * `placedOnly`: only tasks pinned to this node or requiring labels (what a held-back node still takes).
    */
   claimTasks(
     nodeId: string,
@@ -80,6 +81,7 @@ export interface TaskStore {
     leaseMs: number,
     profiles?: string[],
     labels?: Record<string, string>,
+    placedOnly?: boolean,
   ): Promise<Task[]>;
   /** Extends the leases a node still holds; returns the ids it still owns (fence matches, running). */
   renewLeases(nodeId: string, runs: { id: string; fence: number }[], leaseMs: number): Promise<string[]>;

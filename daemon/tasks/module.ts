@@ -88,6 +88,7 @@ export const tasksModule: DaemonModule = {
         storeReady: () => ctx.link.ready,
         storeFailed: (error) => ctx.link.reportFailure(error),
         drain,
+        peers: () => ctx.optional('cluster.view')?.nodes() ?? [],
         now: () => ctx.inject.clock.now(),
       },
     );
@@ -156,7 +157,10 @@ export const tasksModule: DaemonModule = {
       storeReady: () => ctx.link.ready,
       storeFailed: (error) => ctx.link.reportFailure(error),
     });
-    ctx.events.on('cluster.member', (node) => failover.member(node));
+    ctx.events.on('cluster.member', (node) => {
+      failover.member(node);
+      if (!node.self) worker.peerChanged();
+    });
     ctx.use({ name: 'failover', start: async () => {}, stop: async () => failover.stop() });
     if (!config.roles.includes('worker')) return;
     ctx.use(services);

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import type { ClusterNode } from '../../shared/cluster.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { TaskStore } from '../store/facets.js';
@@ -7,6 +8,7 @@ import { type ClaimGate, environmentalCause } from './claim-gate.js';
 import { type ClaimStep, claimPlan, type SlotCapacity, slotCapacity } from './claim-plan.js';
 import type { DrainWatch } from './drain-watch.js';
 import type { AgentLauncher, LaunchedRun } from './launcher.js';
+import { claimAllowance } from './placement.js';
 import { completionFor, launchFailedCompletion, type RetrySettings } from './retry-policy.js';
 import type { TaskFeed } from './task-feed.js';
 
@@ -48,6 +50,8 @@ export interface WorkerDeps {
   gate?: ClaimGate;
   /** Operator drains and moves (from the store); none on a worker without them (unit tests). */
   drain?: DrainWatch;
+  /** Live cluster members as gossip shows them (this node included), for load-aware placement; none on a lone node. */
+  peers?: () => ClusterNode[];
   /** Clock. */
   now?: () => number;
 }
@@ -78,6 +82,8 @@ export class TaskWorker {
   private unsubscribe: (() => void) | undefined;
   private claiming: Promise<void> | undefined;
   private claimAgain = false;
+  /** The last claim round left work to a less-loaded peer: a change in its load may let us claim. */
+  private heldBack = false;
   private stopped = false;
   private lastRenewOk: number;
   private recovered = false;
@@ -216,17 +222,20 @@ export class TaskWorker {
       // The poll interval wakes us again; readiness tells the operator why we wait.
       if (await this.deps.gate?.blocked()) return;
       const claimed: Task[] = [];
+      // The claim proves our lease from when it was sent: agent guards count from here (failover.ts).
+      const proof = { at: this.now(), wall: Date.now() };
+      let allowed = this.allowance();
+      this.heldBack = false;
       try {
-        for (const step of this.claimPlan())
-          claimed.push(
-            ...(await this.deps.store.claimTasks(
-              this.settings.nodeId,
-              step.limit,
-              this.settings.lease_ms,
-              step.profiles,
-              this.settings.labels ?? {},
-            )),
-          );
+        for (const step of this.claimPlan()) {
+          const open = await this.claimStep(step, Math.min(step.limit, allowed), false);
+          claimed.push(...open);
+          allowed -= open.length;
+          if (open.length === step.limit || allowed > 0) continue;
+          // Held back: tasks only this node (or a labelled one) can take never wait for a peer.
+          this.heldBack = true;
+          claimed.push(...(await this.claimStep(step, step.limit - open.length, true)));
+        }
       } catch (error) {
         this.deps.storeFailed(error);
         // What an earlier step claimed is ours now: run it rather than leave it to lease expiry.
@@ -234,19 +243,40 @@ export class TaskWorker {
       }
       const claimedAt = performance.now();
       if (claimed.length === 0) return;
-      for (const task of claimed) await this.launch(task, claimedAt);
+      for (const task of claimed) await this.launch(task, claimedAt, proof);
       if (!this.deps.storeReady()) return;
       // Every profile with work is full: another round would claim nothing.
       if (this.claimableProfiles()?.length === 0) return;
     }
   }
 
-  private async launch(task: Task, claimedAt: number): Promise<void> {
-    const entry: ActiveRun = { task, run: undefined, beatAt: this.now() };
+  private claimStep(step: ClaimStep, limit: number, placedOnly: boolean): Promise<Task[]> {
+    const { nodeId, lease_ms, labels } = this.settings;
+    return this.deps.store.claimTasks(nodeId, limit, lease_ms, step.profiles, labels ?? {}, placedOnly);
+  }
+
+  /** Tasks any node could take that we may claim now (placement.ts); unlimited on a lone node. */
+  private allowance(): number {
+    const nodes = this.deps.peers?.() ?? [];
+    const self = nodes.find((n) => n.self);
+    return claimAllowance(
+      { agents: this.active.size, slots: this.settings.slots },
+      nodes,
+      self?.store_identity ?? null,
+    );
+  }
+
+  /** A peer's membership or load changed: claim again if we left work to a less-loaded peer. */
+  peerChanged(): void {
+    if (this.heldBack) this.wake();
+  }
+
+  private async launch(task: Task, claimedAt: number, proof: { at: number; wall: number }): Promise<void> {
+    const entry: ActiveRun = { task, run: undefined, beatAt: proof.at };
     this.active.set(task.id, entry);
     const launchAt = performance.now();
     try {
-      entry.run = await this.deps.launcher.launch(task);
+      entry.run = await this.deps.launcher.launch(task, proof.wall);
       // Published once the agent exists, so a log follower woken by it can attach to the run.
       this.deps.feed.publish(task);
     } catch (error) {
@@ -411,17 +441,21 @@ export class TaskWorker {
       await this.applyMoves().catch((error) => this.deps.storeFailed(error));
       return;
     }
+    // Guards count from when the renewal was sent, not from its answer: a survivor that sees the
+    // store's proof older than the guard's bound knows the guard has fired (failover.ts).
+    const sentAt = this.now();
+    const sentWall = Date.now();
     try {
       const kept = new Set(
         await this.deps.store.renewLeases(this.settings.nodeId, runs, this.settings.lease_ms),
       );
-      this.lastRenewOk = this.now();
+      this.lastRenewOk = sentAt;
       const beaten = runs.filter((run) => kept.has(run.id)).map((run) => run.id);
       for (const id of beaten) {
         const entry = this.active.get(id);
-        if (entry) entry.beatAt = this.lastRenewOk;
+        if (entry) entry.beatAt = Math.max(entry.beatAt, sentAt);
       }
-      this.deps.launcher.heartbeat?.(beaten);
+      this.deps.launcher.heartbeat?.(beaten, sentWall);
       for (const run of runs) {
         if (kept.has(run.id)) continue;
         this.stopRun(run.id, 'lease_lost', 'lease lost: another node owns this task now');

@@ -275,10 +275,18 @@ export class PostgresStore implements Store {
     leaseMs: number,
     profiles?: string[],
     labels: Record<string, string> = {},
+    placedOnly = false,
   ): Promise<Task[]> {
     if (limit <= 0) return [];
     return (
-      await this.query(SQL.claim, [nodeId, limit, leaseMs, profiles ?? null, JSON.stringify(labels)])
+      await this.query(SQL.claim, [
+        nodeId,
+        limit,
+        leaseMs,
+        profiles ?? null,
+        JSON.stringify(labels),
+        placedOnly,
+      ])
     ).map(toTask);
   }
 

@@ -285,11 +285,14 @@ export class SqliteStore implements Store {
     leaseMs: number,
     profiles?: string[],
     labels: Record<string, string> = {},
+    placedOnly = false,
   ): Promise<Task[]> {
     if (limit <= 0) return [];
     const claim = this.db.transaction(() => {
       const now = this.now();
-      const filter = profiles ? ` AND profile IN (${profiles.map(() => '?').join(', ')})` : '';
+      const filter =
+        (profiles ? ` AND profile IN (${profiles.map(() => '?').join(', ')})` : '') +
+        (placedOnly ? ` AND (pin_node = @node_id OR requires <> '{}')` : '');
       const sql = SQL.claimable.replace('@now', `@now${filter}`);
       const ids = this.db.prepare(sql).all(...(profiles ?? []), {
         now,
