@@ -8,6 +8,7 @@ import type { Task } from '../store/types.js';
 import { provideAgentHealth } from './agent-health.js';
 import { TaskCanary } from './canary.js';
 import { ClaimGate } from './claim-gate.js';
+import { ClusterLogs } from './cluster-logs.js';
 import { DrainWatch } from './drain-watch.js';
 import { NodeFailover } from './failover.js';
 import { installGateway } from './gateway-install.js';
@@ -106,11 +107,19 @@ export const tasksModule: DaemonModule = {
     );
     const services = servicesComponent(config, logger, ctx.events, seams);
     const logs = new TaskLogReader(store, execLauncher.logDir, (id) => execLauncher.live(id), feed);
+    const clusterLogs = new ClusterLogs({
+      store,
+      feed,
+      reader: logs,
+      live: (id) => execLauncher.live(id),
+      link: () => ctx.optional('cluster.logs'),
+      selfId: config.node_id,
+    });
 
     const nodeInfo = () =>
       ctx.node.info({
         running: worker.runningIds(),
-        free_slots: worker.freeSlots,
+        free_slots: config.roles.includes('worker') ? worker.freeSlots : 0,
         services: [...services.supervisor.status(), ...(gateway?.pool.services.status() ?? [])].map((s) => ({
           name: s.name,
           state: s.state,
@@ -131,22 +140,23 @@ export const tasksModule: DaemonModule = {
         now: () => ctx.inject.clock.now(),
       }),
     );
-    ctx.addRoute(
-      ...operatorRoutes({
-        nodeInfo,
-        services: services.supervisor,
-        runs: () => execLauncher.supervisor.runs(),
-        profileOf: (id) => worker.profileOf(id),
-        taskLogs: logs,
-      }),
-    );
+    if (config.roles.includes('api'))
+      ctx.addRoute(
+        ...operatorRoutes({
+          nodeInfo,
+          services: services.supervisor,
+          runs: () => execLauncher.supervisor.runs(),
+          profileOf: (id) => worker.profileOf(id),
+          taskLogs: logs,
+        }),
+      );
     ctx.addTopic('tasks', {
       snapshot: async () => store.listTasks({ limit: SNAPSHOT_TASKS }),
       subscribe: (_params, push) => feed.subscribe((task: Task) => push(summarizeTask(task))),
     });
     ctx.addTopic('logs', {
       snapshot: async (params) => logs.read(params.task_id ?? '', undefined, 200),
-      subscribe: (params, push) => logs.follow(params.task_id ?? '', push),
+      subscribe: (params, push) => clusterLogs.follow(params.task_id ?? '', push),
     });
     const failover = new NodeFailover({
       store,
@@ -162,6 +172,12 @@ export const tasksModule: DaemonModule = {
       if (!node.self) worker.peerChanged();
     });
     ctx.use({ name: 'failover', start: async () => {}, stop: async () => failover.stop() });
+    if (config.roles.includes('worker'))
+      ctx.use({
+        name: 'log-proxy',
+        start: async () => ctx.optional('cluster.logs')?.serve(clusterLogs.source()),
+        stop: async () => {},
+      });
     if (!config.roles.includes('worker')) return;
     ctx.use(services);
     ctx.use(worker);
