@@ -144,7 +144,13 @@ export function poolOperations(deps: PoolOperationDeps): Operation[] {
               `node: task ${task.id} already runs on node ${input.node}`,
               'node',
             );
-          if (task.node_id) await liveNode(task.node_id, 'id');
+          const source = task.node_id ? deps.member(task.node_id) : undefined;
+          if (source && (source.state === 'dead' || source.state === 'left'))
+            throw new ApiError(
+              'conflict',
+              `id: task ${task.id} runs on node ${task.node_id}, which is ${source.state}: failover re-queues it; move it once it is queued`,
+              'id',
+            );
         }
         const moved = await deps.pool.requestMove(task.id, input.node, deps.selfId);
         if (!moved) throw new ApiError('not_found', `id: no task ${input.id}`, 'id');
