@@ -33,6 +33,9 @@ export const operationNameSchema = z.enum([
   'chaos.report',
   'node.list',
   'node.show',
+  'task.move',
+  'node.drain',
+  'node.undrain',
   'subscribe',
   'unsubscribe',
 ]);

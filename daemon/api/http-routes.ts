@@ -56,6 +56,9 @@ const INPUTS: Record<HttpOperationName, { body?: boolean; input: InputBuilder }>
   'chaos.report': { input: (ctx) => ({ id: ctx.params.id }) },
   'node.list': { input: () => ({}) },
   'node.show': { input: (ctx) => ({ id: ctx.params.id }) },
+  'task.move': { body: true, input: (ctx) => ({ ...bodyObject(ctx), id: ctx.params.id }) },
+  'node.drain': { body: true, input: (ctx) => ({ ...bodyObject(ctx), id: ctx.params.id }) },
+  'node.undrain': { body: true, input: (ctx) => ({ id: ctx.params.id }) },
 };
 
 const ROUTES = (Object.keys(INPUTS) as HttpOperationName[]).map((op) => {

@@ -5,6 +5,13 @@ import type { NodeInfo, OperationName, Topic } from '../protocol.js';
 import type { Task } from '../tasks.js';
 import type { ChaosOperationTypes } from './chaos.js';
 import type {
+  nodeDrainReplySchema,
+  nodeDrainSchema,
+  nodeUndrainSchema,
+  taskMoveReplySchema,
+  taskMoveSchema,
+} from './pool.js';
+import type {
   cancelTaskSchema,
   listTasksSchema,
   submitTaskReplySchema,
@@ -30,6 +37,12 @@ export interface OperationTypes extends ChaosOperationTypes {
   'task.retry': { input: z.input<typeof taskIdSchema>; result: { task: Task } };
   /** Output of one attempt. */
   'task.logs': { input: z.input<typeof taskLogsSchema>; result: z.infer<typeof taskLogsReplySchema> };
+  /** Run a task on another node (queued: retarget; running: stop on the source, start on the target). */
+  'task.move': { input: z.input<typeof taskMoveSchema>; result: z.infer<typeof taskMoveReplySchema> };
+  /** Stop a node claiming; its running tasks finish (or move, with `move`) by the deadline. */
+  'node.drain': { input: z.input<typeof nodeDrainSchema>; result: z.infer<typeof nodeDrainReplySchema> };
+  /** Let a drained node claim again. */
+  'node.undrain': { input: z.input<typeof nodeUndrainSchema>; result: z.infer<typeof nodeDrainReplySchema> };
   /** This node's summary. */
   'node.info': { input: Record<string, never>; result: NodeInfo };
   /** Every cluster member as this daemon sees it (itself included). */
@@ -91,6 +104,9 @@ export const OPERATION_ROUTES = {
   'chaos.report': { method: 'GET', path: '/api/v1/chaos/runs/:id' },
   'node.list': { method: 'GET', path: '/api/v1/nodes' },
   'node.show': { method: 'GET', path: '/api/v1/nodes/:id' },
+  'task.move': { method: 'POST', path: '/api/v1/tasks/:id/move' },
+  'node.drain': { method: 'POST', path: '/api/v1/nodes/:id/drain' },
+  'node.undrain': { method: 'POST', path: '/api/v1/nodes/:id/undrain' },
 } as const satisfies Partial<Record<OperationName, OperationRoute>>;
 
 /** Operations with an HTTP route. */

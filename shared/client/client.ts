@@ -90,6 +90,24 @@ export class AidosClient {
     return this.call('task.logs', input);
   }
 
+  /** Runs a task on another node (queued: retarget; running: stop on the source, then start on the target). */
+  moveTask(id: string, node: string): Promise<OperationResult<'task.move'>> {
+    return this.call('task.move', { id, node });
+  }
+
+  /** Stops a node claiming; its running tasks finish (or move) by the deadline (`10m` by default). */
+  drainNode(
+    id: string,
+    options: { deadline?: string | number; move?: boolean } = {},
+  ): Promise<OperationResult<'node.drain'>> {
+    return this.call('node.drain', { id, ...options });
+  }
+
+  /** Lets a drained node claim again. */
+  undrainNode(id: string): Promise<OperationResult<'node.undrain'>> {
+    return this.call('node.undrain', { id });
+  }
+
   /** This node and its service and agent processes (`aidos status`). */
   status(): Promise<StatusReply> {
     return this.http.request<StatusReply>('GET', OPERATOR_PATHS.status);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import * as chaosApi from '../../shared/api/chaos.js';
+import * as poolApi from '../../shared/api/pool.js';
 import * as tasksApi from '../../shared/api/tasks.js';
 import * as cluster from '../../shared/cluster.js';
 import { wireErrorSchema } from '../../shared/errors.js';
@@ -35,6 +36,11 @@ const SCHEMAS = {
   chaosRun: chaosApi.chaosRunSchema,
   chaosInject: chaosApi.chaosInjectSchema,
   chaosReport: chaosApi.chaosReportSchema,
+  nodeDrain: poolApi.nodeDrainSchema,
+  nodeUndrain: poolApi.nodeUndrainSchema,
+  nodeDrainReply: poolApi.nodeDrainReplySchema,
+  taskMove: poolApi.taskMoveSchema,
+  taskMoveReply: poolApi.taskMoveReplySchema,
 };
 
 const V1_CLIENT_FRAMES = [
@@ -89,6 +95,9 @@ const V1_CLIENT_FRAMES = [
   { type: 'request', id: 15, op: 'node.list' },
   { type: 'request', id: 16, op: 'node.show', params: { id: 'node-b' } },
   { type: 'request', id: 17, op: 'subscribe', params: { topics: ['nodes'] } },
+  { type: 'request', id: 18, op: 'task.move', params: { id: 't_0mx0h4kwhc3cb5ebd9252', node: 'node-b' } },
+  { type: 'request', id: 19, op: 'node.drain', params: { id: 'node-b', deadline: '10m', move: true } },
+  { type: 'request', id: 20, op: 'node.undrain', params: { id: 'node-b' } },
 ];
 
 const PARAMS_SCHEMA: Record<string, z.ZodType> = {
@@ -108,6 +117,9 @@ const PARAMS_SCHEMA: Record<string, z.ZodType> = {
   'chaos.report': chaosApi.chaosReportSchema,
   'node.list': protocol.emptyParamsSchema,
   'node.show': cluster.nodeIdParamsSchema,
+  'task.move': poolApi.taskMoveSchema,
+  'node.drain': poolApi.nodeDrainSchema,
+  'node.undrain': poolApi.nodeUndrainSchema,
 };
 
 describe('v1 wire contract', () => {
