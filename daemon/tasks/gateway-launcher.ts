@@ -45,8 +45,23 @@ export class RoutingLauncher implements AgentLauncher {
         graceMs: this.killGraceMs,
       },
       this.logger,
+      this.exec.supervisor.guard,
     );
     return { pid: turn.pid, cancel: (reason) => turn.cancel(reason), done: turn.done };
+  }
+
+  /** The guard of process agents and of gateway turns is one process: the exec side owns it. */
+  heartbeat(taskIds: string[]): void {
+    this.exec.heartbeat(taskIds);
+  }
+
+  close(): void {
+    this.exec.close();
+  }
+
+  /** Memory bounds the process agents only: a turn adds nothing to the resident gateway's tree. */
+  memorySlots(): number | undefined {
+    return this.exec.memorySlots();
   }
 
   reapSurvivors() {

@@ -18,6 +18,13 @@ import { TaskLogReader } from './task-logs.js';
 import { TaskService } from './task-service.js';
 import { TaskWorker } from './worker.js';
 
+declare module '../runtime/module.js' {
+  interface DaemonServices {
+    /** This worker's slots for gossip: `agents.slots` plus the lanes of its gateways that take turns. */
+    'tasks.capacity': () => { total: number; free: number };
+  }
+}
+
 /** Recent tasks sent as the `tasks` snapshot. */
 const SNAPSHOT_TASKS = 200;
 
@@ -37,13 +44,19 @@ export const tasksModule: DaemonModule = {
     // self-fence (one period earlier) still comes first while the daemon runs.
     const guardAfter =
       config.tasks.guard_after ?? config.tasks.lease - Math.round(config.tasks.renew_every / 2);
+    // A gateway turn the guard cannot abort within half the time left before the lease lapses
+    // gets its gateway killed in the other half.
+    const guardAbort = Math.max(200, Math.floor((config.tasks.lease - guardAfter) / 2));
     const execLauncher = new SupervisorLauncher(
       profiles,
       config.data_dir,
       config.agents.kill_grace,
       logger,
       seams,
-      guardAfter,
+      {
+        afterMs: guardAfter,
+        abortMs: guardAbort,
+      },
     );
     const gate = new ClaimGate({
       dataDir: config.data_dir,
@@ -92,9 +105,12 @@ export const tasksModule: DaemonModule = {
     const services = servicesComponent(config, logger, ctx.events, seams);
     const logs = new TaskLogReader(store, execLauncher.logDir, (id) => execLauncher.live(id), feed);
 
+    // Gateway lanes count as slots of this node wherever slots are shown (node.info, gossip).
+    const totalSlots = () => config.agents.slots + (gateway?.pool.capacity() ?? 0);
     const nodeInfo = () =>
       ctx.node.info({
         running: worker.runningIds(),
+        slots: totalSlots(),
         free_slots: worker.freeSlots,
         services: [...services.supervisor.status(), ...(gateway?.pool.services.status() ?? [])].map((s) => ({
           name: s.name,
@@ -136,6 +152,12 @@ export const tasksModule: DaemonModule = {
     ctx.events.on('cluster.member', (node) => failover.member(node));
     ctx.use({ name: 'failover', start: async () => {}, stop: async () => failover.stop() });
     if (!config.roles.includes('worker')) return;
+    // Without gateways gossip keeps counting `agents.slots` less the tasks running here.
+    if (gateway)
+      ctx.provide('tasks.capacity', () => ({
+        total: totalSlots(),
+        free: worker.freeSlots,
+      }));
     ctx.use(services);
     ctx.use(worker);
     ctx.events.on('store.change', () => {
