@@ -249,7 +249,15 @@ describe('openclaw-gateway: tasks as turns on a supervised gateway', () => {
     expect(model.peakConcurrent()).toBeLessThanOrEqual(4);
     expect(model.peakConcurrent()).toBeGreaterThanOrEqual(2);
     expect(peakRunning).toBeLessThanOrEqual(4);
-  }, 150_000);
+    // The gateway's own event-loop delay, from the eventLoop diagnostics of its health RPC (it has
+    // one once its sampler's first window completed).
+    await waitFor(
+      async () =>
+        (await metric(daemon, 'aidos_gateway_event_loop_lag_seconds', 'gateway="openclaw-gateway-0"')) > 0,
+      90_000,
+      'the gateway to report its event-loop delay',
+    );
+  }, 240_000);
 
   it('continues the session on a retry: the model sees the earlier turn', async () => {
     const tag = '[g-retry]';
