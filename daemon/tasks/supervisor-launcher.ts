@@ -90,7 +90,7 @@ export class SupervisorLauncher implements AgentLauncher {
     this.handles.set(task.id, handle);
     const done = handle.done.then((outcome) => {
       this.handles.delete(task.id);
-      this.memory.record(outcome.peakRssBytes);
+      this.memory.record(outcome.peakRssBytes, task.profile);
       return outcome;
     });
     return { pid: handle.pid, cancel: (reason) => handle.cancel(reason), done };
