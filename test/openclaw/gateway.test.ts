@@ -180,7 +180,12 @@ afterAll(async () => {
 
 describe('openclaw-gateway: tasks as turns on a supervised gateway', () => {
   it('speaks wire v4 with the pinned OpenClaw and runs three tasks with distinct sessions', async () => {
-    const hello = daemon.logs().find((l) => l.msg === 'gateway connected');
+    // The log line may reach us after /metrics already shows the connection (stdout is a pipe).
+    const hello = await waitFor(
+      () => daemon.logs().find((l) => l.msg === 'gateway connected'),
+      30_000,
+      'the gateway connected log line',
+    );
     expect(hello).toMatchObject({ protocol: 4, version: OPENCLAW_VERSION });
     // The gateway's lanes are slots of this node (agents.slots 1 + concurrency 4), in node.info
     // and in the metadata it gossips.
