@@ -16,30 +16,72 @@ function guardScript(): string | undefined {
   return undefined;
 }
 
+/** A gateway turn the guard aborts (or whose gateway it kills) when the daemon stops renewing. */
+export interface GuardedTurn {
+  /** Task whose lease covers the turn. */
+  taskId: string;
+  /** Loopback port of its gateway. */
+  port: number;
+  /** Pid (and process group) of that gateway. */
+  gatewayPid: number;
+  /** /proc start time of that gateway, so a recycled pid is never signalled. */
+  gatewayStart: number;
+  /** Session the turn runs in. */
+  sessionKey: string;
+  /** Run id of the turn (sessions.abort is scoped to it). */
+  runId: string;
+  /** The gateway's token; goes to the guard through its stdin pipe only. */
+  token: string;
+}
+
+const turnKey = (taskId: string): string => `turn:${taskId}`;
+
 /**
  * The daemon's side of the agent guard (guard-main.ts): one watchdog process per daemon, started
- * on the first agent, told of every agent and of every lease the daemon renews for it. One process
- * for all agents rather than one each: a Node process costs ~40 MB and ~40 ms of CPU to start.
+ * on the first agent, told of every agent (process or gateway turn) and of every lease the daemon
+ * renews for it. One process for all agents rather than one each: a Node process costs ~40 MB and
+ * ~40 ms of CPU to start.
  */
 export class AgentGuard {
   private child: ChildProcess | undefined;
-  private readonly watched = new Map<number, number>();
+  /** Key (pgid or `turn:<task id>`) → the line that (re)starts watching it. */
+  private readonly watched = new Map<string, string>();
   private closed = false;
   private startedAt = 0;
 
   constructor(
-    /** Silence after which the guard kills an agent, ms; shorter than the lease. */
+    /** Silence after which the guard stops an agent, ms; shorter than the lease. */
     readonly boundMs: number,
     private readonly logger: AgentLogger,
     private readonly script = guardScript(),
+    /** Bound on the guard's `sessions.abort` of a turn before it kills the gateway instead, ms. */
+    readonly abortMs = 2_000,
   ) {
     if (!script) logger.warn({}, 'agent guard program not found: a paused daemon cannot stop its agents');
   }
 
   /** Guards the agent whose process group is `pgid`, its clock counting from `since` (epoch ms; default now). */
   watch(pgid: number, startTime: number, since?: number): void {
-    this.watched.set(pgid, startTime);
-    this.send(`watch ${pgid} ${startTime}${since === undefined ? '' : ` ${Math.floor(since)}`}`);
+    this.add(String(pgid), `watch ${pgid} ${startTime}${since === undefined ? '' : ` ${Math.floor(since)}`}`);
+  }
+
+  /** Guards a gateway turn, from now. */
+  watchTurn(turn: GuardedTurn): void {
+    const fields = [
+      turn.taskId,
+      turn.port,
+      turn.gatewayPid,
+      turn.gatewayStart,
+      turn.sessionKey,
+      turn.runId,
+      turn.token,
+    ];
+    // One line of space-separated words: nothing we send may contain a blank.
+    if (fields.some((f) => /\s/.test(String(f)) || String(f) === '')) {
+      this.logger.warn({ task_id: turn.taskId }, 'agent guard cannot watch this turn (blank in a field)');
+      return;
+    }
+    this.add(turnKey(turn.taskId), `turn ${fields.join(' ')}`);
   }
 
   /** The daemon renewed these agents' leases with a call sent at `since` (epoch ms; default now): their clocks start again from then. */
@@ -48,9 +90,30 @@ export class AgentGuard {
       this.send(`beat ${since === undefined ? '' : `@${Math.floor(since)} `}${pgids.join(' ')}`);
   }
 
+  /** The daemon renewed these tasks' leases with a call sent at `since` (epoch ms; default now): the guard clocks of their turns start again from then. */
+  beatTurns(taskIds: string[], since?: number): void {
+    const keys = taskIds.map(turnKey).filter((k) => this.watched.has(k));
+    if (keys.length > 0)
+      this.send(`beat ${since === undefined ? '' : `@${Math.floor(since)} `}${keys.join(' ')}`);
+  }
+
   /** The agent ended: the guard forgets it. */
   unwatch(pgid: number): void {
-    if (this.watched.delete(pgid)) this.send(`unwatch ${pgid}`);
+    this.remove(String(pgid));
+  }
+
+  /** The turn ended: the guard forgets it. */
+  unwatchTurn(taskId: string): void {
+    this.remove(turnKey(taskId));
+  }
+
+  private add(key: string, line: string): void {
+    this.watched.set(key, line);
+    this.send(line);
+  }
+
+  private remove(key: string): void {
+    if (this.watched.delete(key)) this.send(`unwatch ${key}`);
   }
 
   /** Ends the guard without killing anything (the daemon stops cleanly). */
@@ -77,7 +140,7 @@ export class AgentGuard {
     if (Date.now() - this.startedAt < 1_000) return undefined;
     this.startedAt = Date.now();
     // Own process group (detached): a signal to the daemon's group must not stop the guard too.
-    const child = spawn(process.execPath, [this.script, String(this.boundMs)], {
+    const child = spawn(process.execPath, [this.script, String(this.boundMs), String(this.abortMs)], {
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
       env: {},
@@ -103,7 +166,7 @@ export class AgentGuard {
     });
     this.child = child;
     // A restarted guard learns every live agent again, their clocks starting now.
-    for (const [pgid, start] of this.watched) child.stdin?.write(`watch ${pgid} ${start}\n`);
+    for (const line of this.watched.values()) child.stdin?.write(`${line}\n`);
     return child;
   }
 }

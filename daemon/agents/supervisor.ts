@@ -64,6 +64,8 @@ export interface SupervisorOptions {
   baseEnv?: NodeJS.ProcessEnv;
   /** Silence (no heartbeat) after which the agent guard kills an agent, ms; no guard when absent. */
   guardAfterMs?: number;
+  /** Bound on the guard's abort of a gateway turn before it kills the gateway instead, ms. */
+  guardAbortMs?: number;
 }
 
 /** Starts agent runs and keeps track of the live ones. */
@@ -72,13 +74,15 @@ export class AgentSupervisor {
   private readonly spawnFn: SpawnFn;
   private readonly clock: Clock;
   private readonly logger: AgentLogger;
-  private readonly guard: AgentGuard | undefined;
+  /** The per-daemon agent guard (also guards gateway turns); none without tasks.guard_after. */
+  readonly guard: AgentGuard | undefined;
 
   constructor(private readonly options: SupervisorOptions) {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
     this.spawnFn = options.spawn ?? withParentDeathSignal(execaSpawn, this.logger);
-    if (options.guardAfterMs !== undefined) this.guard = new AgentGuard(options.guardAfterMs, this.logger);
+    if (options.guardAfterMs !== undefined)
+      this.guard = new AgentGuard(options.guardAfterMs, this.logger, undefined, options.guardAbortMs);
   }
 
   /** The daemon renewed these tasks' leases with a call sent at `since` (epoch ms): their agents' guard clocks start again from then. */
@@ -88,6 +92,7 @@ export class AgentSupervisor {
       return run ? [run.pid] : [];
     });
     this.guard?.beat(pids, since);
+    this.guard?.beatTurns(taskIds, since);
   }
 
   /** Ends the agent guard (after stopAll, on a clean shutdown). */

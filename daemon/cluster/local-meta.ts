@@ -12,6 +12,8 @@ export interface LocalFacts {
   roles: string[];
   /** Agent slots (0 on a node without the worker role). */
   slots: number;
+  /** The worker's own count, total and free, when it runs here: `agents.slots` plus the lanes of the gateways that take turns. */
+  capacity?: () => { total: number; free: number } | undefined;
   /** cluster.profile. */
   profile: 'lan' | 'wan';
   /** The node takes no new work: it is stopping, or an operator drained it. */
@@ -58,7 +60,10 @@ export class LocalMeta {
     return {
       version: this.facts.version,
       roles: this.facts.roles,
-      slots: { total: this.facts.slots, free: Math.max(0, this.facts.slots - agents) },
+      slots: this.facts.capacity?.() ?? {
+        total: this.facts.slots,
+        free: Math.max(0, this.facts.slots - agents),
+      },
       load: {
         cpu: Number(round((loadavg()[0] ?? 0) / cores, 0.1).toFixed(1)),
         memory: Number(Math.min(1, round(1 - freemem() / totalmem(), 0.05)).toFixed(2)),

@@ -79,6 +79,7 @@ export const clusterModule: DaemonModule = {
       version: VERSION,
       roles: config.roles,
       slots: config.roles.includes('worker') ? config.agents.slots : 0,
+      capacity: () => ctx.optional('tasks.capacity')?.(),
       profile: cluster.profile,
       draining: () => ctx.node.phase() === 'draining' || (ctx.optional('tasks.drain')?.draining() ?? false),
       nodeId: config.node_id,

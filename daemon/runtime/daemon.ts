@@ -233,7 +233,9 @@ export class Daemon {
   }
 
   /** This node's summary for `node.info`. */
-  nodeInfo(work: Pick<NodeInfo, 'running' | 'free_slots' | 'services'>): NodeInfo {
+  nodeInfo(
+    work: Pick<NodeInfo, 'running' | 'free_slots' | 'services'> & Partial<Pick<NodeInfo, 'slots'>>,
+  ): NodeInfo {
     return {
       node_id: this.config.node_id,
       address: this.address,

@@ -99,7 +99,9 @@ export interface NodeView {
   /** Current lifecycle phase. */
   phase(): DaemonPhase;
   /** This node's summary for `node.info`, with the work figures the caller adds. */
-  info(work: Pick<NodeInfo, 'running' | 'free_slots' | 'services'>): NodeInfo;
+  info(
+    work: Pick<NodeInfo, 'running' | 'free_slots' | 'services'> & Partial<Pick<NodeInfo, 'slots'>>,
+  ): NodeInfo;
 }
 
 /** Everything a module may touch while it installs; it sees nothing else of the daemon. */

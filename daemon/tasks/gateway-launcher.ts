@@ -45,21 +45,27 @@ export class RoutingLauncher implements AgentLauncher {
         graceMs: this.killGraceMs,
       },
       this.logger,
+      this.exec.supervisor.guard,
     );
     return { pid: turn.pid, cancel: (reason) => turn.cancel(reason), done: turn.done };
   }
 
-  reapSurvivors() {
-    return this.exec.reapSurvivors();
-  }
-
-  // Process agents keep their guard fed and closed through the gateway route too.
+  /** The guard of process agents and of gateway turns is one process: the exec side owns it. */
   heartbeat(taskIds: string[], since?: number): void {
     this.exec.heartbeat?.(taskIds, since);
   }
 
   close(): void {
     this.exec.close?.();
+  }
+
+  /** Memory bounds the process agents only: a turn adds nothing to the resident gateway's tree. */
+  memorySlots(): number | undefined {
+    return this.exec.memorySlots();
+  }
+
+  reapSurvivors() {
+    return this.exec.reapSurvivors();
   }
 
   sweepFiles(cutoffMs: number): Promise<number> {

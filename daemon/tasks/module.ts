@@ -25,6 +25,8 @@ declare module '../runtime/module.js' {
   interface DaemonServices {
     /** Whether an operator drain is in force on this node (the cluster module gossips it). */
     'tasks.drain': { draining(): boolean };
+    /** This worker's slots for gossip: `agents.slots` plus the lanes of its gateways that take turns. */
+    'tasks.capacity': () => { total: number; free: number };
   }
 }
 
@@ -47,13 +49,19 @@ export const tasksModule: DaemonModule = {
     // self-fence (one period earlier) still comes first while the daemon runs.
     const guardAfter =
       config.tasks.guard_after ?? config.tasks.lease - Math.round(config.tasks.renew_every / 2);
+    // A gateway turn the guard cannot abort within half the time left before the lease lapses
+    // gets its gateway killed in the other half.
+    const guardAbort = Math.max(200, Math.floor((config.tasks.lease - guardAfter) / 2));
     const execLauncher = new SupervisorLauncher(
       profiles,
       config.data_dir,
       config.agents.kill_grace,
       logger,
       seams,
-      guardAfter,
+      {
+        afterMs: guardAfter,
+        abortMs: guardAbort,
+      },
     );
     const gate = new ClaimGate({
       dataDir: config.data_dir,
@@ -116,9 +124,12 @@ export const tasksModule: DaemonModule = {
       selfId: config.node_id,
     });
 
+    // Gateway lanes count as slots of this node wherever slots are shown (node.info, gossip).
+    const totalSlots = () => config.agents.slots + (gateway?.pool.capacity() ?? 0);
     const nodeInfo = () =>
       ctx.node.info({
         running: worker.runningIds(),
+        slots: config.roles.includes('worker') ? totalSlots() : 0,
         free_slots: config.roles.includes('worker') ? worker.freeSlots : 0,
         services: [...services.supervisor.status(), ...(gateway?.pool.services.status() ?? [])].map((s) => ({
           name: s.name,
@@ -179,6 +190,12 @@ export const tasksModule: DaemonModule = {
         stop: async () => {},
       });
     if (!config.roles.includes('worker')) return;
+    // Without gateways gossip keeps counting `agents.slots` less the tasks running here.
+    if (gateway)
+      ctx.provide('tasks.capacity', () => ({
+        total: totalSlots(),
+        free: worker.freeSlots,
+      }));
     ctx.use(services);
     ctx.use(worker);
     ctx.events.on('store.change', () => {

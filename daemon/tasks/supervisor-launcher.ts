@@ -28,7 +28,7 @@ export class SupervisorLauncher implements AgentLauncher {
     private readonly killGraceMs: number,
     logger: Logger,
     seams: { spawn?: SpawnFn; clock?: Clock } = {},
-    guardAfterMs?: number,
+    guard: { afterMs?: number; abortMs?: number } = {},
   ) {
     this.paths = agentLayout(dataDir);
     this.supervisor = new AgentSupervisor({
@@ -36,7 +36,8 @@ export class SupervisorLauncher implements AgentLauncher {
       killGraceMs,
       logger,
       ...seams,
-      ...(guardAfterMs === undefined ? {} : { guardAfterMs }),
+      ...(guard.afterMs === undefined ? {} : { guardAfterMs: guard.afterMs }),
+      ...(guard.abortMs === undefined ? {} : { guardAbortMs: guard.abortMs }),
     });
   }
 
@@ -90,7 +91,7 @@ export class SupervisorLauncher implements AgentLauncher {
     this.handles.set(task.id, handle);
     const done = handle.done.then((outcome) => {
       this.handles.delete(task.id);
-      this.memory.record(outcome.peakRssBytes);
+      this.memory.record(outcome.peakRssBytes, task.profile);
       return outcome;
     });
     return { pid: handle.pid, cancel: (reason) => handle.cancel(reason), done };

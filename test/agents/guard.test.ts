@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentGuard } from '../../daemon/agents/guard.js';
 import { silentLogger } from '../../daemon/agents/logger.js';
@@ -59,5 +60,41 @@ describe('agent guard', () => {
     guard.close();
     await waitFor(() => !isPidRunning(pid), 10_000, 'the guard to exit');
     expect(isPidRunning(a)).toBe(true);
+  });
+
+  it('kills the gateway of a silent turn when the gateway does not confirm the abort in time', async () => {
+    // A gateway that takes the connection and never answers, like a stopped or blocked one.
+    const sockets: import('node:net').Socket[] = [];
+    const mute: Server = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
+    const port = (mute.address() as { port: number }).port;
+    try {
+      const guard = new AgentGuard(1_000, silentLogger, undefined, 500);
+      guards.push(guard);
+      const gateway = groupWithChild();
+      groups.push(gateway);
+      guard.watchTurn({
+        taskId: 't-1',
+        port,
+        gatewayPid: gateway,
+        gatewayStart: startTimeOf(gateway),
+        sessionKey: 'aidos-t-1',
+        runId: 'aidos-t-1-f1',
+        token: 'secret',
+      });
+      for (let i = 0; i < 15; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        guard.beatTurns(['t-1']);
+        expect(isPidRunning(gateway)).toBe(true);
+      }
+      const silentFrom = Date.now();
+      await waitFor(() => !isPidRunning(gateway), 10_000, 'the guard to kill the mute gateway');
+      // The bound, then the abort's own bound: no earlier.
+      expect(Date.now() - silentFrom).toBeGreaterThanOrEqual(1_400);
+      expect(sockets.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      mute.close();
+    }
   });
 });

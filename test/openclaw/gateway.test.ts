@@ -7,8 +7,10 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
+import { readStat } from '../../daemon/agents/proc.js';
 import { openclawProfile } from '../../daemon/agents/profile.js';
 import type { Task } from '../../shared/tasks.js';
 import { FAKE_MODEL_ID, type FakeModelServer, startFakeModelServer } from '../fixtures/fake-model-server.js';
@@ -78,8 +80,29 @@ async function ourOpenClaws(): Promise<number[]> {
 const requestsFor = (tag: string) =>
   model.requests().filter((r) => r.path === '/v1/chat/completions' && r.userText.includes(tag));
 
-async function gatewayDaemon(name: string, gateway: Record<string, unknown>): Promise<DaemonProcess> {
-  const stateDir = join(root, `${name}-state`);
+/** Submits a gateway task whose first model call hangs (later ones answer); resolves once the turn is at the model. */
+async function hangingTurn(
+  d: DaemonProcess,
+  tag: string,
+  maxAttempts: number,
+  prefix = 'hang',
+): Promise<Task> {
+  const task = await submit(d.url, {
+    message: `${prefix} model:hang-once ${tag}`,
+    profile: PROFILE,
+    max_attempts: maxAttempts,
+  });
+  await waitFor(() => model.openHangs().some((t) => t.includes(tag)), 60_000, 'the turn to reach the model');
+  return task;
+}
+
+/** A daemon with one gateway; `reuse` restarts on an earlier daemon's data dir and gateway state. */
+async function gatewayDaemon(
+  name: string,
+  gateway: Record<string, unknown>,
+  reuse?: { dataDir: string; state: string },
+): Promise<DaemonProcess> {
+  const stateDir = join(root, `${reuse?.state ?? name}-state`);
   await mkdir(stateDir, { recursive: true });
   // The operator's OpenClaw config (models, providers); the daemon adds the gateway's own block.
   await writeFile(join(stateDir, 'openclaw.json'), JSON.stringify(fakeModelOpenClawConfig(model.baseUrl)));
@@ -108,13 +131,16 @@ async function gatewayDaemon(name: string, gateway: Record<string, unknown>): Pr
           },
         },
       },
-      tasks: { retry_base: '200ms', retry_max: '1s' },
+      // A 20 s lease and an 8 s guard: the paused-daemon test waits for the guard, and a loaded
+      // machine still has 12 s between the guard's abort and the lease.
+      tasks: { retry_base: '200ms', retry_max: '1s', lease: '20s', renew_every: '3s', guard_after: '8s' },
       health: { schedules: { fast: '*/1 * * * * *' } },
     }),
   );
   const home = join(root, `${name}-home`);
   await mkdir(home, { recursive: true });
   return startDaemon({
+    ...(reuse ? { dataDir: reuse.dataDir } : {}),
     args: ['--config', configFile],
     env: { HOME: home, TMPDIR: join(root, 'tmp'), NO_COLOR: '1', AIDOS_LOG_LEVEL: 'info' },
     unsetEnv: vitestVariables(),
@@ -154,8 +180,28 @@ afterAll(async () => {
 
 describe('openclaw-gateway: tasks as turns on a supervised gateway', () => {
   it('speaks wire v4 with the pinned OpenClaw and runs three tasks with distinct sessions', async () => {
-    const hello = daemon.logs().find((l) => l.msg === 'gateway connected');
+    // The log line may reach us after /metrics already shows the connection (stdout is a pipe).
+    const hello = await waitFor(
+      () => daemon.logs().find((l) => l.msg === 'gateway connected'),
+      30_000,
+      'the gateway connected log line',
+    );
     expect(hello).toMatchObject({ protocol: 4, version: OPENCLAW_VERSION });
+    // The gateway's lanes are slots of this node (agents.slots 1 + concurrency 4), in node.info
+    // and in the metadata it gossips.
+    expect((await api<{ slots: number }>(daemon.url, 'GET', '/api/v1/node')).body.slots).toBe(5);
+    await waitFor(
+      async () => {
+        const res = await api<{ nodes: { self: boolean; slots: { total: number } }[] }>(
+          daemon.url,
+          'GET',
+          '/api/v1/nodes',
+        );
+        return res.body.nodes.find((n) => n.self)?.slots.total === 5;
+      },
+      30_000,
+      'gossip to count the gateway lanes',
+    );
     const tags = ['[g-1]', '[g-2]', '[g-3]'];
     const cli = await runAidos(
       ['task', 'submit', '--url', daemon.url, '--profile', PROFILE, '-m', `say hi ${tags[0]}`, '--json'],
@@ -208,7 +254,15 @@ describe('openclaw-gateway: tasks as turns on a supervised gateway', () => {
     expect(model.peakConcurrent()).toBeLessThanOrEqual(4);
     expect(model.peakConcurrent()).toBeGreaterThanOrEqual(2);
     expect(peakRunning).toBeLessThanOrEqual(4);
-  }, 150_000);
+    // The gateway's own event-loop delay, from the eventLoop diagnostics of its health RPC (it has
+    // one once its sampler's first window completed).
+    await waitFor(
+      async () =>
+        (await metric(daemon, 'aidos_gateway_event_loop_lag_seconds', 'gateway="openclaw-gateway-0"')) > 0,
+      90_000,
+      'the gateway to report its event-loop delay',
+    );
+  }, 240_000);
 
   it('continues the session on a retry: the model sees the earlier turn', async () => {
     const tag = '[g-retry]';
@@ -261,6 +315,57 @@ describe('openclaw-gateway: tasks as turns on a supervised gateway', () => {
     );
   }, 150_000);
 
+  it('has the turn of a paused daemon aborted in the gateway before its lease lapses; on waking the task runs once', async () => {
+    const gw = await gatewayAccepting(daemon);
+    const tag = '[g-pause]';
+    const task = await hangingTurn(daemon, tag, 3);
+    const pid = daemon.child.pid as number;
+    daemon.child.kill('SIGSTOP');
+    const db = new Database(join(daemon.dataDir, 'aidos.db'), { readonly: true });
+    let leaseExpiresAt = 0;
+    let droppedAt = 0;
+    try {
+      await waitFor(() => readStat(pid)?.state === 'T', 5_000, 'the daemon to stop');
+      // Read once the daemon is stopped: no renewal can move it any more.
+      leaseExpiresAt = (
+        db.prepare('SELECT lease_expires_at FROM tasks WHERE id = ?').get(task.id) as {
+          lease_expires_at: number;
+        }
+      ).lease_expires_at;
+      await waitFor(
+        () => !model.openHangs().some((t) => t.includes(tag)) || Date.now() >= leaseExpiresAt,
+        30_000,
+        'the gateway to drop the turn or the lease to lapse',
+      );
+      droppedAt = Date.now();
+      // The daemon was stopped all along: its guard, not the daemon, stopped the turn.
+      expect(readStat(pid)?.state).toBe('T');
+    } finally {
+      db.close();
+      daemon.child.kill('SIGCONT');
+    }
+    expect(droppedAt).toBeLessThan(leaseExpiresAt);
+
+    const { task: done, events } = await waitForState(daemon.url, task.id, undefined, 90_000);
+    expect(done).toMatchObject({ state: 'succeeded', attempt: 2, result: { final: REPLY } });
+    expect(events.filter((e) => e.kind === 'succeeded')).toHaveLength(1);
+    // The paused attempt recorded nothing: its lapsed lease put the task back in the queue.
+    expect(events.some((e) => e.kind === 'requeued')).toBe(true);
+    expect(requestsFor(tag).map((r) => r.behaviour)).toEqual(['hang', 'answer']);
+    // Aborted over the protocol, for exactly that run; the gateway itself lived on.
+    const report = daemon
+      .logs()
+      .map((l) => l.guard as { task?: string } | undefined)
+      .find((g) => g?.task === task.id);
+    expect(report).toMatchObject({
+      how: 'sessions.abort',
+      status: 'aborted',
+      run_id: `aidos-${task.id}-f${events.find((e) => e.kind === 'claimed')?.fence}`,
+      gateway_pid: gw.pid,
+    });
+    expect((await gatewayService(daemon))?.pid).toBe(gw.pid);
+  }, 180_000);
+
   it('fails the gateway health check of a SIGSTOPped gateway within its timeout, and recovers on SIGCONT', async () => {
     const gw = await gatewayAccepting(daemon);
     const check = async () => {
@@ -293,16 +398,7 @@ describe('openclaw-gateway: tasks as turns on a supervised gateway', () => {
     async () => {
       const gw = await gatewayAccepting(daemon);
       const tag = '[g-kill]';
-      const inFlight = await submit(daemon.url, {
-        message: `hang model:hang-once ${tag}`,
-        profile: PROFILE,
-        max_attempts: 3,
-      });
-      await waitFor(
-        () => model.openHangs().some((t) => t.includes(tag)),
-        60_000,
-        'the turn to reach the model',
-      );
+      const inFlight = await hangingTurn(daemon, tag, 3);
       process.kill(gw.pid as number, 'SIGKILL');
       const queued = await Promise.all(
         ['[g-q1]', '[g-q2]'].map((t) => submit(daemon.url, { message: `say hi ${t}`, profile: PROFILE })),
@@ -342,17 +438,48 @@ describe('openclaw-gateway: tasks as turns on a supervised gateway', () => {
   }, 120_000);
 });
 
-describe('openclaw-gateway memory guard', () => {
+describe('openclaw-gateway across a daemon restart, and the memory guard', () => {
+  /** The restarted daemon, on the first one's data dir and gateway state, with a low memory limit. */
+  let d: DaemonProcess;
+
+  it(
+    'a clean stop aborts the turn in flight and requeues its task; the restarted daemon continues its session',
+    async () => {
+      const tag = '[g-restart]';
+      const task = await hangingTurn(daemon, tag, 2, 'answer');
+      expect((await daemon.stop()).code).toBe(0);
+      const db = new Database(join(daemon.dataDir, 'aidos.db'), { readonly: true });
+      try {
+        // Back in the queue, not failed: the stop was the daemon's doing, not the task's.
+        expect(db.prepare('SELECT state FROM tasks WHERE id = ?').get(task.id)).toEqual({ state: 'queued' });
+      } finally {
+        db.close();
+      }
+      await waitFor(
+        () => !model.openHangs().some((t) => t.includes(tag)),
+        10_000,
+        'the model call to be dropped',
+      );
+      // Far below the ~0.8 GB a gateway needs: every gateway that has taken a turn is over it.
+      d = await gatewayDaemon(
+        'mem',
+        { memory_limit: '300MB', memory_warn: '200MB', drain_timeout: '180s' },
+        { dataDir: daemon.dataDir, state: 'main' },
+      );
+      current = d;
+      const { task: done } = await waitForState(d.url, task.id, undefined, GATEWAY_START_MS + 60_000);
+      expect(done).toMatchObject({ state: 'succeeded', result: { final: REPLY } });
+      const seen = requestsFor(tag);
+      // One turn per claim: the aborted one, then the one the restarted daemon ran, in that order.
+      expect(seen.map((r) => r.behaviour)).toEqual(['hang', 'answer']);
+      expect(done.node_id).toBe(`n${d.port}`);
+    },
+    GATEWAY_START_MS + 120_000,
+  );
+
   it(
     'drains a gateway past its memory limit, restarts it and loses no task',
     async () => {
-      await daemon.stop();
-      // Far below the ~0.8 GB a gateway needs: every gateway that has taken a turn is over it.
-      const d = await gatewayDaemon('mem', {
-        memory_limit: '300MB',
-        memory_warn: '200MB',
-        drain_timeout: '180s',
-      });
       await gatewayAccepting(d);
       const first = await submit(d.url, { message: `slow model:slow [m-1]`, profile: PROFILE });
       const second = await submit(d.url, { message: `say hi [m-2]`, profile: PROFILE });

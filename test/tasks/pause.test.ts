@@ -6,7 +6,8 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getTask, submit, waitForState } from '../helpers/api.js';
 import { cleanupDaemons, type DaemonProcess, startDaemon } from '../helpers/daemon-process.js';
-import { writeStandinConfig } from '../helpers/standin-config.js';
+import { freePort } from '../helpers/postgres-server.js';
+import { STANDIN, writeStandinConfig } from '../helpers/standin-config.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** State letter from /proc/PID/status; undefined once the pid is gone. */
@@ -122,5 +123,39 @@ describe('a paused daemon', () => {
       10_000,
       'the guard to exit',
     );
+  });
+});
+
+describe('a daemon with gateways', () => {
+  let dir: string;
+  afterAll(async () => {
+    await cleanupDaemons();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps its exec agents guarded, not killed: a run longer than tasks.guard_after succeeds at once', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'aidos-pause-gw-'));
+    // The gateway launcher sits in front of the exec one: lease heartbeats must reach the guard
+    // through it, or every exec agent there dies after guard_after.
+    const daemon = await startDaemon({
+      args: [
+        '--config',
+        writeStandinConfig(dir),
+        '--set',
+        'tasks.lease=6s',
+        '--set',
+        'tasks.guard_after=3s',
+        '--set',
+        'agents.gateway.enabled=true',
+        '--set',
+        `agents.gateway.port=${await freePort()}`,
+        '--set',
+        `agents.openclaw_command=${process.execPath} ${STANDIN}`,
+      ],
+    });
+    const task = await submit(daemon.url, { message: 'sleep:5000 long', max_attempts: 1 });
+    const { task: done } = await waitForState(daemon.url, task.id, undefined, 30_000);
+    expect(done).toMatchObject({ state: 'succeeded', attempt: 1 });
+    expect(daemon.logs().some((l) => l.msg === 'agent guard stopped an agent')).toBe(false);
   });
 });

@@ -25,6 +25,14 @@ describe('memory-aware slots', () => {
     expect(slots.peakBytes).toBeCloseTo(1.8 * GB);
     expect(slots.slots()).toBe(5);
   });
+
+  it("bounds by the heaviest profile's peak: light runs do not wear down a heavy profile's", () => {
+    const slots = new MemorySlots(() => 10 * GB);
+    slots.record(2 * GB, 'openclaw');
+    for (let i = 0; i < 20; i++) slots.record(0.05 * GB, 'script');
+    expect(slots.peakBytes).toBe(2 * GB);
+    expect(slots.slots()).toBe(5);
+  });
 });
 
 describe('claim plan', () => {

@@ -25,6 +25,8 @@ export interface GatewayClientOptions {
   token: string;
   /** Bound on the whole handshake, ms. */
   connectTimeoutMs?: number;
+  /** Operator scopes to ask for (default read and write: enough to run and abort its own turns). */
+  scopes?: string[];
 }
 
 /** A failure talking to the gateway; `transport` when the socket, not the gateway, failed. */
@@ -108,7 +110,7 @@ export class GatewayClient extends EventEmitter<GatewayClientEvents> {
                   mode: 'backend',
                 },
                 role: 'operator',
-                scopes: ['operator.read', 'operator.write'],
+                scopes: options.scopes ?? ['operator.read', 'operator.write'],
                 auth: { token: options.token },
               },
             }),

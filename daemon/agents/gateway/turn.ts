@@ -1,7 +1,9 @@
 import { errorMessage } from '../../errors.js';
 import type { AgentEnvelope } from '../envelope.js';
+import type { AgentGuard } from '../guard.js';
 import type { AgentLogger } from '../logger.js';
 import type { RunOutcome, RunOutcomeKind } from '../outcome.js';
+import { startTimeOf } from '../sampler.js';
 import { type GatewayClient, GatewayError } from './client.js';
 import type { GatewayInstance, GatewayPool } from './pool.js';
 import { envelopeFromFinal } from './result.js';
@@ -36,8 +38,17 @@ export const sessionKeyFor = (taskId: string): string => `aidos-${taskId}`;
 
 type Stop = { kind: 'cancelled'; reason: string } | { kind: 'timeout' };
 
-/** Starts a turn: `agent` (idempotency key from task and fence), the final response, abort on stop. */
-export function startTurn(pool: GatewayPool, spec: TurnSpec, logger: AgentLogger): TurnHandle {
+/**
+ * Starts a turn: `agent` (idempotency key from task and fence), the final response, abort on stop.
+ * With a `guard`, the turn is watched from before it is sent until it ends, so a paused daemon's
+ * turn is aborted in the gateway before its lease lapses.
+ */
+export function startTurn(
+  pool: GatewayPool,
+  spec: TurnSpec,
+  logger: AgentLogger,
+  guard?: Pick<AgentGuard, 'watchTurn' | 'unwatchTurn'>,
+): TurnHandle {
   const started = Date.now();
   const sessionKey = sessionKeyFor(spec.taskId);
   let stop: Stop | undefined;
@@ -89,16 +100,31 @@ export function startTurn(pool: GatewayPool, spec: TurnSpec, logger: AgentLogger
     gw.inFlight.add(spec.taskId);
     gw.turnsTaken++;
     let runId: string | undefined;
+    const idempotencyKey = `aidos-${spec.taskId}-f${spec.fence}`;
+    const watch = (id: string) =>
+      guard?.watchTurn({
+        taskId: spec.taskId,
+        port: gw.port,
+        gatewayPid: pid,
+        gatewayStart: startTimeOf(pid),
+        sessionKey,
+        runId: id,
+        token: pool.token,
+      });
+    // Before the request leaves: a daemon paused right after sending must still be covered.
+    // The gateway uses the idempotency key as the run id; the accepted one replaces it if not.
+    watch(idempotencyKey);
     try {
       const accepted = await client.agent({
         message: spec.message,
-        idempotencyKey: `aidos-${spec.taskId}-f${spec.fence}`,
+        idempotencyKey,
         agentId: 'main',
         sessionKey,
         // The daemon's own timer is the hard bound; OpenClaw's is a backstop behind it.
         timeout: Math.ceil((spec.timeoutMs + spec.graceMs) / 1000) + 5,
       });
       runId = accepted.runId;
+      if (runId !== idempotencyKey) watch(runId);
       const first = await Promise.race([accepted.final, stopped.then(() => undefined)]);
       if (first === undefined) {
         await abortTurn(client, sessionKey, runId, accepted.final, spec.graceMs, logger);
@@ -127,6 +153,7 @@ export function startTurn(pool: GatewayPool, spec: TurnSpec, logger: AgentLogger
       return outcome(transport ? 'crashed' : 'failed', errorMessage(error), true);
     } finally {
       clearTimeout(timer);
+      guard?.unwatchTurn(spec.taskId);
       gw.inFlight.delete(spec.taskId);
       pool.emit('change');
     }
