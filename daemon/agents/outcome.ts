@@ -118,7 +118,10 @@ export function classify(f: RunFacts): RunOutcome {
   if (f.exit.exitCode === 0) {
     if (!parsed.ok) return out('bad_output', parsed.reason, true);
     if (result?.ok) return out('succeeded', undefined, false);
-    return out('failed', result?.error?.message ?? `agent reported status ${result?.status}`, true);
+    // OpenClaw exits 0 or 1 with the same error envelope, depending on where the run failed: one
+    // message either way, so an operator (or an alert rule) matches it once.
+    if (result?.error) return out('failed', `${result.error.kind}: ${result.error.message}`, true);
+    return out('failed', `agent reported status ${result?.status}`, true);
   }
   // OpenClaw refused its command line (an unknown option, say): the profile is wrong, and
   // running the same command again cannot help.

@@ -139,6 +139,12 @@ describe('envelope parsing', () => {
       retryable: true,
       error: expect.stringMatching(/^exception: .*fake\/fake-model request failed .*HTTP 500/),
     });
+    // OpenClaw prints the same error envelope with exit 0 when the run itself ended in error: one message.
+    expect(classify(facts(real('model-500'), 0))).toMatchObject({
+      kind: 'failed',
+      retryable: true,
+      error: classify(facts(real('model-500'), 1)).error,
+    });
     expect(classify(facts(real('timeout'), 2))).toMatchObject({
       kind: 'timeout',
       retryable: true,
