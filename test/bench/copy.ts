@@ -7,7 +7,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -21,6 +21,10 @@ import { startThrowawayPostgres, type ThrowawayPostgres } from '../helpers/postg
 
 const TASKS = Number(process.env.BENCH_COPY_TASKS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_COPY_RUNS ?? 1);
+/** Multi-row INSERT doubles a full-size run; BENCH_COPY_INSERT=1 adds it for the COPY/INSERT comparison. */
+const WITH_INSERT = process.env.BENCH_COPY_INSERT === '1';
+/** Bumped whenever `generate` changes what it writes, so a stale cached file is never reused. */
+const GENERATOR_VERSION = 1;
 const TARGETS = { ratio_vs_pgloader: 1.5, peak_rss_mb: 300, crashes: 0 };
 const r2 = (n: number) => Math.round(n * 100) / 100;
 
@@ -45,12 +49,22 @@ function generator(seed: number) {
   };
 }
 
+/**
+ * Writes the benchmark store: one transaction, journal and fsync off (a file nobody else reads
+ * until it is complete), prepared statements. Written under a temporary name and renamed, so a
+ * killed generation never leaves a half file where the cache looks.
+ */
 export async function generate(path: string): Promise<{ rows: number; bytes: number; seconds: number }> {
   const started = performance.now();
-  const store = new SqliteStore({ path, busyTimeoutMs: 5000 });
+  const partial = `${path}.partial`;
+  await rm(partial, { force: true });
+  const store = new SqliteStore({ path: partial, busyTimeoutMs: 5000 });
   await new MigrationRunner(store.migrations, join(defaultMigrationsRoot(), 'sqlite')).up();
   await store.close();
-  const db = new (loadSqlite())(path);
+  const db = new (loadSqlite())(partial);
+  db.pragma('journal_mode = OFF');
+  db.pragma('synchronous = OFF');
+  db.pragma('cache_size = -262144');
   const rnd = generator(42);
   const task =
     db.prepare(`INSERT INTO tasks (id, profile, message, priority, state, attempt, max_attempts, timeout_ms,
@@ -60,52 +74,88 @@ export async function generate(path: string): Promise<{ rows: number; bytes: num
     'INSERT INTO task_events (task_id, at, kind, node_id, attempt, fence, detail) VALUES (?, ?, ?, ?, 1, 1, ?)',
   );
   const t0 = 1_760_000_000_000;
-  const chunk = 10_000;
-  for (let from = 0; from < TASKS; from += chunk) {
-    db.transaction(() => {
-      for (let i = from; i < Math.min(TASKS, from + chunk); i++) {
-        const id = `t_${i.toString(36).padStart(8, '0')}`;
-        const at = t0 + i * 10;
-        const result = JSON.stringify({
-          status: 'ok',
-          summary: rnd.text(rnd.int(900, 7900)),
-          usage: { input: rnd.int(1, 9999), output: rnd.int(1, 9999) },
-        });
-        task.run(
-          id,
-          rnd.text(rnd.int(200, 4000)),
-          rnd.int(0, 9),
-          JSON.stringify({ team: 'ops', run: String(i % 97) }),
-          at,
-          at,
-          at + 900,
-          at + 5,
-          at + 900,
-          result,
-        );
-        event.run(id, at, 'submitted', null, '{}');
-        event.run(id, at + 5, 'claimed', 'node-a', JSON.stringify({ lease_ms: 30000 }));
-        event.run(
-          id,
-          at + 900,
-          'succeeded',
-          'node-a',
-          JSON.stringify({ exit_code: 0, duration_ms: rnd.int(100, 90000), rss_mb: rnd.int(50, 400) }),
-        );
-      }
-    })();
-  }
+  db.transaction(() => {
+    for (let i = 0; i < TASKS; i++) {
+      const id = `t_${i.toString(36).padStart(8, '0')}`;
+      const at = t0 + i * 10;
+      const result = JSON.stringify({
+        status: 'ok',
+        summary: rnd.text(rnd.int(900, 7900)),
+        usage: { input: rnd.int(1, 9999), output: rnd.int(1, 9999) },
+      });
+      task.run(
+        id,
+        rnd.text(rnd.int(200, 4000)),
+        rnd.int(0, 9),
+        JSON.stringify({ team: 'ops', run: String(i % 97) }),
+        at,
+        at,
+        at + 900,
+        at + 5,
+        at + 900,
+        result,
+      );
+      event.run(id, at, 'submitted', null, '{}');
+      event.run(id, at + 5, 'claimed', 'node-a', JSON.stringify({ lease_ms: 30000 }));
+      event.run(
+        id,
+        at + 900,
+        'succeeded',
+        'node-a',
+        JSON.stringify({ exit_code: 0, duration_ms: rnd.int(100, 90000), rss_mb: rnd.int(50, 400) }),
+      );
+    }
+  })();
   db.close();
+  await rename(partial, path);
   return { rows: TASKS * 4, bytes: statSync(path).size, seconds: r2((performance.now() - started) / 1000) };
 }
 
-async function createDatabase(server: ThrowawayPostgres, name: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: server.url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  return server.url.replace(/\/postgres$/, `/${name}`);
+/**
+ * The generated store for this size, from the cache when an earlier run made it (the content is
+ * deterministic: same size, same bytes). BENCH_COPY_CACHE moves the cache folder.
+ */
+async function cachedSource(): Promise<{
+  path: string;
+  rows: number;
+  bytes: number;
+  seconds: number;
+  cached: boolean;
+}> {
+  const dir = process.env.BENCH_COPY_CACHE ?? join(tmpdir(), 'aidos-bench-copy-cache');
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, `store-${GENERATOR_VERSION}-${TASKS}.db`);
+  if (existsSync(path)) {
+    return { path, rows: TASKS * 4, bytes: statSync(path).size, seconds: 0, cached: true };
+  }
+  return { path, ...(await generate(path)), cached: false };
 }
+
+async function admin(server: ThrowawayPostgres, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: server.url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh database for one measurement, dropped after it (a full-size copy takes gigabytes). */
+async function withDatabase<T>(
+  server: ThrowawayPostgres,
+  name: string,
+  fn: (url: string) => Promise<T>,
+): Promise<T> {
+  await admin(server, `CREATE DATABASE ${name}`);
+  try {
+    return await fn(server.url.replace(/\/postgres$/, `/${name}`));
+  } finally {
+    await admin(server, `DROP DATABASE ${name} WITH (FORCE)`);
+  }
+}
+
+const loadavg = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 
 interface Run {
   code: number | null;
@@ -149,19 +199,21 @@ async function ours(
   rows: number,
   bytes: number,
 ) {
-  const url = await createDatabase(server, `bench_${method}_${run}`);
-  const result = await timed(process.execPath, [
-    AIDOS_BIN,
-    'migrate',
-    'copy',
-    '--from',
-    file,
-    '--to',
-    url,
-    '--json',
-    '--method',
-    method,
-  ]);
+  const load = loadavg();
+  const result = await withDatabase(server, `bench_${method}_${run}`, (url) =>
+    timed(process.execPath, [
+      AIDOS_BIN,
+      'migrate',
+      'copy',
+      '--from',
+      file,
+      '--to',
+      url,
+      '--json',
+      '--method',
+      method,
+    ]),
+  );
   const summary = result.output
     .split('\n')
     .filter((l) => l.startsWith('{'))
@@ -176,6 +228,7 @@ async function ours(
     .find((l) => l.type === 'summary');
   return {
     method,
+    loadavg_1m: load,
     exit_code: result.code,
     verified: summary?.verified ?? false,
     seconds: r2(result.seconds),
@@ -201,10 +254,13 @@ function ensurePgloader(): string {
 
 async function pgloader(server: ThrowawayPostgres, file: string, run: number, rows: number, bytes: number) {
   const bin = ensurePgloader();
-  const url = await createDatabase(server, `bench_pgloader_${run}`);
-  const result = await timed(bin, [`sqlite://${file}`, url.replace(/^postgres:/, 'postgresql:')]);
+  const load = loadavg();
+  const result = await withDatabase(server, `bench_pgloader_${run}`, (url) =>
+    timed(bin, [`sqlite://${file}`, url.replace(/^postgres:/, 'postgresql:')]),
+  );
   const crashed = result.code !== 0 || /heap exhausted|fatal error|debugger invoked/i.test(result.output);
   return {
+    loadavg_1m: load,
     exit_code: result.code,
     crashed,
     seconds: r2(result.seconds),
@@ -219,18 +275,17 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 export default async function benchCopy(): Promise<void> {
   const began = performance.now();
-  const root = await mkdtemp(join(tmpdir(), 'aidos-bench-copy-'));
   let server: ThrowawayPostgres | undefined;
   try {
-    const file = join(root, 'aidos.db');
-    const source = await generate(file);
+    const source = await cachedSource();
+    const file = source.path;
     server = await startThrowawayPostgres();
     const copy = [];
     const insert = [];
     const loader = [];
     for (let run = 0; run < RUNS; run++) {
       copy.push(await ours(server, file, 'copy', run, source.rows, source.bytes));
-      insert.push(await ours(server, file, 'insert', run, source.rows, source.bytes));
+      if (WITH_INSERT) insert.push(await ours(server, file, 'insert', run, source.rows, source.bytes));
       loader.push(await pgloader(server, file, run, source.rows, source.bytes));
     }
     const pgloaderVersion = execFileSync('/usr/bin/pgloader', ['--version']).toString().split('\n')[0];
@@ -242,7 +297,7 @@ export default async function benchCopy(): Promise<void> {
       host: {
         cpus: availableParallelism(),
         node: process.version,
-        loadavg_1m: Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]),
+        loadavg_1m: loadavg(),
       },
       source: {
         tasks: TASKS,
@@ -250,6 +305,7 @@ export default async function benchCopy(): Promise<void> {
         rows: source.rows,
         mb: r2(source.bytes / 1024 / 1024),
         generate_s: source.seconds,
+        cached: source.cached,
       },
       method:
         'wall time of the whole command (process start to exit), rows = tasks + events over it; ours includes the verification (counts + per-row checksums on both sides); pgloader with its defaults, no content check; peak RSS from GNU time (%M)',
@@ -271,6 +327,5 @@ export default async function benchCopy(): Promise<void> {
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     await server?.destroy().catch(() => {});
-    await rm(root, { recursive: true, force: true });
   }
 }

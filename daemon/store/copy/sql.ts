@@ -74,6 +74,9 @@ export const PG = {
     `DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT ${ident(key)}::text AS k, encode(${rowHash}, 'hex') AS h
       FROM ${ident(table)} ORDER BY ${ident(key)}${keyCollate}`,
   fetch: (cursor: string, n: number) => `FETCH ${n} FROM ${cursor}`,
+  /** Row hashes of the rows with the given keys ($1, an array): found through the primary key. */
+  hashesOf: (table: string, key: string, keyArray: 'text[]' | 'bigint[]', rowHash: string) =>
+    `SELECT ${ident(key)}::text AS k, encode(${rowHash}, 'hex') AS h FROM ${ident(table)} WHERE ${ident(key)} = ANY ($1::${keyArray})`,
 } as const;
 
 export const SQLITE = {
