@@ -7,8 +7,8 @@ import type { PgRow, WriteMethod } from './writers.js';
 
 /** One batch read from SQLite, ready to write, with the source side of its verification. */
 export interface EncodedBatch {
-  /** COPY text in ~1 MB pieces (method copy). */
-  copyText: string[];
+  /** COPY text, UTF-8, in ~1 MB pieces (method copy). */
+  copyText: Buffer[];
   /** Converted rows (method insert). */
   rows: PgRow[];
   /** Rows in the batch. */
@@ -25,7 +25,31 @@ export interface EncodedBatch {
 
 /** A read slice: small enough that the event loop keeps the in-flight COPY fed between slices. */
 const SLICE_BYTES = 1024 * 1024;
-const PIECE_CHARS = 1024 * 1024;
+const PIECE_BYTES = 1024 * 1024;
+
+/**
+ * Collects COPY lines straight into UTF-8 buffers: each line string dies young (cheap to
+ * collect), where a growing text piece would live on into the old generation and swell RSS.
+ */
+class Pieces {
+  readonly done: Buffer[] = [];
+  private buffer = Buffer.allocUnsafe(PIECE_BYTES);
+  private used = 0;
+
+  add(line: string): void {
+    const bytes = Buffer.byteLength(line, 'utf8');
+    if (this.used + bytes > this.buffer.length) {
+      this.flush();
+      this.buffer = Buffer.allocUnsafe(Math.max(PIECE_BYTES, bytes));
+    }
+    this.used += this.buffer.write(line, this.used, 'utf8');
+  }
+
+  flush(): void {
+    if (this.used) this.done.push(this.buffer.subarray(0, this.used));
+    this.used = 0;
+  }
+}
 
 /** COPY text format: backslash, tab, newline and carriage return escaped; \N is NULL. */
 function copyField(value: string | null): string {
@@ -60,7 +84,7 @@ export async function* encodedBatches(
       hashes: [],
     };
     let bytes = 0;
-    let piece = '';
+    const pieces = new Pieces();
     let exhausted = false;
     while (batch.count < options.limit && bytes < options.maxBytes) {
       const rows = source.batch(
@@ -84,13 +108,8 @@ export async function* encodedBatches(
           place.column = column.name;
           return toPgText(value, column.kind, place);
         });
-        if (options.method === 'copy') {
-          piece += `${fields.map(copyField).join('\t')}\n`;
-          if (piece.length >= PIECE_CHARS) {
-            batch.copyText.push(piece);
-            piece = '';
-          }
-        } else batch.rows.push(fields);
+        if (options.method === 'copy') pieces.add(`${fields.map(copyField).join('\t')}\n`);
+        else batch.rows.push(fields);
         batch.keys.push(key);
         batch.hashes.push(sourceRowHash(table, row, key));
       }
@@ -98,7 +117,8 @@ export async function* encodedBatches(
       cursor = rows[rows.length - 1]?.[keyIndex] ?? null;
       await yieldToLoop();
     }
-    if (piece) batch.copyText.push(piece);
+    pieces.flush();
+    batch.copyText = pieces.done;
     if (batch.count === 0) return;
     batch.firstKey = batch.keys[0] ?? '';
     batch.lastKey = cursor;

@@ -8,7 +8,7 @@ import { inTransaction, type TableState, targetQuery } from './target.js';
 import { type WriteMethod, writeCopyText, writeInsert } from './writers.js';
 
 /** A batch stays under this many bytes of values whatever --batch says (1 MiB messages). */
-export const BATCH_BYTES = 8 * 1024 * 1024;
+export const BATCH_BYTES = 4 * 1024 * 1024;
 
 /**
  * Copies one table from where its state row says, in key order: each batch and the state row
@@ -45,19 +45,23 @@ export async function copyTable(
       next = batches.next();
       // The read-ahead may fail while this batch is written; its error surfaces at the next await.
       next.catch(() => {});
-      await inTransaction(client, async () => {
-        try {
-          if (options.method === 'copy') await writeCopyText(client, table, batch.copyText);
-          else await writeInsert(client, table, batch.rows);
-        } catch (cause) {
-          throw new AidosError(
-            'store',
-            `copying ${table.name} (batch from key ${batch.firstKey}): PostgreSQL refused it: ${(cause as Error).message}`,
-            { cause, field: table.name },
-          );
-        }
-        await targetQuery(client, PG.advanceState, [table.name, String(batch.lastKey), batch.count]);
-      });
+      await inTransaction(
+        client,
+        async () => {
+          try {
+            if (options.method === 'copy') await writeCopyText(client, table, batch.copyText);
+            else await writeInsert(client, table, batch.rows);
+          } catch (cause) {
+            throw new AidosError(
+              'store',
+              `copying ${table.name} (batch from key ${batch.firstKey}): PostgreSQL refused it: ${(cause as Error).message}`,
+              { cause, field: table.name },
+            );
+          }
+          await targetQuery(client, PG.advanceState, [table.name, String(batch.lastKey), batch.count]);
+        },
+        PG.beginBatch,
+      );
       copied += batch.count;
       options.onRows(batch.count);
       await options.onCommitted?.(batch);

@@ -16,11 +16,11 @@ export type PgRow = (string | null)[];
 const require = createRequire(import.meta.url);
 let copyStreams: typeof PgCopyStreams | undefined;
 
-/** Streams one batch's COPY text (already encoded, in ~1 MB pieces) into the table. */
+/** Streams one batch's COPY text (already encoded: UTF-8 pieces of ~1 MB) into the table. */
 export async function writeCopyText(
   client: pg.ClientBase,
   table: TableSpec,
-  pieces: string[],
+  pieces: Buffer[],
 ): Promise<void> {
   copyStreams ??= require('pg-copy-streams') as typeof PgCopyStreams;
   const columns = table.columns.map((c) => c.name);
