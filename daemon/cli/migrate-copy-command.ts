@@ -33,7 +33,7 @@ export function registerMigrateCopyCommand(migrate: Command): void {
     .description('copy a SQLite store into PostgreSQL and verify both sides (exit 0 only when verified)')
     .requiredOption('--from <path>', 'SQLite file (or sqlite:PATH) or the data dir holding aidos.db')
     .requiredOption('--to <url>', 'postgres:// URL of the target database')
-    .option('--batch <n>', 'rows per batch (each batch is one transaction)', '1000')
+    .option('--batch <n>', 'rows per batch (each batch is one transaction)', '5000')
     .option('--dry-run', 'check source and target and show the plan; write nothing')
     .option('--verify-only', 'compare source and target (counts, checksums); write nothing')
     .option('--force', "replace a non-empty target's contents")

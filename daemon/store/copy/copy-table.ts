@@ -1,57 +1,73 @@
 import type pg from 'pg';
 import { AidosError } from '../../errors.js';
-import { toPgText } from './convert.js';
+import { type EncodedBatch, encodedBatches } from './batches.js';
 import { keyValue, type SqliteSource } from './source.js';
 import { PG } from './sql.js';
 import type { TableSpec } from './tables.js';
 import { inTransaction, type TableState, targetQuery } from './target.js';
-import { type PgRow, type WriteMethod, writeBatch } from './writers.js';
+import { type WriteMethod, writeCopyText, writeInsert } from './writers.js';
 
 /** A batch stays under this many bytes of values whatever --batch says (1 MiB messages). */
-export const BATCH_BYTES = 8 * 1024 * 1024;
+export const BATCH_BYTES = 4 * 1024 * 1024;
 
 /**
  * Copies one table from where its state row says, in key order: each batch and the state row
  * that records it commit together, so a copy killed at any point resumes after its last batch.
- * Returns the rows this call copied.
+ * The next batch is read and encoded while PostgreSQL takes the current one (one batch ahead,
+ * no more: memory stays at two batches); each committed batch goes to `onCommitted` (the
+ * verification). Returns the rows this call copied.
  */
 export async function copyTable(
   source: SqliteSource,
   client: pg.ClientBase,
   table: TableSpec,
   state: TableState | undefined,
-  options: { batch: number; method: WriteMethod; onRows: (n: number) => void },
+  options: {
+    batch: number;
+    method: WriteMethod;
+    onRows: (n: number) => void;
+    onCommitted?: (batch: EncodedBatch) => Promise<void>;
+  },
 ): Promise<number> {
   if (state?.done) return 0;
-  const keyIndex = table.columns.findIndex((c) => c.name === table.key.name);
-  let after = keyValue(table, state?.last_key ?? null);
+  const batches = encodedBatches(source, table, keyValue(table, state?.last_key ?? null), {
+    limit: options.batch,
+    maxBytes: BATCH_BYTES,
+    method: options.method,
+  });
   let copied = 0;
-  for (;;) {
-    const rows = source.batch(table, after, options.batch, BATCH_BYTES);
-    if (!rows.length) break;
-    const converted: PgRow[] = rows.map((row) => {
-      const key = String(row[keyIndex]);
-      return table.columns.map((column, i) =>
-        toPgText(row[i] ?? null, column.kind, { table: table.name, column: column.name, key }),
+  let next = batches.next();
+  try {
+    for (;;) {
+      const current = await next;
+      if (current.done) break;
+      const batch = current.value;
+      next = batches.next();
+      // The read-ahead may fail while this batch is written; its error surfaces at the next await.
+      next.catch(() => {});
+      await inTransaction(
+        client,
+        async () => {
+          try {
+            if (options.method === 'copy') await writeCopyText(client, table, batch.copyText);
+            else await writeInsert(client, table, batch.rows);
+          } catch (cause) {
+            throw new AidosError(
+              'store',
+              `copying ${table.name} (batch from key ${batch.firstKey}): PostgreSQL refused it: ${(cause as Error).message}`,
+              { cause, field: table.name },
+            );
+          }
+          await targetQuery(client, PG.advanceState, [table.name, String(batch.lastKey), batch.count]);
+        },
+        PG.beginBatch,
       );
-    });
-    const last = rows[rows.length - 1]?.[keyIndex] ?? null;
-    await inTransaction(client, async () => {
-      try {
-        await writeBatch(options.method, client, table, converted);
-      } catch (cause) {
-        const first = String(rows[0]?.[keyIndex]);
-        throw new AidosError(
-          'store',
-          `copying ${table.name} (batch from key ${first}): PostgreSQL refused it: ${(cause as Error).message}`,
-          { cause, field: table.name },
-        );
-      }
-      await targetQuery(client, PG.advanceState, [table.name, String(last), rows.length]);
-    });
-    after = last;
-    copied += rows.length;
-    options.onRows(rows.length);
+      copied += batch.count;
+      options.onRows(batch.count);
+      await options.onCommitted?.(batch);
+    }
+  } finally {
+    await batches.return(undefined).catch(() => {});
   }
   await targetQuery(client, PG.finishState, [table.name]);
   return copied;

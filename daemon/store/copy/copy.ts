@@ -9,7 +9,7 @@ import { assertNotHeld, resolveSourcePath, SqliteSource } from './source.js';
 import { PG } from './sql.js';
 import { assertSameShape, targetTables } from './tables.js';
 import { assertTargetUrl, inTransaction, readTarget, redactUrl, targetPool, targetQuery } from './target.js';
-import { type TableCheck, verifyTable } from './verify.js';
+import { BatchCheck, type TableCheck, verifyTable } from './verify.js';
 import type { WriteMethod } from './writers.js';
 
 /** What `aidos migrate copy` was asked to do. */
@@ -184,6 +184,8 @@ async function run(
   }
   const timers = new Map<string, number>();
   const copiedRows = new Map<string, number>();
+  /** Tables this run copied from their first row, verified batch by batch as they went. */
+  const checkedInCopy = new Map<string, { check: TableCheck; ms: number }>();
   if (!options.verifyOnly) {
     await new MigrationRunner(
       new PostgresMigrationDriver(ctx.pool, redactUrl(options.to)),
@@ -205,30 +207,31 @@ async function run(
     for (const table of tables) {
       const started = performance.now();
       const total = source.count(table.name);
-      let done = state.find((s) => s.table_name === table.name)?.rows_copied ?? 0;
-      const copied = await copyTable(
-        source,
-        client,
-        table,
-        state.find((s) => s.table_name === table.name),
-        {
-          batch: options.batch,
-          method: options.method,
-          onRows: (n) => {
-            done += n;
-            options.onProgress?.({
-              phase: 'copy',
-              table: table.name,
-              rows_done: done,
-              rows_total: total,
-              seconds: (performance.now() - started) / 1000,
-            });
-          },
+      const tableState = state.find((s) => s.table_name === table.name);
+      let done = tableState?.rows_copied ?? 0;
+      const fromStart = !tableState?.done && (tableState?.rows_copied ?? 0) === 0;
+      const batchCheck = fromStart ? new BatchCheck(ctx.pool, table) : undefined;
+      const copied = await copyTable(source, client, table, tableState, {
+        batch: options.batch,
+        method: options.method,
+        onCommitted: batchCheck ? (batch) => batchCheck.add(batch) : undefined,
+        onRows: (n) => {
+          done += n;
+          options.onProgress?.({
+            phase: 'copy',
+            table: table.name,
+            rows_done: done,
+            rows_total: total,
+            seconds: (performance.now() - started) / 1000,
+          });
         },
-      );
+      });
+      const copiedAt = performance.now();
+      const check = await batchCheck?.finish(total);
+      if (check) checkedInCopy.set(table.name, { check, ms: performance.now() - copiedAt });
       await resetSequence(source, client, table);
       copiedRows.set(table.name, copied);
-      timers.set(table.name, performance.now() - started);
+      timers.set(table.name, copiedAt - started);
     }
   } else {
     assertSameShape(source.db, tables);
@@ -238,18 +241,21 @@ async function run(
     const started = performance.now();
     const total = source.count(table.name);
     let done = 0;
-    const check = await verifyTable(source, client, table, (n) => {
-      done += n;
-      options.onProgress?.({
-        phase: 'verify',
-        table: table.name,
-        rows_done: done,
-        rows_total: total,
-        seconds: (performance.now() - started) / 1000,
-      });
-    });
+    const inCopy = checkedInCopy.get(table.name);
+    const check = inCopy?.check.verified
+      ? inCopy.check
+      : await verifyTable(source, client, table, (n) => {
+          done += n;
+          options.onProgress?.({
+            phase: 'verify',
+            table: table.name,
+            rows_done: done,
+            rows_total: total,
+            seconds: (performance.now() - started) / 1000,
+          });
+        });
     const copyMs = timers.get(table.name) ?? 0;
-    const verifyMs = performance.now() - started;
+    const verifyMs = performance.now() - started + (inCopy?.ms ?? 0);
     summaries.push({
       ...check,
       copied_rows: copiedRows.get(table.name) ?? 0,

@@ -60,6 +60,12 @@ export const PG = {
   resetSequence: (table: string, column: string) =>
     `SELECT setval(pg_get_serial_sequence($1, $2), GREATEST(COALESCE((SELECT max(${ident(column)}) FROM ${ident(table)}), 0), $3::bigint, 1),
       GREATEST(COALESCE((SELECT max(${ident(column)}) FROM ${ident(table)}), 0), $3::bigint) > 0)`,
+  /**
+   * A batch's transaction: its commit does not wait for the WAL flush. A server crash can lose
+   * the last batches, but each with its own state row, so the copy resumes before them; the
+   * verification reads what the server holds. SET LOCAL: safe behind a transaction pooler.
+   */
+  beginBatch: 'BEGIN; SET LOCAL synchronous_commit = off',
   copyFrom: (table: string, columns: string[]) =>
     `COPY ${ident(table)} (${columns.map(ident).join(', ')}) FROM STDIN`,
   insertValues: (table: string, columns: string[], rows: number) => {
@@ -74,6 +80,9 @@ export const PG = {
     `DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT ${ident(key)}::text AS k, encode(${rowHash}, 'hex') AS h
       FROM ${ident(table)} ORDER BY ${ident(key)}${keyCollate}`,
   fetch: (cursor: string, n: number) => `FETCH ${n} FROM ${cursor}`,
+  /** Row hashes of the rows with the given keys ($1, an array): found through the primary key. */
+  hashesOf: (table: string, key: string, keyArray: 'text[]' | 'bigint[]', rowHash: string) =>
+    `SELECT ${ident(key)}::text AS k, encode(${rowHash}, 'hex') AS h FROM ${ident(table)} WHERE ${ident(key)} = ANY ($1::${keyArray})`,
 } as const;
 
 export const SQLITE = {

@@ -107,9 +107,13 @@ export async function readTarget(client: pg.ClientBase, tables: TableSpec[]): Pr
   return { applied, state, populated };
 }
 
-/** Runs `fn` in one transaction on the client. */
-export async function inTransaction<T>(client: pg.ClientBase, fn: () => Promise<T>): Promise<T> {
-  await targetQuery(client, 'BEGIN');
+/** Runs `fn` in one transaction on the client (`begin` may add SET LOCAL statements). */
+export async function inTransaction<T>(
+  client: pg.ClientBase,
+  fn: () => Promise<T>,
+  begin = 'BEGIN',
+): Promise<T> {
+  await targetQuery(client, begin);
   try {
     const result = await fn();
     await targetQuery(client, 'COMMIT');
