@@ -18,7 +18,7 @@ import { eventsModel } from '../views/events-model.js';
 import { healthModel } from '../views/health-model.js';
 import { nodesModel } from '../views/nodes-model.js';
 import { TaskDetailView } from '../views/TaskDetailView.js';
-import { type TableModel, visibleRows } from '../views/table-model.js';
+import { type RowList, type TableModel, visibleRows } from '../views/table-model.js';
 import { tasksModel } from '../views/tasks-model.js';
 import type { ContextSwitcher } from './context-switcher.js';
 import type { Theme } from './theme.js';
@@ -75,7 +75,7 @@ export function App(props: AppProps) {
   const options = listOf(ui, screen.view);
   // Rows are rebuilt when the data changes (or a second passes, for ages), not on every keypress.
   const model = useMemo(() => modelFor(screen.view, fleet, now), [screen.view, fleet, now]);
-  const rows = useMemo(() => (model ? visibleRows(model, options) : []), [model, options]);
+  const rows = useMemo<RowList>(() => (model ? visibleRows(model, options) : []), [model, options]);
   const bodyHeight = size.rows - 5;
   useKeyHandler({
     ui,
@@ -132,14 +132,14 @@ export function App(props: AppProps) {
     );
   const foot = footerLine(ui);
   return (
-    <Box flexDirection="column" width={size.columns} height={size.rows} overflow="hidden">
+    <Box flexDirection="column" width={size.columns} height={size.rows} overflowY="hidden">
       <Header fleet={fleet} context={props.contexts.current()} readonly={props.readonly} theme={theme} />
       <Text wrap="truncate" bold>
         {crumb}
         {counter}
         <Text color={theme.color('accent')}>{filter}</Text>
       </Text>
-      <Box height={bodyHeight} flexDirection="column" overflow="hidden">
+      <Box height={bodyHeight} flexDirection="column" overflowY="hidden">
         {body}
       </Box>
       <Footer

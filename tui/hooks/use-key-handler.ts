@@ -6,7 +6,7 @@ import type { FleetConnection } from '../fleet/connection.js';
 import { LIST_VIEWS, MAIN_VIEWS, type ViewName } from '../keys/actions.js';
 import { keyName } from '../keys/key-name.js';
 import type { Keymap } from '../keys/keymap.js';
-import type { Row } from '../views/table-model.js';
+import type { RowList } from '../views/table-model.js';
 
 /** What the key handler acts on. */
 export interface KeyContext {
@@ -17,7 +17,7 @@ export interface KeyContext {
   /** Live bindings. */
   keymap: Keymap;
   /** Rows of the current list view as shown (filtered, sorted). */
-  rows: Row[];
+  rows: RowList;
   /** Lines of the body (one page). */
   page: number;
   /** The link to the daemon. */
@@ -38,7 +38,7 @@ const go = (view: ViewName): Partial<UiState> => ({
 
 function selectedTask(ctx: KeyContext, screen: Screen): string | undefined {
   if (screen.view === 'task') return screen.taskId;
-  const row = ctx.rows[ctx.ui.cursor[screen.view] ?? 0];
+  const row = ctx.rows.at(ctx.ui.cursor[screen.view] ?? 0);
   if (!row) return undefined;
   if (screen.view === 'tasks') return row.id;
   return row.id.startsWith('t_') ? row.id : undefined;
@@ -178,7 +178,7 @@ function step(ctx: KeyContext, ui: UiState, set: Set, input: string, name: strin
       return isList ? move(count - 1) : set({ logScroll: 0 });
     case 'sort': {
       const opts = listOf(ui, view);
-      const columns = ctx.rows[0]?.cells.length ?? 1;
+      const columns = ctx.rows.at(0)?.cells.length ?? 1;
       const sort = opts.sort + 1 >= columns ? -1 : opts.sort + 1;
       return set({
         list: { ...ui.list, [view]: { ...opts, sort } },
