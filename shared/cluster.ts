@@ -64,8 +64,40 @@ const updateSchema = z.discriminatedUnion('kind', [
 ]);
 const updates = z.array(updateSchema).max(64);
 
+const sub = z.string().min(1).max(64);
+const logLine = z
+  .object({ stream: z.enum(['stdout', 'stderr', 'log']), text: z.string().max(65_536) })
+  .strict();
+
+/** Log proxy messages (`aidos task logs -f` on a node that does not run the task); not part of SWIM. */
+export const peerLogMessageSchemas = [
+  /** Ask the node that runs a task to stream its output; `sub` names the stream on the asking side. */
+  z
+    .object({
+      type: z.literal('log-follow'),
+      from: id,
+      sub,
+      task: z.string().min(1).max(100),
+      tail: z.number().int().min(0).max(10_000),
+    })
+    .strict(),
+  /** Output lines of a followed task; `ended` once the run there is over (the asker looks where it went). */
+  z
+    .object({
+      type: z.literal('log-lines'),
+      from: id,
+      sub,
+      lines: z.array(logLine).max(1000),
+      ended: z.boolean(),
+    })
+    .strict(),
+  /** The asker no longer follows. */
+  z.object({ type: z.literal('log-stop'), from: id, sub }).strict(),
+] as const;
+
 /** A protocol message inside an authenticated peer frame. */
 export const peerMessageSchema = z.discriminatedUnion('type', [
+  ...peerLogMessageSchemas,
   z.object({ type: z.literal('ping'), seq, from: id, to: id, updates }).strict(),
   z.object({ type: z.literal('ack'), seq, from: id, updates }).strict(),
   z.object({ type: z.literal('nack'), seq, from: id, updates }).strict(),

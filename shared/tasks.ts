@@ -57,6 +57,8 @@ export const taskSchema = z.object({
   pin_node: z.string().nullable().optional(),
   /** Labels a node must advertise to claim it (`--require k=v`). */
   require: z.record(z.string(), z.string()).optional(),
+  /** While running: the node an operator asked to move it to (`aidos task move`); its owner stops it first. */
+  move_to: z.string().nullable().optional(),
   /** Node that runs (or last ran) it. */
   node_id: z.string().nullable(),
   /** While running: when the owner's lease lapses unless renewed. */

@@ -5,8 +5,11 @@
  * an agent's process group once the daemon has not confirmed its lease for `bound_ms`, which the
  * daemon sets shorter than the lease. Usage: guard-main BOUND_MS.
  *
- * Lines on stdin: `watch PGID STARTTIME`, `beat PGID...`, `unwatch PGID`, `bye` (the daemon stops
+ * Lines on stdin: `watch PGID STARTTIME [SINCE]`, `beat [@SINCE] PGID...`, `unwatch PGID`, `bye` (the daemon stops
  * cleanly). End of input without `bye` means the daemon died: every watched group is killed.
+ * SINCE (epoch ms, this host's clock) is when the daemon sent the store call that proved the lease:
+ * the clock counts from then, never from a later arrival, so a survivor that sees the proof older
+ * than the bound knows this guard has fired (daemon/tasks/failover.ts).
  * Each kill is reported on stdout as one JSON line.
  */
 import { createInterface } from 'node:readline';
@@ -50,15 +53,20 @@ function kill(pgid: number, entry: Watched, why: string): void {
   );
 }
 
+/** Never later than now: a daemon clock ahead of ours must not stretch the bound. */
+const sinceOf = (value: number | undefined): number =>
+  value !== undefined && Number.isFinite(value) ? Math.min(value, Date.now()) : Date.now();
+
 function onLine(line: string): void {
   const [verb, ...rest] = line.trim().split(' ');
+  const since = rest[0]?.startsWith('@') ? sinceOf(Number(rest.shift()?.slice(1))) : undefined;
   const nums = rest.map(Number);
-  if (verb === 'watch' && nums.length === 2)
-    watched.set(nums[0] as number, { startTime: nums[1] as number, beatAt: Date.now() });
+  if (verb === 'watch' && (nums.length === 2 || nums.length === 3))
+    watched.set(nums[0] as number, { startTime: nums[1] as number, beatAt: sinceOf(nums[2]) });
   else if (verb === 'beat') {
     for (const pgid of nums) {
       const entry = watched.get(pgid);
-      if (entry) entry.beatAt = Date.now();
+      if (entry) entry.beatAt = Math.max(entry.beatAt, since ?? Date.now());
     }
   } else if (verb === 'unwatch') watched.delete(nums[0] as number);
   else if (verb === 'bye') bye = true;

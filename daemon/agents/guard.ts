@@ -36,15 +36,16 @@ export class AgentGuard {
     if (!script) logger.warn({}, 'agent guard program not found: a paused daemon cannot stop its agents');
   }
 
-  /** Guards the agent whose process group is `pgid`, from now. */
-  watch(pgid: number, startTime: number): void {
+  /** Guards the agent whose process group is `pgid`, its clock counting from `since` (epoch ms; default now). */
+  watch(pgid: number, startTime: number, since?: number): void {
     this.watched.set(pgid, startTime);
-    this.send(`watch ${pgid} ${startTime}`);
+    this.send(`watch ${pgid} ${startTime}${since === undefined ? '' : ` ${Math.floor(since)}`}`);
   }
 
-  /** The daemon renewed these agents' leases: their guard clocks start again. */
-  beat(pgids: number[]): void {
-    if (pgids.length > 0) this.send(`beat ${pgids.join(' ')}`);
+  /** The daemon renewed these agents' leases with a call sent at `since` (epoch ms; default now): their clocks start again from then. */
+  beat(pgids: number[], since?: number): void {
+    if (pgids.length > 0)
+      this.send(`beat ${since === undefined ? '' : `@${Math.floor(since)} `}${pgids.join(' ')}`);
   }
 
   /** The agent ended: the guard forgets it. */

@@ -36,6 +36,8 @@ export interface RunSpec {
   model?: string;
   /** Session id for {session_id}; defaults to the task id. */
   sessionId?: string;
+  /** When the claim proving this run's lease was sent (epoch ms): the agent guard's clock starts there. */
+  guardSince?: number;
 }
 
 /** Construction options; everything a test needs to control is here. */
@@ -79,13 +81,13 @@ export class AgentSupervisor {
     if (options.guardAfterMs !== undefined) this.guard = new AgentGuard(options.guardAfterMs, this.logger);
   }
 
-  /** The daemon renewed these tasks' leases: their agents' guard clocks start again. */
-  heartbeat(taskIds: string[]): void {
+  /** The daemon renewed these tasks' leases with a call sent at `since` (epoch ms): their agents' guard clocks start again from then. */
+  heartbeat(taskIds: string[], since?: number): void {
     const pids = taskIds.flatMap((id) => {
       const run = this.live.get(id);
       return run ? [run.pid] : [];
     });
-    this.guard?.beat(pids);
+    this.guard?.beat(pids, since);
   }
 
   /** Ends the agent guard (after stopAll, on a clean shutdown). */
@@ -169,7 +171,7 @@ export class AgentSupervisor {
     }
     const pid = child.pid;
     const procStartTime = startTimeOf(pid);
-    this.guard?.watch(pid, procStartTime);
+    this.guard?.watch(pid, procStartTime, spec.guardSince);
     const journalDir = this.options.journalDir;
     // Written after spawn because the pid is needed; a daemon dying in between is
     // covered by the parent-death signal.

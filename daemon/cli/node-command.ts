@@ -4,6 +4,7 @@ import type { ClusterNode } from '../../shared/cluster.js';
 import { addClientFlags, type ClientFlagValues, clientOptions } from './client-flags.js';
 import { examples } from './help.js';
 import { printJson, table } from './output.js';
+import { registerNodeDrain } from './pool-commands.js';
 
 const ago = (ms: number | null) =>
   ms === null ? null : `${Math.max(0, Math.round((Date.now() - ms) / 1000))}s`;
@@ -75,10 +76,11 @@ export function registerNodeCommand(program: Command): void {
       }
     },
   );
-  examples(node, ['aidos node list', 'aidos node show node-b --json']);
   for (const sub of node.commands)
     examples(
       sub,
       sub.name() === 'list' ? ['aidos node list', 'aidos node list --json'] : ['aidos node show node-b'],
     );
+  examples(node, ['aidos node list', 'aidos node show node-b --json', 'aidos node drain node-b --move']);
+  registerNodeDrain(node);
 }

@@ -9,6 +9,7 @@ import type { TimeStyle } from './format.js';
 import { examples } from './help.js';
 import { readMessage } from './message-input.js';
 import { printJson } from './output.js';
+import { registerTaskMove } from './pool-commands.js';
 import { renderTask, renderTaskList } from './task-display.js';
 import { waitForTask } from './task-wait.js';
 import { type ListFlags, listInput, watchTasks } from './task-watch.js';
@@ -236,7 +237,7 @@ function registerLogs(task: Command): void {
   );
 }
 
-/** `aidos task submit|list|show|cancel|retry|logs`. */
+/** `aidos task submit|list|show|cancel|retry|logs|move`. */
 export function registerTaskCommand(program: Command): void {
   const task = examples(
     program.command('task').description('submit and inspect agent tasks on a running daemon'),
@@ -247,4 +248,5 @@ export function registerTaskCommand(program: Command): void {
   registerShow(task);
   registerCancelRetry(task);
   registerLogs(task);
+  registerTaskMove(task);
 }

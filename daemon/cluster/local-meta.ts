@@ -14,7 +14,7 @@ export interface LocalFacts {
   slots: number;
   /** cluster.profile. */
   profile: 'lan' | 'wan';
-  /** The node is draining (stopping). */
+  /** The node takes no new work: it is stopping, or an operator drained it. */
   draining: () => boolean;
   /** This node's id (to count its own running tasks). */
   nodeId: string;
@@ -39,10 +39,12 @@ export class LocalMeta {
     this.storeIdentity = identity;
   }
 
-  /** Follows a task event. */
-  task(task: Task): void {
+  /** Follows a task event; true when this node's running count changed (peers place work by it). */
+  task(task: Task): boolean {
+    const before = this.running.size;
     if (task.state === 'running' && task.node_id === this.facts.nodeId) this.running.add(task.id);
     else this.running.delete(task.id);
+    return this.running.size !== before;
   }
 
   /** Follows a health check status. */

@@ -9,6 +9,7 @@ import { ApiError } from '../server/api-error.js';
 import { VERSION } from '../version.js';
 import { NetworkFaults } from './faults.js';
 import { LocalMeta } from './local-meta.js';
+import { type ClusterLogLink, PeerLogLink, withLogLink } from './log-link.js';
 import { clusterMetrics } from './metrics.js';
 import { PROFILES } from './params.js';
 import { Keyring } from './peer-auth.js';
@@ -21,6 +22,8 @@ declare module '../runtime/module.js' {
   interface DaemonServices {
     /** Who is in the cluster, how loaded and healthy (placement, health, the agent pool). */
     'cluster.view': ClusterView;
+    /** Following a task's output on the node that runs it, over /v1/peer. */
+    'cluster.logs': ClusterLogLink;
     /** The peer transport's fault seam (chaos `network`); only on a node with a cluster key. */
     'cluster.faults': NetworkFaults;
   }
@@ -35,6 +38,8 @@ declare module '../runtime/events.js' {
 
 /** How often this node looks at its own load and health and republishes when they moved. */
 const META_EVERY_MS = 5_000;
+/** A change in running agents is republished after at most this long (one update per burst). */
+const LOAD_GOSSIP_MS = 100;
 
 /**
  * Cluster membership: SWIM with Lifeguard over /v1/peer, the `cluster.view` and `cluster.health`
@@ -75,10 +80,19 @@ export const clusterModule: DaemonModule = {
       roles: config.roles,
       slots: config.roles.includes('worker') ? config.agents.slots : 0,
       profile: cluster.profile,
-      draining: () => ctx.node.phase() === 'draining',
+      draining: () => ctx.node.phase() === 'draining' || (ctx.optional('tasks.drain')?.draining() ?? false),
       nodeId: config.node_id,
     });
-    ctx.events.on('task.changed', (task) => local.task(task));
+    // Peers place work by our running count: tell them soon, coalescing a burst into one update.
+    let loadTimer: NodeJS.Timeout | undefined;
+    ctx.events.on('task.changed', (task) => {
+      if (!local.task(task) || loadTimer) return;
+      loadTimer = setTimeout(() => {
+        loadTimer = undefined;
+        republish();
+      }, LOAD_GOSSIP_MS);
+      loadTimer.unref();
+    });
     ctx.events.on('health.change', (change) => local.check(change.name, change.to));
 
     let identity = '';
@@ -149,6 +163,17 @@ export const clusterModule: DaemonModule = {
       joined: () => cluster.join.length === 0 || (swim?.members.others('alive').length ?? 0) > 0,
     };
     ctx.provide('cluster.view', clusterView);
+    const logLink = new PeerLogLink(
+      config.node_id,
+      () => transport,
+      (id) => {
+        const node = clusterView.node(id);
+        return node && !node.self && (node.state === 'alive' || node.state === 'suspect')
+          ? node.address
+          : undefined;
+      },
+    );
+    ctx.provide('cluster.logs', logLink);
     ctx.provide('cluster.health', health);
 
     ctx.addOperation(
@@ -213,12 +238,13 @@ export const clusterModule: DaemonModule = {
         params: PROFILES[cluster.profile],
         clock: ctx.inject.clock,
         rng: Math.random,
-        transport: transport ?? loneTransport(advertised()),
+        transport: transport ? withLogLink(transport, logLink) : loneTransport(advertised()),
         // A restart must outrank its earlier life at once; wall-clock seconds only grow.
         incarnation: Math.floor(Date.now() / 1000),
       });
       view = new SwimClusterView(swim);
       view.onChange((node) => {
+        if (node.state === 'dead' || node.state === 'left' || node.removed) logLink.memberGone(node.id);
         ctx.events.emit('cluster.member', node);
         for (const listener of changeListeners) listener(node);
       });
@@ -250,6 +276,8 @@ export const clusterModule: DaemonModule = {
       },
       stop: async () => {
         if (metaTimer) clearInterval(metaTimer);
+        logLink.close();
+        if (loadTimer) clearTimeout(loadTimer);
         swim?.stop();
         await transport?.close();
       },

@@ -5,6 +5,7 @@ import { type Clock, systemClock } from '../agents/clock.js';
 import { execaSpawn, type SpawnFn, withParentDeathSignal } from '../agents/spawn.js';
 import { serveClientSocket, type TopicSource } from '../api/client-socket.js';
 import { operationRoutes } from '../api/http-routes.js';
+import { noApiRoutes } from '../api/no-api-routes.js';
 import type { Operation } from '../api/operation.js';
 import type { Config } from '../config/load.js';
 import { AidosError, errorMessage } from '../errors.js';
@@ -114,18 +115,20 @@ export class Daemon {
       maxBodyBytes: config.api.max_body_bytes,
       logger,
     });
-    this.server.websocket({
-      path: CLIENT_SOCKET_PATH,
-      maxPayloadBytes: CLIENT_LIMITS.maxFrameBytes,
-      requireToken: true,
-      maxConnectionsPerAddress: CLIENT_LIMITS.connectionsPerAddress,
-      onConnection: (ws, _req, authenticated) =>
-        serveClientSocket(ws, authenticated, {
-          operations: this.operations,
-          topics: this.topics,
-          logger: this.logger,
-        }),
-    });
+    // A node without the api role serves no client API beyond health, metrics and peers.
+    if (config.roles.includes('api'))
+      this.server.websocket({
+        path: CLIENT_SOCKET_PATH,
+        maxPayloadBytes: CLIENT_LIMITS.maxFrameBytes,
+        requireToken: true,
+        maxConnectionsPerAddress: CLIENT_LIMITS.connectionsPerAddress,
+        onConnection: (ws, _req, authenticated) =>
+          serveClientSocket(ws, authenticated, {
+            operations: this.operations,
+            topics: this.topics,
+            logger: this.logger,
+          }),
+      });
     this.server.route(metricsRoute(this.metrics));
     try {
       for (const module of options.modules) module.install(this.contextFor(module));
@@ -236,7 +239,7 @@ export class Daemon {
       store_ready: this.link.ready,
       phase: this.phase,
       started_at: this.startedAt,
-      slots: this.config.agents.slots,
+      slots: this.config.roles.includes('worker') ? this.config.agents.slots : 0,
       ...work,
     };
   }
@@ -247,7 +250,11 @@ export class Daemon {
       this.logger.fatal({ err: error.message }, 'store schema no longer matches; stopping');
       void this.stop().then(() => process.exit(65));
     });
-    this.server.route(...operationRoutes(this.operations));
+    this.server.route(
+      ...(this.config.roles.includes('api')
+        ? operationRoutes(this.operations)
+        : noApiRoutes(this.config.node_id, this.config.roles)),
+    );
     try {
       this.port = await this.server.listen(this.config.listen.host, this.config.listen.port);
     } catch (cause) {

@@ -1,7 +1,9 @@
 import type {
   HealthResultRow,
   MigrationDriver,
+  MoveRequest,
   NewTask,
+  NodeDrain,
   NodeRecord,
   RunCompletion,
   Task,
@@ -71,6 +73,7 @@ export interface TaskStore {
   /**
    * Claims up to `limit` due queued tasks for a node: running, attempt+1, new fence, lease. Only
    * tasks the node may take: not pinned elsewhere, every required label among the node's `labels`.
+   * `placedOnly`: only tasks pinned to this node or requiring labels (what a held-back node still takes).
    */
   claimTasks(
     nodeId: string,
@@ -78,6 +81,7 @@ export interface TaskStore {
     leaseMs: number,
     profiles?: string[],
     labels?: Record<string, string>,
+    placedOnly?: boolean,
   ): Promise<Task[]>;
   /** Extends the leases a node still holds; returns the ids it still owns (fence matches, running). */
   renewLeases(nodeId: string, runs: { id: string; fence: number }[], leaseMs: number): Promise<string[]>;
@@ -123,6 +127,40 @@ export interface NodeStore {
   listNodes(): Promise<NodeRecord[]>;
   /** The random id written in this store at its first migration (cluster peers must share it). */
   storeIdentity(): Promise<string>;
+}
+
+/** The outcome of a move request (`aidos task move`). */
+export type MoveOutcome =
+  /** Queued: now pinned to the target (event `moved`). */
+  | { task: Task; outcome: 'retargeted' }
+  /** Running: flagged for its owner to stop and release to the target (event `move_requested`). */
+  | { task: Task; outcome: 'moving' }
+  /** Neither queued nor running (or running on the target already): nothing changed. */
+  | { task: Task; outcome: 'refused' };
+
+/**
+ * Drains and moves of the agent pool (issue 11). They live in the store so that the node that owns
+ * the agents acts on them (it reads them on its renewal tick) and a drain survives its restart.
+ */
+export interface PoolStore {
+  /** Sets (or with null clears) a node's drain, `deadline_ms` from now by the store's clock; false when no such node row exists. */
+  setNodeDrain(id: string, drain: { deadline_ms: number; move: boolean } | null): Promise<boolean>;
+  /** A node's stored drain, or undefined when it is not drained. */
+  nodeDrain(id: string): Promise<NodeDrain | undefined>;
+  /** Retargets a queued task or flags a running one to move to `node`; undefined when the task does not exist. */
+  requestMove(id: string, node: string, byNode: string | null): Promise<MoveOutcome | undefined>;
+  /** Running tasks of a node whose move was asked for. */
+  listMoveRequested(nodeId: string): Promise<MoveRequest[]>;
+  /**
+   * Releases a run its owner stopped to move it, if the fence still matches: queued again at once,
+   * the attempt not counted, pinned to the requested target when there is one (event `moved`).
+   */
+  releaseMovedRun(c: {
+    id: string;
+    fence: number;
+    node_id: string;
+    reason: string;
+  }): Promise<Task | undefined>;
 }
 
 /** Health history rows (the health module). */
@@ -273,6 +311,8 @@ export interface StoreFacets {
   nodes: NodeStore;
   /** Health history. */
   health: HealthStore;
+  /** Drains and moves. */
+  pool: PoolStore;
   /** Chaos runs (empty for now). */
   chaos: ChaosStore;
   /** Pools and database figures. */
@@ -283,7 +323,7 @@ export interface StoreFacets {
  * The one store: SQLite and PostgreSQL implement it and share one contract suite. Only the host
  * (runtime) holds it whole; modules get its facets.
  */
-export interface Store extends TaskStore, NodeStore, HealthStore, ChaosStore {
+export interface Store extends TaskStore, NodeStore, HealthStore, ChaosStore, PoolStore {
   /** Which implementation this is. */
   readonly dialect: 'sqlite' | 'postgres';
   /** Where it points, without secrets (for logs and health). */
@@ -300,5 +340,12 @@ export interface Store extends TaskStore, NodeStore, HealthStore, ChaosStore {
 
 /** The facets of a store, each the store itself seen through one interface. */
 export function storeFacets(store: Store): StoreFacets {
-  return { tasks: store, nodes: store, health: store, chaos: store, diagnostics: store.diagnostics };
+  return {
+    tasks: store,
+    nodes: store,
+    health: store,
+    chaos: store,
+    pool: store,
+    diagnostics: store.diagnostics,
+  };
 }

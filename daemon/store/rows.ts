@@ -39,6 +39,7 @@ export function toTask(row: Raw): Task {
     labels: json<Record<string, string>>(row.labels, {}),
     pin_node: (row.pin_node as string | null | undefined) ?? null,
     require: json<Record<string, string>>(row.requires, {}),
+    move_to: (row.move_to as string | null | undefined) ?? null,
     run_after: ms(row.run_after),
     created_at: ms(row.created_at),
     updated_at: ms(row.updated_at),
@@ -59,7 +60,7 @@ export function toTask(row: Raw): Task {
 
 /** Columns of a task for list queries: the message cut to LIST_MESSAGE_CHARS, with its full length. */
 export const LIST_COLUMNS = `id, idempotency_key, profile, substr(message, 1, ${LIST_MESSAGE_CHARS}) AS message,
-  length(message) AS message_length, priority, state, attempt, max_attempts, timeout_ms, labels, pin_node, requires, run_after,
+  length(message) AS message_length, priority, state, attempt, max_attempts, timeout_ms, labels, pin_node, requires, move_to, run_after,
   created_at, updated_at, started_at, finished_at, node_id, lease_expires_at, fence, cancel_requested, result, error`;
 
 export function toTaskEvent(row: Raw): TaskEvent {

@@ -7,7 +7,9 @@ import type { TaskFeed } from './task-feed.js';
 /** How often a daemon bumps its heartbeat row (daemon/runtime/daemon.ts). */
 export const HEARTBEAT_EVERY_MS = 5_000;
 /** How often a survivor asks the store again while a dead node's heartbeat row is not stale yet. */
-const RETRY_EVERY_MS = 1_000;
+const RETRY_EVERY_MS = 250;
+/** Past the guard's bound: its check period (≤ 100 ms), the SIGKILL landing, a loaded host. */
+export const GUARD_SLACK_MS = 1_000;
 
 /** What the failover of dead nodes needs. */
 export interface FailoverDeps {
@@ -29,17 +31,19 @@ export interface FailoverDeps {
 
 /**
  * Re-queues a dead node's running tasks as soon as membership declares it dead and its heartbeat
- * row has stopped moving, instead of waiting for their leases. The row must be older than the
- * guard's bound plus two heartbeat periods: by then a node that is only paused or cut off has
- * had its agents killed by their guards, so no task ever has two live agents. Every survivor
- * tries; the store's conditional statement moves each task once. Lease expiry stays the fallback.
+ * row has stopped moving, instead of waiting for their leases. Every claim and renewal moves that
+ * row, and each agent's guard counts from when that call was sent (never later), so a row older
+ * than the guard's bound plus a slack proves every guard of that node has fired: a node that is
+ * only paused or cut off has had its agents killed, and no task ever has two live agents. Every
+ * survivor tries; the store's conditional statement moves each task once. Lease expiry stays the
+ * fallback. Failover time ≈ max(gossip's death verdict, tasks.guard_after + 1 s).
  */
 export class NodeFailover {
   private readonly dead = new Map<string, NodeJS.Timeout>();
   readonly staleMs: number;
 
   constructor(private readonly deps: FailoverDeps) {
-    this.staleMs = deps.guardAfterMs + 2 * HEARTBEAT_EVERY_MS;
+    this.staleMs = deps.guardAfterMs + GUARD_SLACK_MS;
   }
 
   /** A membership change: start trying on dead, stop on anything else. */

@@ -33,8 +33,8 @@ export class RoutingLauncher implements AgentLauncher {
     return profile === GATEWAY_PROFILE_NAME ? this.pool.capacity() : undefined;
   }
 
-  async launch(task: Task): Promise<LaunchedRun> {
-    if (task.profile !== GATEWAY_PROFILE_NAME) return this.exec.launch(task);
+  async launch(task: Task, guardSince?: number): Promise<LaunchedRun> {
+    if (task.profile !== GATEWAY_PROFILE_NAME) return this.exec.launch(task, guardSince);
     const turn = startTurn(
       this.pool,
       {
@@ -51,6 +51,15 @@ export class RoutingLauncher implements AgentLauncher {
 
   reapSurvivors() {
     return this.exec.reapSurvivors();
+  }
+
+  // Process agents keep their guard fed and closed through the gateway route too.
+  heartbeat(taskIds: string[], since?: number): void {
+    this.exec.heartbeat?.(taskIds, since);
+  }
+
+  close(): void {
+    this.exec.close?.();
   }
 
   sweepFiles(cutoffMs: number): Promise<number> {

@@ -13,8 +13,8 @@ export interface LaunchedRun {
 
 /** Starts agent processes for claimed tasks; the worker does not know how. */
 export interface AgentLauncher {
-  /** Spawns the agent for a claimed task; throws when it cannot be started at all. */
-  launch(task: Task): Promise<LaunchedRun>;
+  /** Spawns the agent for a claimed task (its guard counting from `guardSince`, epoch ms); throws when it cannot be started at all. */
+  launch(task: Task, guardSince?: number): Promise<LaunchedRun>;
   /** Every configured profile name. */
   profileNames(): string[];
   /** Slots a profile may use at once on this node (undefined: only the node-wide limit). */
@@ -25,8 +25,8 @@ export interface AgentLauncher {
   dedicatedSlots?(profile: string): number | undefined;
   /** Kills agents that survived a previous daemon (from its journal) before their tasks are re-queued. */
   reapSurvivors(): Promise<{ taskId: string; pid: number; killed: boolean }[]>;
-  /** The leases of these tasks were renewed: their agent guards' clocks start again. */
-  heartbeat?(taskIds: string[]): void;
+  /** The leases of these tasks were renewed by a call sent at `since` (epoch ms): their agent guards' clocks start again from then. */
+  heartbeat?(taskIds: string[], since?: number): void;
   /** Ends what the launcher keeps beside the agents (the agent guard) once every run has ended. */
   close?(): void;
   /** Deletes this node's run folders and logs of tasks not run here since `cutoffMs`; returns how many tasks' files went. */

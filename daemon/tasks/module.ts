@@ -8,15 +8,25 @@ import type { Task } from '../store/types.js';
 import { provideAgentHealth } from './agent-health.js';
 import { TaskCanary } from './canary.js';
 import { ClaimGate } from './claim-gate.js';
+import { ClusterLogs } from './cluster-logs.js';
+import { DrainWatch } from './drain-watch.js';
 import { NodeFailover } from './failover.js';
 import { installGateway } from './gateway-install.js';
 import { operatorRoutes } from './operator-routes.js';
+import { poolOperations } from './pool-operations.js';
 import { servicesComponent } from './services-component.js';
 import { SupervisorLauncher } from './supervisor-launcher.js';
 import { TaskFeed } from './task-feed.js';
 import { TaskLogReader } from './task-logs.js';
 import { TaskService } from './task-service.js';
 import { TaskWorker } from './worker.js';
+
+declare module '../runtime/module.js' {
+  interface DaemonServices {
+    /** Whether an operator drain is in force on this node (the cluster module gossips it). */
+    'tasks.drain': { draining(): boolean };
+  }
+}
 
 /** Recent tasks sent as the `tasks` snapshot. */
 const SNAPSHOT_TASKS = 200;
@@ -53,6 +63,10 @@ export const tasksModule: DaemonModule = {
     });
     const gateway = installGateway(ctx, execLauncher, () => worker.wake());
     const launcher = gateway?.launcher ?? execLauncher;
+    const drain = new DrainWatch(config.node_id, ctx.store.pool, logger, (draining) => {
+      if (!draining) worker.wake();
+    });
+    ctx.provide('tasks.drain', { draining: () => drain.draining });
     const worker: TaskWorker = new TaskWorker(
       {
         nodeId: config.node_id,
@@ -74,6 +88,8 @@ export const tasksModule: DaemonModule = {
         logger,
         storeReady: () => ctx.link.ready,
         storeFailed: (error) => ctx.link.reportFailure(error),
+        drain,
+        peers: () => ctx.optional('cluster.view')?.nodes() ?? [],
         now: () => ctx.inject.clock.now(),
       },
     );
@@ -91,11 +107,19 @@ export const tasksModule: DaemonModule = {
     );
     const services = servicesComponent(config, logger, ctx.events, seams);
     const logs = new TaskLogReader(store, execLauncher.logDir, (id) => execLauncher.live(id), feed);
+    const clusterLogs = new ClusterLogs({
+      store,
+      feed,
+      reader: logs,
+      live: (id) => execLauncher.live(id),
+      link: () => ctx.optional('cluster.logs'),
+      selfId: config.node_id,
+    });
 
     const nodeInfo = () =>
       ctx.node.info({
         running: worker.runningIds(),
-        free_slots: worker.freeSlots,
+        free_slots: config.roles.includes('worker') ? worker.freeSlots : 0,
         services: [...services.supervisor.status(), ...(gateway?.pool.services.status() ?? [])].map((s) => ({
           name: s.name,
           state: s.state,
@@ -106,23 +130,33 @@ export const tasksModule: DaemonModule = {
     ctx.addOperation(
       ...taskOperations(service, logs),
       operation({ name: 'node.info', input: emptyParamsSchema, handle: async () => nodeInfo() }),
-    );
-    ctx.addRoute(
-      ...operatorRoutes({
-        nodeInfo,
-        services: services.supervisor,
-        runs: () => execLauncher.supervisor.runs(),
-        profileOf: (id) => worker.profileOf(id),
-        taskLogs: logs,
+      ...poolOperations({
+        tasks: store,
+        nodes: ctx.store.nodes,
+        pool: ctx.store.pool,
+        feed,
+        member: (id) => ctx.optional('cluster.view')?.node(id),
+        selfId: config.node_id,
+        now: () => ctx.inject.clock.now(),
       }),
     );
+    if (config.roles.includes('api'))
+      ctx.addRoute(
+        ...operatorRoutes({
+          nodeInfo,
+          services: services.supervisor,
+          runs: () => execLauncher.supervisor.runs(),
+          profileOf: (id) => worker.profileOf(id),
+          taskLogs: logs,
+        }),
+      );
     ctx.addTopic('tasks', {
       snapshot: async () => store.listTasks({ limit: SNAPSHOT_TASKS }),
       subscribe: (_params, push) => feed.subscribe((task: Task) => push(summarizeTask(task))),
     });
     ctx.addTopic('logs', {
       snapshot: async (params) => logs.read(params.task_id ?? '', undefined, 200),
-      subscribe: (params, push) => logs.follow(params.task_id ?? '', push),
+      subscribe: (params, push) => clusterLogs.follow(params.task_id ?? '', push),
     });
     const failover = new NodeFailover({
       store,
@@ -133,8 +167,17 @@ export const tasksModule: DaemonModule = {
       storeReady: () => ctx.link.ready,
       storeFailed: (error) => ctx.link.reportFailure(error),
     });
-    ctx.events.on('cluster.member', (node) => failover.member(node));
+    ctx.events.on('cluster.member', (node) => {
+      failover.member(node);
+      if (!node.self) worker.peerChanged();
+    });
     ctx.use({ name: 'failover', start: async () => {}, stop: async () => failover.stop() });
+    if (config.roles.includes('worker'))
+      ctx.use({
+        name: 'log-proxy',
+        start: async () => ctx.optional('cluster.logs')?.serve(clusterLogs.source()),
+        stop: async () => {},
+      });
     if (!config.roles.includes('worker')) return;
     ctx.use(services);
     ctx.use(worker);

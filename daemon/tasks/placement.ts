@@ -1,3 +1,4 @@
+import type { ClusterNode } from '../../shared/cluster.js';
 import type { NodeRecord, Task } from '../store/types.js';
 
 /** Node rows older than this (three missed 5 s heartbeats) do not count as able to take work. */
@@ -34,4 +35,33 @@ export function waitingReason(task: Task, nodes: NodeRecord[], now: number): str
     return `pinned to node ${task.pin_node}, which does not advertise ${missing.join(', ')}`;
   }
   return `no live worker node advertises ${wants}`;
+}
+
+/** This node's own load, as the worker counts it (exact, unlike its gossiped copy). */
+export interface OwnLoad {
+  /** Agents running here now. */
+  agents: number;
+  /** `agents.slots`. */
+  slots: number;
+}
+
+/**
+ * How many tasks any node could take this node may claim now (Infinity: no limit). A node holds
+ * back while it is clearly busier than the least-loaded live worker peer with a free slot: it
+ * claims only up to one task above that peer's load (scaled by slots, for nodes of unequal
+ * size), so uniform work spreads within one task per node of even, and a node that just joined,
+ * at zero, is below everyone and claims at once. Gossip may lag: a peer seen too idle only makes
+ * us wait for its next metadata update, never claim more than one over it.
+ */
+export function claimAllowance(self: OwnLoad, peers: ClusterNode[], storeIdentity: string | null): number {
+  let least = Number.POSITIVE_INFINITY;
+  for (const peer of peers) {
+    if (peer.self || peer.state !== 'alive' || peer.drain || !peer.roles.includes('worker')) continue;
+    if (peer.slots.total <= 0 || peer.slots.free <= 0) continue;
+    // A member on another store competes for other tasks.
+    if (storeIdentity && peer.store_identity && peer.store_identity !== storeIdentity) continue;
+    least = Math.min(least, (peer.load.agents * self.slots) / peer.slots.total);
+  }
+  if (least === Number.POSITIVE_INFINITY) return least;
+  return Math.max(0, Math.floor(least) + 1 - self.agents);
 }

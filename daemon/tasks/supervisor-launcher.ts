@@ -40,8 +40,8 @@ export class SupervisorLauncher implements AgentLauncher {
     });
   }
 
-  heartbeat(taskIds: string[]): void {
-    this.supervisor.heartbeat(taskIds);
+  heartbeat(taskIds: string[], since?: number): void {
+    this.supervisor.heartbeat(taskIds, since);
   }
 
   close(): void {
@@ -65,7 +65,7 @@ export class SupervisorLauncher implements AgentLauncher {
     return this.profiles.get(profile)?.slots;
   }
 
-  async launch(task: Task): Promise<LaunchedRun> {
+  async launch(task: Task, guardSince?: number): Promise<LaunchedRun> {
     const profile = this.profiles.get(task.profile);
     if (!profile) throw new Error(`profile "${task.profile}" is not configured on this node`);
     // Not installed here (OpenClaw missing): the host's fault, so the task waits in the queue
@@ -85,6 +85,7 @@ export class SupervisorLauncher implements AgentLauncher {
       workRoot: this.paths.runs,
       logDir: this.paths.logs,
       sessionId: task.id,
+      ...(guardSince === undefined ? {} : { guardSince }),
     });
     this.handles.set(task.id, handle);
     const done = handle.done.then((outcome) => {

@@ -1,11 +1,14 @@
 import { performance } from 'node:perf_hooks';
+import type { ClusterNode } from '../../shared/cluster.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { TaskStore } from '../store/facets.js';
 import type { RunCompletion, Task } from '../store/types.js';
 import { type ClaimGate, environmentalCause } from './claim-gate.js';
 import { type ClaimStep, claimPlan, type SlotCapacity, slotCapacity } from './claim-plan.js';
+import type { DrainWatch } from './drain-watch.js';
 import type { AgentLauncher, LaunchedRun } from './launcher.js';
+import { claimAllowance } from './placement.js';
 import { completionFor, launchFailedCompletion, type RetrySettings } from './retry-policy.js';
 import type { TaskFeed } from './task-feed.js';
 
@@ -45,6 +48,10 @@ export interface WorkerDeps {
   storeFailed: (error: unknown) => void;
   /** Says when the host cannot take work (disk floor, launches failing with ENOSPC/EMFILE/…). */
   gate?: ClaimGate;
+  /** Operator drains and moves (from the store); none on a worker without them (unit tests). */
+  drain?: DrainWatch;
+  /** Live cluster members as gossip shows them (this node included), for load-aware placement; none on a lone node. */
+  peers?: () => ClusterNode[];
   /** Clock. */
   now?: () => number;
 }
@@ -55,7 +62,9 @@ interface ActiveRun {
   task: Task;
   run: LaunchedRun | undefined;
   finishing?: Promise<void>;
-  stopping?: 'cancel' | 'lease_lost' | 'shutdown' | 'isolated' | 'guarded';
+  stopping?: 'cancel' | 'lease_lost' | 'shutdown' | 'isolated' | 'guarded' | 'move';
+  /** Why it moves, when stopping is `move`. */
+  moveReason?: string;
   /** When its guard was last told the lease was renewed (the guard counts from no earlier), ms. */
   beatAt: number;
 }
@@ -73,6 +82,8 @@ export class TaskWorker {
   private unsubscribe: (() => void) | undefined;
   private claiming: Promise<void> | undefined;
   private claimAgain = false;
+  /** The last claim round left work to a less-loaded peer: a change in its load may let us claim. */
+  private heldBack = false;
   private stopped = false;
   private lastRenewOk: number;
   private recovered = false;
@@ -116,6 +127,8 @@ export class TaskWorker {
 
   async start(): Promise<void> {
     await this.recover();
+    // A drain stored before a restart holds at once: no claim before we know of it.
+    await this.deps.drain?.refresh().catch((error) => this.deps.storeFailed(error));
     this.started = true;
     this.unsubscribe = this.deps.store.onTaskQueued(() => this.wake());
     this.every(this.settings.poll_interval_ms, () => this.wake());
@@ -205,21 +218,24 @@ export class TaskWorker {
   private async claimLoop(): Promise<void> {
     // Never claim before our previous incarnation's tasks are back in the queue.
     if (!this.recovered) return;
-    while (!this.stopped && this.freeSlots > 0 && this.deps.storeReady()) {
+    while (!this.stopped && this.freeSlots > 0 && this.deps.storeReady() && !this.deps.drain?.draining) {
       // The poll interval wakes us again; readiness tells the operator why we wait.
       if (await this.deps.gate?.blocked()) return;
       const claimed: Task[] = [];
+      // The claim proves our lease from when it was sent: agent guards count from here (failover.ts).
+      const proof = { at: this.now(), wall: Date.now() };
+      let allowed = this.allowance();
+      this.heldBack = false;
       try {
-        for (const step of this.claimPlan())
-          claimed.push(
-            ...(await this.deps.store.claimTasks(
-              this.settings.nodeId,
-              step.limit,
-              this.settings.lease_ms,
-              step.profiles,
-              this.settings.labels ?? {},
-            )),
-          );
+        for (const step of this.claimPlan()) {
+          const open = await this.claimStep(step, Math.min(step.limit, allowed), false);
+          claimed.push(...open);
+          allowed -= open.length;
+          if (open.length === step.limit || allowed > 0) continue;
+          // Held back: tasks only this node (or a labelled one) can take never wait for a peer.
+          this.heldBack = true;
+          claimed.push(...(await this.claimStep(step, step.limit - open.length, true)));
+        }
       } catch (error) {
         this.deps.storeFailed(error);
         // What an earlier step claimed is ours now: run it rather than leave it to lease expiry.
@@ -227,19 +243,40 @@ export class TaskWorker {
       }
       const claimedAt = performance.now();
       if (claimed.length === 0) return;
-      for (const task of claimed) await this.launch(task, claimedAt);
+      for (const task of claimed) await this.launch(task, claimedAt, proof);
       if (!this.deps.storeReady()) return;
       // Every profile with work is full: another round would claim nothing.
       if (this.claimableProfiles()?.length === 0) return;
     }
   }
 
-  private async launch(task: Task, claimedAt: number): Promise<void> {
-    const entry: ActiveRun = { task, run: undefined, beatAt: this.now() };
+  private claimStep(step: ClaimStep, limit: number, placedOnly: boolean): Promise<Task[]> {
+    const { nodeId, lease_ms, labels } = this.settings;
+    return this.deps.store.claimTasks(nodeId, limit, lease_ms, step.profiles, labels ?? {}, placedOnly);
+  }
+
+  /** Tasks any node could take that we may claim now (placement.ts); unlimited on a lone node. */
+  private allowance(): number {
+    const nodes = this.deps.peers?.() ?? [];
+    const self = nodes.find((n) => n.self);
+    return claimAllowance(
+      { agents: this.active.size, slots: this.settings.slots },
+      nodes,
+      self?.store_identity ?? null,
+    );
+  }
+
+  /** A peer's membership or load changed: claim again if we left work to a less-loaded peer. */
+  peerChanged(): void {
+    if (this.heldBack) this.wake();
+  }
+
+  private async launch(task: Task, claimedAt: number, proof: { at: number; wall: number }): Promise<void> {
+    const entry: ActiveRun = { task, run: undefined, beatAt: proof.at };
     this.active.set(task.id, entry);
     const launchAt = performance.now();
     try {
-      entry.run = await this.deps.launcher.launch(task);
+      entry.run = await this.deps.launcher.launch(task, proof.wall);
       // Published once the agent exists, so a log follower woken by it can attach to the run.
       this.deps.feed.publish(task);
     } catch (error) {
@@ -281,6 +318,11 @@ export class TaskWorker {
     const { task } = entry;
     this.active.delete(task.id);
     if (outcome.kind !== 'succeeded' && this.guardMayHaveFired(entry)) entry.stopping ??= 'guarded';
+    if (entry.stopping === 'move' && outcome.kind !== 'succeeded') {
+      await this.releaseMoved(entry);
+      this.wake();
+      return;
+    }
     if (entry.stopping === 'lease_lost' || entry.stopping === 'isolated' || entry.stopping === 'guarded') {
       this.deps.logger.warn(
         { task_id: task.id, reason: entry.stopping },
@@ -289,8 +331,9 @@ export class TaskWorker {
       this.wake();
       return;
     }
+    const stopped = entry.stopping === 'cancel' || entry.stopping === 'shutdown' ? entry.stopping : undefined;
     const completion = completionFor(task, this.settings.nodeId, outcome, this.settings, {
-      ...(entry.stopping ? { stopped: entry.stopping } : {}),
+      ...(stopped ? { stopped } : {}),
     });
     this.deps.logger.info(
       {
@@ -323,6 +366,48 @@ export class TaskWorker {
     }
   }
 
+  /**
+   * Hands a run stopped for a move back to the queue (pinned to its target, when one was asked),
+   * only now that its agent has exited: the target cannot claim it before, so the task never has
+   * two live agents. If the store does not answer, the lease lapses and the task is re-queued.
+   */
+  private async releaseMoved(entry: ActiveRun): Promise<void> {
+    const { task } = entry;
+    const watch = this.deps.drain;
+    if (!watch) return;
+    try {
+      const released = await watch.release({
+        id: task.id,
+        fence: task.fence,
+        node_id: this.settings.nodeId,
+        reason: entry.moveReason ?? 'move',
+      });
+      if (!released) {
+        this.deps.logger.warn(
+          { task_id: task.id, fence: task.fence },
+          'move release refused: fence is stale',
+        );
+        return;
+      }
+      this.deps.logger.info({ task_id: task.id, to: released.pin_node ?? null }, 'agent stopped; task moved');
+      this.deps.feed.publish(released);
+    } catch (error) {
+      this.deps.storeFailed(error);
+    }
+  }
+
+  /** Stops the runs an operator moved (or a drain moves), gracefully; each is released once it exits. */
+  private async applyMoves(): Promise<void> {
+    const watch = this.deps.drain;
+    if (!watch) return;
+    const running = [...this.active.values()].filter((e) => e.run && !e.stopping).map((e) => e.task.id);
+    for (const stop of await watch.stops(running)) {
+      const entry = this.active.get(stop.id);
+      if (entry) entry.moveReason = stop.reason;
+      this.stopRun(stop.id, 'move', stop.reason);
+    }
+  }
+
   /** Cancels a task this node runs; false when it does not run here. */
   cancelLocal(taskId: string, reason: string): boolean {
     const entry = this.active.get(taskId);
@@ -347,30 +432,37 @@ export class TaskWorker {
     for (const entry of this.active.values())
       if (entry.run && !entry.stopping && this.guardMayHaveFired(entry))
         this.stopRun(entry.task.id, 'guarded', 'agent guard: the daemon did not renew this lease in time');
+    // A run stopping for a move keeps its lease until its agent has exited and it is released.
     const runs = [...this.active.values()]
-      .filter((e) => !e.stopping)
+      .filter((e) => !e.stopping || e.stopping === 'move')
       .map((e) => ({ id: e.task.id, fence: e.task.fence }));
     if (runs.length === 0) {
       this.lastRenewOk = this.now();
+      await this.applyMoves().catch((error) => this.deps.storeFailed(error));
       return;
     }
+    // Guards count from when the renewal was sent, not from its answer: a survivor that sees the
+    // store's proof older than the guard's bound knows the guard has fired (failover.ts).
+    const sentAt = this.now();
+    const sentWall = Date.now();
     try {
       const kept = new Set(
         await this.deps.store.renewLeases(this.settings.nodeId, runs, this.settings.lease_ms),
       );
-      this.lastRenewOk = this.now();
+      this.lastRenewOk = sentAt;
       const beaten = runs.filter((run) => kept.has(run.id)).map((run) => run.id);
       for (const id of beaten) {
         const entry = this.active.get(id);
-        if (entry) entry.beatAt = this.lastRenewOk;
+        if (entry) entry.beatAt = Math.max(entry.beatAt, sentAt);
       }
-      this.deps.launcher.heartbeat?.(beaten);
+      this.deps.launcher.heartbeat?.(beaten, sentWall);
       for (const run of runs) {
         if (kept.has(run.id)) continue;
         this.stopRun(run.id, 'lease_lost', 'lease lost: another node owns this task now');
       }
       for (const id of await this.deps.store.listCancelRequested(this.settings.nodeId))
         this.cancelLocal(id, 'cancelled by request');
+      await this.applyMoves();
     } catch (error) {
       this.deps.storeFailed(error);
       // Cut off from the store: stop our agents before our leases lapse and another node runs them,

@@ -10,6 +10,7 @@ import { type ContractContext, newTask } from './contract/fixtures.js';
 import { defineHousekeepingContract } from './contract/housekeeping.js';
 import { defineNodeContract } from './contract/nodes.js';
 import { definePlacementContract } from './contract/placement.js';
+import { definePoolContract } from './contract/pool.js';
 import { defineSubmissionContract } from './contract/submission.js';
 
 /** How the contract gets stores: both implementations provide one. */
@@ -69,6 +70,7 @@ export function storeContract(name: string, harness: StoreHarness): void {
     defineSubmissionContract(ctx);
     defineClaimContract(ctx);
     definePlacementContract(ctx);
+    definePoolContract(ctx);
     defineCompletionContract(ctx);
     defineFailoverContract(ctx);
     defineHousekeepingContract(ctx);

@@ -19,6 +19,7 @@ import { PgChaosRuns } from './chaos-runs.js';
 import { PostgresStoreDiagnostics } from './diagnostics.js';
 import { PgListener } from './listener.js';
 import { PostgresMigrationDriver } from './migration-driver.js';
+import { PgPoolActions } from './pool-actions.js';
 import { ReplicaReads } from './replica.js';
 import { NOTIFY_CHANNEL, SQL } from './sql.js';
 
@@ -69,6 +70,13 @@ export class PostgresStore implements Store {
   private closed = false;
   private chaos: PostgresChaosFacet | undefined;
   private readonly runs: PgChaosRuns;
+  private readonly poolActions = new PgPoolActions((sql, params) => this.query(sql, params));
+  /** PoolStore: drains and moves (pool-actions.ts). */
+  readonly setNodeDrain = this.poolActions.setNodeDrain.bind(this.poolActions);
+  readonly nodeDrain = this.poolActions.nodeDrain.bind(this.poolActions);
+  readonly requestMove = this.poolActions.requestMove.bind(this.poolActions);
+  readonly listMoveRequested = this.poolActions.listMoveRequested.bind(this.poolActions);
+  readonly releaseMovedRun = this.poolActions.releaseMovedRun.bind(this.poolActions);
 
   constructor(private readonly options: PostgresStoreOptions) {
     this.description = redact(options.url);
@@ -267,10 +275,18 @@ export class PostgresStore implements Store {
     leaseMs: number,
     profiles?: string[],
     labels: Record<string, string> = {},
+    placedOnly = false,
   ): Promise<Task[]> {
     if (limit <= 0) return [];
     return (
-      await this.query(SQL.claim, [nodeId, limit, leaseMs, profiles ?? null, JSON.stringify(labels)])
+      await this.query(SQL.claim, [
+        nodeId,
+        limit,
+        leaseMs,
+        profiles ?? null,
+        JSON.stringify(labels),
+        placedOnly,
+      ])
     ).map(toTask);
   }
 

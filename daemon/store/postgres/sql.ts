@@ -9,6 +9,14 @@ const MS = "* interval '1 millisecond'";
 
 export const NOTIFY_CHANNEL = 'aidos_task_queued';
 
+/**
+ * A claim or renewal also moves the node's heartbeat row: its agents' guards count from no
+ * earlier than that statement, so a row older than the guard's bound proves they were stopped
+ * (the failover statement's condition). Only when rows were taken, so an idle poll writes nothing.
+ */
+const PROVEN = (cte: string) =>
+  `proof AS (UPDATE nodes SET heartbeat_at = ${NOW} WHERE id = $1 AND EXISTS (SELECT 1 FROM ${cte}))`;
+
 export const SQL = {
   ping: 'SELECT 1',
   upsertNode: `INSERT INTO nodes (id, address, roles, version, status, started_at, heartbeat_at, meta)
@@ -41,6 +49,7 @@ export const SQL = {
   claim: `WITH picked AS (
       SELECT id FROM tasks WHERE state = 'queued' AND run_after <= ${NOW} AND ($4::text[] IS NULL OR profile = ANY($4))
         AND (pin_node IS NULL OR pin_node = $1) AND requires <@ $5::jsonb
+        AND (NOT $6::boolean OR pin_node = $1 OR requires <> '{}'::jsonb)
       ORDER BY priority DESC, run_after, created_at LIMIT $2 FOR UPDATE SKIP LOCKED),
     claimed AS (
       UPDATE tasks t SET state = 'running', attempt = t.attempt + 1, fence = t.fence + 1, node_id = $1,
@@ -48,11 +57,14 @@ export const SQL = {
         error = NULL
       FROM picked WHERE t.id = picked.id RETURNING t.*),
     ev AS (INSERT INTO task_events (task_id, at, kind, node_id, attempt, fence, detail)
-      SELECT id, ${NOW}, 'claimed', $1, attempt, fence, jsonb_build_object('lease_ms', $3::bigint) FROM claimed)
+      SELECT id, ${NOW}, 'claimed', $1, attempt, fence, jsonb_build_object('lease_ms', $3::bigint) FROM claimed),
+    ${PROVEN('claimed')}
     SELECT * FROM claimed ORDER BY priority DESC, run_after, created_at`,
-  renew: `UPDATE tasks t SET lease_expires_at = ${NOW} + $2 ${MS}
-    FROM unnest($3::text[], $4::bigint[]) AS r(id, fence)
-    WHERE t.id = r.id AND t.fence = r.fence AND t.node_id = $1 AND t.state = 'running' RETURNING t.id`,
+  renew: `WITH kept AS (UPDATE tasks t SET lease_expires_at = ${NOW} + $2 ${MS}
+      FROM unnest($3::text[], $4::bigint[]) AS r(id, fence)
+      WHERE t.id = r.id AND t.fence = r.fence AND t.node_id = $1 AND t.state = 'running' RETURNING t.id),
+    ${PROVEN('kept')}
+    SELECT id FROM kept`,
   complete: `WITH done AS (
       UPDATE tasks SET state = $3, attempt = attempt - $10::int, updated_at = ${NOW}, lease_expires_at = NULL,
         run_after = CASE WHEN $3 = 'queued' THEN ${NOW} + $4 ${MS} ELSE run_after END,

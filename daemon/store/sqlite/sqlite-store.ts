@@ -21,6 +21,7 @@ import { SqliteChaosRuns } from './chaos-runs.js';
 import { SqliteStoreDiagnostics } from './diagnostics.js';
 import { type GroupOutcome, GroupWriter } from './group-writer.js';
 import { SqliteMigrationDriver } from './migration-driver.js';
+import { SqlitePoolActions } from './pool-actions.js';
 import { SQL } from './sql.js';
 import { cacheStatements } from './statement-cache.js';
 
@@ -44,6 +45,7 @@ export class SqliteStore implements Store {
   readonly diagnostics: SqliteStoreDiagnostics;
   private readonly db: Database.Database;
   private readonly runs: SqliteChaosRuns;
+  private readonly poolActions: SqlitePoolActions;
   private readonly now: () => number;
   private readonly queued = new EventEmitter();
   private closed = false;
@@ -56,6 +58,7 @@ export class SqliteStore implements Store {
       const Sqlite = loadSqlite();
       this.db = new Sqlite(options.path, { timeout: options.busyTimeoutMs });
       this.runs = new SqliteChaosRuns(this.db);
+      this.poolActions = new SqlitePoolActions(this.db, this.now, () => this.notifyQueued());
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = ON');
@@ -118,6 +121,26 @@ export class SqliteStore implements Store {
 
   async failStaleChaosRuns(nodeId: string, at: number) {
     return this.runs.failStale(nodeId, at);
+  }
+
+  setNodeDrain(id: string, drain: { deadline_ms: number; move: boolean } | null) {
+    return this.poolActions.setNodeDrain(id, drain);
+  }
+
+  nodeDrain(id: string) {
+    return this.poolActions.nodeDrain(id);
+  }
+
+  requestMove(id: string, node: string, byNode: string | null) {
+    return this.poolActions.requestMove(id, node, byNode);
+  }
+
+  listMoveRequested(nodeId: string) {
+    return this.poolActions.listMoveRequested(nodeId);
+  }
+
+  releaseMovedRun(c: { id: string; fence: number; node_id: string; reason: string }) {
+    return this.poolActions.releaseMovedRun(c);
   }
 
   /** No PostgreSQL here: the PostgreSQL faults are refused on a SQLite node. */
@@ -262,11 +285,14 @@ export class SqliteStore implements Store {
     leaseMs: number,
     profiles?: string[],
     labels: Record<string, string> = {},
+    placedOnly = false,
   ): Promise<Task[]> {
     if (limit <= 0) return [];
     const claim = this.db.transaction(() => {
       const now = this.now();
-      const filter = profiles ? ` AND profile IN (${profiles.map(() => '?').join(', ')})` : '';
+      const filter =
+        (profiles ? ` AND profile IN (${profiles.map(() => '?').join(', ')})` : '') +
+        (placedOnly ? ` AND (pin_node = @node_id OR requires <> '{}')` : '');
       const sql = SQL.claimable.replace('@now', `@now${filter}`);
       const ids = this.db.prepare(sql).all(...(profiles ?? []), {
         now,
