@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Task } from '../../shared/tasks.js';
@@ -7,10 +10,12 @@ import { themeFor } from '../../tui/app/theme.js';
 import { FleetConnection } from '../../tui/fleet/connection.js';
 import type { NodeRow } from '../../tui/fleet/node-row.js';
 import { buildKeymap } from '../../tui/keys/keymap.js';
+import { cleanupDaemons, startDaemon } from '../helpers/daemon-process.js';
+import { writeStandinConfig } from '../helpers/standin-config.js';
 import { waitFor } from '../helpers/wait.js';
 
-// Unit level: the daemon side of node.drain / task.move is the pool branch's; here the keys, the
-// pick list and the confirmations naming their target, on a store filled by hand (never started).
+// First the keys, the pick list and the confirmations naming their target, on a store filled by
+// hand (never started); then drain/undrain against a real daemon (pool's operations).
 const node = (id: string, extra: Partial<NodeRow> = {}): NodeRow => ({
   id,
   address: `127.0.0.1:${id.slice(1)}`,
@@ -118,4 +123,58 @@ describe('move and drain keys', () => {
     expect(f).not.toContain('move t_0001 to');
     expect(f).not.toContain('<m> move');
   });
+});
+
+describe('drain against a real daemon (pool operations merged)', () => {
+  it('d then y drains the node, the daemon says so, and d y again undrains it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aidos-tui-drain-'));
+    try {
+      const daemon = await startDaemon({ args: ['--config', writeStandinConfig(dir)] });
+      const connection = new FleetConnection({ urls: [daemon.url] });
+      const ui = render(
+        <App
+          connection={connection}
+          keymap={buildKeymap()}
+          theme={themeFor({ NO_COLOR: '1' })}
+          readonly={false}
+          contexts={contextSwitcher({}, connection, null)}
+          size={{ columns: 120, rows: 24 }}
+          initialView="nodes"
+        />,
+      );
+      mounted.push(() => {
+        ui.unmount();
+        connection.stop();
+      });
+      connection.start();
+      const shows = (re: RegExp, what: string) =>
+        waitFor(() => re.test(ui.lastFrame() ?? ''), 20_000, what).catch((e: Error) => {
+          throw new Error(`${e.message}\n${ui.lastFrame()}`);
+        });
+      const id = `n${daemon.port}`;
+      await shows(new RegExp(`\\*${id}\\s+\\S+`), 'the node row');
+      ui.stdin.write('d');
+      await shows(new RegExp(`drain node ${id} \\(it stops claiming`), 'the drain confirmation');
+      ui.stdin.write('y');
+      await shows(new RegExp(`drain: ${id} is draining`), 'the drain result');
+      // The daemon's own member list says so once its gossip state carries the drain.
+      await waitFor(
+        async () => {
+          const res = await fetch(`${daemon.url}/api/v1/nodes`);
+          const nodes = ((await res.json()) as { nodes: { id: string; drain: boolean }[] }).nodes;
+          return nodes.find((n) => n.id === id)?.drain === true;
+        },
+        20_000,
+        'the daemon to report the drain',
+      );
+      await shows(new RegExp(`\\*${id}\\s.*\\byes\\b`), 'DRAIN yes in the row');
+      ui.stdin.write('d');
+      await shows(new RegExp(`undrain node ${id}`), 'the undrain confirmation');
+      ui.stdin.write('y');
+      await shows(new RegExp(`undrain: ${id} claims again`), 'the undrain result');
+    } finally {
+      await cleanupDaemons();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
