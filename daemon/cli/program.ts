@@ -11,6 +11,7 @@ import { registerMigrateCommand } from './migrate-command.js';
 import { registerNodeCommand } from './node-command.js';
 import { registerStatusCommand } from './status-command.js';
 import { registerTaskCommand } from './task-command.js';
+import { registerUpCommand } from './up-command.js';
 
 /** The `aidos` command tree. */
 export function buildProgram(): Command {
@@ -23,12 +24,14 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   examples(program, [
+    'aidos up',
     'aidos daemon --config /etc/aidos/aidosd.yaml',
     'aidos status',
     'aidos task submit -m "hello" --wait',
     'aidos logs -f',
     'aidos config check',
   ]);
+  registerUpCommand(program);
   registerDaemonCommand(program);
   registerStatusCommand(program);
   registerMigrateCommand(program);

@@ -34,7 +34,7 @@ describe('Nodes view from nodes topic frames', () => {
       removed: false,
     });
     const model = nodesModel({ nodes: [row!], link: 'live' } as unknown as FleetSnapshot);
-    expect(model.rows[0]!.cells).toEqual([
+    expect(model.rows.at(0)!.cells).toEqual([
       'node-b',
       'suspect',
       'api,worker',

@@ -18,9 +18,10 @@ import { eventsModel } from '../views/events-model.js';
 import { healthModel } from '../views/health-model.js';
 import { nodesModel } from '../views/nodes-model.js';
 import { TaskDetailView } from '../views/TaskDetailView.js';
-import { type TableModel, visibleRows } from '../views/table-model.js';
+import { type RowList, type TableModel, visibleRows } from '../views/table-model.js';
 import { tasksModel } from '../views/tasks-model.js';
 import type { ContextSwitcher } from './context-switcher.js';
+import { pickLine } from './pool-actions.js';
 import type { Theme } from './theme.js';
 import { current, initialUi, listOf, type UiState } from './ui-state.js';
 
@@ -54,8 +55,9 @@ function modelFor(view: ViewName, fleet: FleetSnapshot, now: number): TableModel
   return undefined;
 }
 
-function footerLine(ui: UiState): { line: string; tone?: string } {
+function footerLine(ui: UiState, width: number): { line: string; tone?: string } {
   const m = ui.mode;
+  if (m.kind === 'pick') return { line: pickLine(m, width), tone: 'warn' };
   if (m.kind === 'command') return { line: `:${m.text}█${m.hint ? `   ${m.hint}` : ''}` };
   if (m.kind === 'filter')
     return { line: `/${m.text}█   (regex, ! in front inverts, enter applies, esc cancels)` };
@@ -75,7 +77,7 @@ export function App(props: AppProps) {
   const options = listOf(ui, screen.view);
   // Rows are rebuilt when the data changes (or a second passes, for ages), not on every keypress.
   const model = useMemo(() => modelFor(screen.view, fleet, now), [screen.view, fleet, now]);
-  const rows = useMemo(() => (model ? visibleRows(model, options) : []), [model, options]);
+  const rows = useMemo<RowList>(() => (model ? visibleRows(model, options) : []), [model, options]);
   const bodyHeight = size.rows - 5;
   useKeyHandler({
     ui,
@@ -84,6 +86,7 @@ export function App(props: AppProps) {
     rows,
     page: Math.max(1, bodyHeight - 1),
     connection,
+    fleet,
     contexts: props.contexts.names,
     switchContext: props.contexts.switchTo,
     exit: () => app.exit(),
@@ -130,16 +133,16 @@ export function App(props: AppProps) {
         sort={options.sort}
       />
     );
-  const foot = footerLine(ui);
+  const foot = footerLine(ui, size.columns);
   return (
-    <Box flexDirection="column" width={size.columns} height={size.rows} overflow="hidden">
+    <Box flexDirection="column" width={size.columns} height={size.rows} overflowY="hidden">
       <Header fleet={fleet} context={props.contexts.current()} readonly={props.readonly} theme={theme} />
       <Text wrap="truncate" bold>
         {crumb}
         {counter}
         <Text color={theme.color('accent')}>{filter}</Text>
       </Text>
-      <Box height={bodyHeight} flexDirection="column" overflow="hidden">
+      <Box height={bodyHeight} flexDirection="column" overflowY="hidden">
         {body}
       </Box>
       <Footer

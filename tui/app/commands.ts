@@ -23,6 +23,22 @@ export type Command =
       kind: 'quit';
     }
   | {
+      /** `:move <task> <node>`. */
+      kind: 'move';
+      /** Task id. */
+      task: string;
+      /** Node to run it on. */
+      node: string;
+    }
+  | {
+      /** `:drain <node>` or `:undrain <node>`. */
+      kind: 'drain';
+      /** drain or undrain. */
+      verb: 'drain' | 'undrain';
+      /** The node. */
+      node: string;
+    }
+  | {
       /** Not a command. */
       kind: 'error';
       /** What to tell the user. */
@@ -44,7 +60,20 @@ const VIEWS: Record<string, ViewName> = {
 };
 
 /** Every command name, for completion and for the error listing them. */
-export const COMMANDS = ['nodes', 'agents', 'tasks', 'health', 'events', 'chaos', 'ctx', 'help', 'quit'];
+export const COMMANDS = [
+  'nodes',
+  'agents',
+  'tasks',
+  'health',
+  'events',
+  'chaos',
+  'ctx',
+  'move',
+  'drain',
+  'undrain',
+  'help',
+  'quit',
+];
 
 /** Parses one command line (without the leading `:`). */
 export function parseCommand(line: string): Command {
@@ -56,6 +85,14 @@ export function parseCommand(line: string): Command {
     if (args.length > 1) return { kind: 'error', message: ':ctx takes one context name' };
     return { kind: 'ctx', name: args[0] ?? null };
   }
+  if (name === 'move')
+    return args.length === 2
+      ? { kind: 'move', task: args[0]!, node: args[1]! }
+      : { kind: 'error', message: ':move takes a task id and a node id (:move t_… node-2)' };
+  if (name === 'drain' || name === 'undrain')
+    return args.length === 1
+      ? { kind: 'drain', verb: name, node: args[0]! }
+      : { kind: 'error', message: `:${name} takes one node id` };
   if (name === 'help' || name === '?') return { kind: 'help' };
   if (name === 'q' || name === 'quit' || name === 'q!') return { kind: 'quit' };
   return {

@@ -36,6 +36,18 @@ export type Mode =
       text: string;
     }
   | {
+      /** Picking one of a list (the node to move a task to). */
+      kind: 'pick';
+      /** What is being picked for, e.g. "move t_… to". */
+      title: string;
+      /** The choices. */
+      options: string[];
+      /** The highlighted choice. */
+      index: number;
+      /** The mode after a choice (the confirmation naming it). */
+      choose: (option: string) => Mode;
+    }
+  | {
       /** Waiting for y/n before a dangerous action. */
       kind: 'confirm';
       /** The question, naming the target. */

@@ -19,8 +19,6 @@ const STATES: TaskState[] = ['queued', 'running', 'succeeded', 'failed', 'dead',
 
 /** Two lines: where it is attached and whether the data is live; the cluster summary. */
 export function Header({ fleet, context, readonly, theme }: HeaderProps) {
-  const counts = new Map<TaskState, number>();
-  for (const t of fleet.tasks.values()) counts.set(t.state, (counts.get(t.state) ?? 0) + 1);
   const alive = fleet.nodes.filter((n) => n.state === 'alive').length;
   const badge = fleet.link === 'live' ? 'LIVE' : fleet.link === 'stale' ? 'STALE' : 'CONNECTING';
   const worst = fleet.nodes.reduce<string | null>(
@@ -45,7 +43,7 @@ export function Header({ fleet, context, readonly, theme }: HeaderProps) {
         nodes {alive}/{fleet.nodes.length} · tasks{' '}
         {STATES.map((s) => (
           <Text key={s} color={theme.color(s)}>
-            {s} {counts.get(s) ?? 0}{' '}
+            {s} {fleet.taskCounts[s]}{' '}
           </Text>
         ))}
         · health <Text color={worst ? theme.color(worst) : undefined}>{worst ?? '-'}</Text>

@@ -20,7 +20,7 @@ export function Help({ actions, height, theme }: HelpProps) {
   );
   const commands = ':nodes :agents :tasks :health :events :chaos :ctx [NAME] :help :quit';
   return (
-    <Box flexDirection="column" height={height} overflow="hidden">
+    <Box flexDirection="column" height={height} overflowY="hidden">
       <Text bold color={theme.color('accent')}>
         Keys (esc closes)
       </Text>

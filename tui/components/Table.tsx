@@ -1,14 +1,14 @@
 import { Box, Text } from 'ink';
 import type { Theme } from '../app/theme.js';
 import { fitCell } from '../views/format.js';
-import type { Column, Row } from '../views/table-model.js';
+import type { Column, Row, RowList } from '../views/table-model.js';
 
 /** Props of Table. */
 export interface TableProps {
   /** Columns. */
   columns: Column[];
   /** All rows (only a window of them is drawn). */
-  rows: Row[];
+  rows: RowList;
   /** Index of the selected row. */
   selected: number;
   /** Lines available, header included. */
@@ -35,6 +35,16 @@ export function windowStart(selected: number, count: number, visible: number): n
   return Math.min(Math.max(0, selected - visible + 1), count - visible);
 }
 
+/** The rows from `start`, at most `count` of them (a lazy list builds only these). */
+function windowOf(rows: RowList, start: number, count: number): Row[] {
+  const out: Row[] = [];
+  for (let i = start; i < Math.min(rows.length, start + count); i++) {
+    const row = rows.at(i);
+    if (row) out.push(row);
+  }
+  return out;
+}
+
 /** A windowed table: draws only the rows that fit, so 10,000 rows cost as much as 20. */
 export function Table(props: TableProps) {
   const { columns, rows, selected, height, width, theme } = props;
@@ -43,7 +53,7 @@ export function Table(props: TableProps) {
   const start = windowStart(selected, rows.length, visible);
   const header = columns.map((c, i) => fitCell(`${c.title}${props.sort === i ? '↑' : ''}`, w[i]!)).join(' ');
   return (
-    <Box flexDirection="column" height={height} overflow="hidden">
+    <Box flexDirection="column" height={height} overflowY="hidden">
       <Text bold color={theme.color('accent')} wrap="truncate">
         {header}
       </Text>
@@ -52,20 +62,23 @@ export function Table(props: TableProps) {
           {props.empty}
         </Text>
       ) : (
-        rows.slice(start, start + visible).map((row, i) => {
-          const isSelected = start + i === selected;
+        windowOf(rows, start, visible).map((row, i) => {
+          // One line is three Text nodes (before, the coloured cell, after), not one per cell:
+          // Ink lays out and styles every node on every frame.
+          const cells = row.cells.map((cell, c) => fitCell(cell, w[c]!));
+          const tc = row.tone !== undefined && row.toneCell !== undefined ? row.toneCell : -1;
+          const line = (from: number, to: number) => cells.slice(from, to).join(' ');
           return (
-            <Text key={row.id} inverse={isSelected} wrap="truncate">
-              {row.cells.map((cell, c) => {
-                const text = fitCell(cell, w[c]!) + (c < row.cells.length - 1 ? ' ' : '');
-                const tone = row.toneCell === c && row.tone ? theme.color(row.tone) : undefined;
-                return (
-                  // biome-ignore lint/suspicious/noArrayIndexKey: cells are positional
-                  <Text key={c} color={tone}>
-                    {text}
-                  </Text>
-                );
-              })}
+            <Text key={row.id} inverse={start + i === selected} wrap="truncate">
+              {tc < 0 ? (
+                line(0, cells.length)
+              ) : (
+                <>
+                  {tc > 0 ? `${line(0, tc)} ` : ''}
+                  <Text color={theme.color(row.tone!)}>{cells[tc]}</Text>
+                  {tc < cells.length - 1 ? ` ${line(tc + 1, cells.length)}` : ''}
+                </>
+              )}
             </Text>
           );
         })

@@ -1,6 +1,7 @@
 import type { HealthChange, HealthCheckEntry, HealthDocument, HealthStatus } from '../../shared/health.js';
 import type { Task } from '../../shared/tasks.js';
 import type { NodeRow } from './node-row.js';
+import { type TaskCounts, TaskIndex } from './task-index.js';
 
 /** How the link to the daemon is: connecting (first time), live, or stale (lost, data may be old). */
 export type LinkState = 'connecting' | 'live' | 'stale';
@@ -51,6 +52,12 @@ export interface FleetSnapshot {
   tasksVersion: number;
   /** Bumped only when the set of task ids changes (a new task, a snapshot), so orderings can be kept. */
   idsVersion: number;
+  /** Task ids, newest first (the same array until the set of ids changes). */
+  taskOrder: readonly string[];
+  /** Tasks per state. */
+  taskCounts: TaskCounts;
+  /** Ids of the running tasks (shared and mutated; read it with `tasksVersion`). */
+  running: ReadonlySet<string>;
   /** Health checks by name. */
   checks: ReadonlyMap<string, CheckRow>;
   /** Overall health of the attached daemon. */
@@ -80,6 +87,7 @@ function observedText(
 export class FleetStore {
   private state: FleetSnapshot;
   private readonly tasks = new Map<string, Task>();
+  private readonly index = new TaskIndex();
   private readonly checks = new Map<string, CheckRow>();
   private readonly listeners = new Set<() => void>();
   private seq = 0;
@@ -94,6 +102,9 @@ export class FleetStore {
       tasks: this.tasks,
       tasksVersion: 0,
       idsVersion: 0,
+      taskOrder: this.index.order,
+      taskCounts: this.index.counts,
+      running: this.index.running,
       checks: this.checks,
       health: null,
       nodes: [],
@@ -128,14 +139,22 @@ export class FleetStore {
     this.update({ events: events.length > MAX_EVENTS ? events.slice(-MAX_EVENTS) : events });
   }
 
-  private bumped(newIds: boolean): Pick<FleetSnapshot, 'tasksVersion' | 'idsVersion'> {
+  private bumped(
+    newIds: boolean,
+  ): Pick<FleetSnapshot, 'tasksVersion' | 'idsVersion' | 'taskOrder' | 'taskCounts'> {
     const { tasksVersion, idsVersion } = this.state;
-    return { tasksVersion: tasksVersion + 1, idsVersion: newIds ? idsVersion + 1 : idsVersion };
+    return {
+      tasksVersion: tasksVersion + 1,
+      idsVersion: newIds ? idsVersion + 1 : idsVersion,
+      taskOrder: this.index.order,
+      taskCounts: this.index.counts,
+    };
   }
 
   /** Forgets the fleet (another context): the old cluster's rows must not show under the new name. */
   reset(url: string): void {
     this.tasks.clear();
+    this.index.rebuild(this.tasks);
     this.checks.clear();
     this.update({
       url,
@@ -157,6 +176,7 @@ export class FleetStore {
   tasksSnapshot(tasks: Task[]): void {
     this.tasks.clear();
     for (const t of tasks) this.tasks.set(t.id, t);
+    this.index.rebuild(this.tasks);
     this.update({ ...this.bumped(true), lastFrameAt: Date.now() });
   }
 
@@ -168,6 +188,7 @@ export class FleetStore {
       added ||= !known;
       if (!known || known.updated_at < t.updated_at) this.tasks.set(t.id, t);
     }
+    this.index.rebuild(this.tasks);
     this.update(this.bumped(added));
   }
 
@@ -175,6 +196,7 @@ export class FleetStore {
   taskChange(task: Task): void {
     const before = this.tasks.get(task.id);
     this.tasks.set(task.id, task);
+    this.index.change(before, task);
     this.update({ ...this.bumped(!before), lastFrameAt: Date.now() });
     if (before?.state !== task.state) {
       const where = task.node_id ? ` on ${task.node_id}` : '';

@@ -1,12 +1,14 @@
 import { type Key, useInput } from 'ink';
 import { type Dispatch, type SetStateAction, useRef } from 'react';
 import { completeCommand, parseCommand } from '../app/commands.js';
+import { confirmDrain, confirmMove, moveMode } from '../app/pool-actions.js';
 import { current, listOf, type Screen, type UiState } from '../app/ui-state.js';
 import type { FleetConnection } from '../fleet/connection.js';
+import type { FleetSnapshot } from '../fleet/fleet-state.js';
 import { LIST_VIEWS, MAIN_VIEWS, type ViewName } from '../keys/actions.js';
 import { keyName } from '../keys/key-name.js';
 import type { Keymap } from '../keys/keymap.js';
-import type { Row } from '../views/table-model.js';
+import type { RowList } from '../views/table-model.js';
 
 /** What the key handler acts on. */
 export interface KeyContext {
@@ -17,11 +19,13 @@ export interface KeyContext {
   /** Live bindings. */
   keymap: Keymap;
   /** Rows of the current list view as shown (filtered, sorted). */
-  rows: Row[];
+  rows: RowList;
   /** Lines of the body (one page). */
   page: number;
   /** The link to the daemon. */
   connection: FleetConnection;
+  /** The fleet as last rendered (nodes to move to, a node's drain flag). */
+  fleet: FleetSnapshot;
   /** Context names for `:ctx` completion. */
   contexts: string[];
   /** Switches context; returns what to tell the user. */
@@ -38,7 +42,7 @@ const go = (view: ViewName): Partial<UiState> => ({
 
 function selectedTask(ctx: KeyContext, screen: Screen): string | undefined {
   if (screen.view === 'task') return screen.taskId;
-  const row = ctx.rows[ctx.ui.cursor[screen.view] ?? 0];
+  const row = ctx.rows.at(ctx.ui.cursor[screen.view] ?? 0);
   if (!row) return undefined;
   if (screen.view === 'tasks') return row.id;
   return row.id.startsWith('t_') ? row.id : undefined;
@@ -87,11 +91,47 @@ function runCommand(ctx: KeyContext, setUi: Set, line: string) {
   if (cmd.kind === 'help') return set({ mode: { kind: 'help' } });
   if (cmd.kind === 'quit') return ctx.exit();
   if (cmd.kind === 'error') return set({ message: { text: cmd.message, tone: 'error' } });
+  if (cmd.kind === 'move' || cmd.kind === 'drain') {
+    // Dangerous: gone under --readonly, exactly like their keys.
+    const id = cmd.kind === 'move' ? 'task.move' : 'node.drain';
+    if (!allowed(ctx, id))
+      return set({
+        message: {
+          text: `:${cmd.kind === 'move' ? 'move' : cmd.verb} is not available (--readonly)`,
+          tone: 'error',
+        },
+      });
+    return setUi({
+      mode:
+        cmd.kind === 'move'
+          ? confirmMove(ctx.connection, cmd.task, cmd.node)
+          : confirmDrain(ctx.connection, cmd.node, cmd.verb === 'drain'),
+    });
+  }
   try {
     set({ message: { text: ctx.switchContext(cmd.name) } });
   } catch (error) {
     set({ message: { text: (error as Error).message, tone: 'error' } });
   }
+}
+
+/** Whether the keymap (after --readonly) has the action anywhere. */
+function allowed(ctx: KeyContext, id: string): boolean {
+  return MAIN_VIEWS.concat('task').some((v) => ctx.keymap.forView(v).some((a) => a.id === id));
+}
+
+function pickStep(ui: UiState, set: Set, name: string) {
+  const mode = ui.mode;
+  if (mode.kind !== 'pick') return;
+  if (name === 'esc' || name === 'q') return set({ mode: { kind: 'normal' }, message: { text: 'not done' } });
+  if (name === 'enter') return set({ mode: mode.choose(mode.options[mode.index]!) });
+  const by =
+    name === 'right' || name === 'j' || name === 'down'
+      ? 1
+      : name === 'left' || name === 'k' || name === 'up'
+        ? -1
+        : 0;
+  if (by) set({ mode: { ...mode, index: Math.max(0, Math.min(mode.options.length - 1, mode.index + by)) } });
 }
 
 const NO_KEY = {} as Key;
@@ -110,20 +150,26 @@ export function useKeyHandler(ctx: KeyContext): void {
   // one left, so the latest state is kept here rather than read from the last render.
   const latest = useRef(ctx.ui);
   latest.current = ctx.ui;
+  // The rows and fleet of the last render, not of the render that subscribed the handler (Ink
+  // re-subscribes in an effect, which may run after a key already arrived).
+  const rendered = useRef(ctx);
+  rendered.current = ctx;
   const set: Set = (patch) => {
     latest.current = { ...latest.current, ...patch };
     ctx.setUi(latest.current);
   };
   useInput((input, key) => {
     const name = keyName(input, key);
-    if (name || input.length <= 1) return step(ctx, latest.current, set, input, name);
-    for (const ch of input) step(ctx, latest.current, set, ch, keyName(ch, CHUNK_KEYS[ch] ?? NO_KEY));
+    const now = rendered.current;
+    if (name || input.length <= 1) return step(now, latest.current, set, input, name);
+    for (const ch of input) step(now, latest.current, set, ch, keyName(ch, CHUNK_KEYS[ch] ?? NO_KEY));
   });
 }
 
 function step(ctx: KeyContext, ui: UiState, set: Set, input: string, name: string) {
   const mode = ui.mode;
   if (mode.kind === 'command' || mode.kind === 'filter') return textInput(ctx, ui, set, input, name);
+  if (mode.kind === 'pick') return pickStep(ui, set, name);
   if (mode.kind === 'confirm') {
     if (input !== 'y' && input !== 'Y')
       return set({ mode: { kind: 'normal' }, message: { text: 'not done' } });
@@ -178,7 +224,7 @@ function step(ctx: KeyContext, ui: UiState, set: Set, input: string, name: strin
       return isList ? move(count - 1) : set({ logScroll: 0 });
     case 'sort': {
       const opts = listOf(ui, view);
-      const columns = ctx.rows[0]?.cells.length ?? 1;
+      const columns = ctx.rows.at(0)?.cells.length ?? 1;
       const sort = opts.sort + 1 >= columns ? -1 : opts.sort + 1;
       return set({
         list: { ...ui.list, [view]: { ...opts, sort } },
@@ -207,6 +253,18 @@ function step(ctx: KeyContext, ui: UiState, set: Set, input: string, name: strin
         return `${verb}: ${id} is ${r.task.state}${action.id === 'task.cancel' && r.task.state === 'running' ? ' (cancel requested)' : ''}`;
       };
       return set({ mode: { kind: 'confirm', question: `${verb} task ${id}? (y/n)`, run } });
+    }
+    case 'task.move': {
+      const id = selectedTask(ctx, screen);
+      if (!id) return;
+      const next = moveMode(ctx.connection, id, ctx.fleet.nodes, ctx.fleet.tasks.get(id)?.node_id ?? null);
+      return set(typeof next === 'string' ? { message: { text: next, tone: 'warn' } } : { mode: next });
+    }
+    case 'node.drain': {
+      const row = ctx.rows.at(at);
+      const node = row && ctx.fleet.nodes.find((n) => n.id === row.id);
+      if (!node) return;
+      return set({ mode: confirmDrain(ctx.connection, node.id, !node.draining) });
     }
     default:
       if (action.id.startsWith('view.')) return set(go(action.id.slice(5) as ViewName));

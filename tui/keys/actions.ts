@@ -71,4 +71,13 @@ export const ACTIONS: readonly ActionSpec[] = [
   { id: 'logs', keys: ['l'], label: 'logs', views: TASK_VIEWS, dangerous: false, footer: true },
   { id: 'task.cancel', keys: ['c'], label: 'cancel', views: TASK_VIEWS, dangerous: true, footer: true },
   { id: 'task.retry', keys: ['r'], label: 'retry', views: TASK_VIEWS, dangerous: true, footer: true },
+  { id: 'task.move', keys: ['m'], label: 'move', views: TASK_VIEWS, dangerous: true, footer: true },
+  {
+    id: 'node.drain',
+    keys: ['d'],
+    label: 'drain/undrain',
+    views: ['nodes'],
+    dangerous: true,
+    footer: true,
+  },
 ];

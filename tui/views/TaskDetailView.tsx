@@ -50,7 +50,7 @@ export function TaskDetailView(props: TaskDetailViewProps) {
   const window = d.lines.slice(Math.max(0, end - logHeight), end);
   const logTitle = `logs, attempt ${d.attempt || '-'} (${d.lines.length} lines${d.ended ? ', ended' : ', live'}${props.scroll ? `, ${props.scroll} back` : ''})`;
   return (
-    <Box flexDirection="column" height={height} overflow="hidden">
+    <Box flexDirection="column" height={height} overflowY="hidden">
       {head.map((l) => (
         <Text key={l.slice(0, 40)} wrap="truncate">
           {l}

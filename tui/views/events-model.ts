@@ -1,5 +1,5 @@
 import type { FleetSnapshot } from '../fleet/fleet-state.js';
-import type { TableModel } from './table-model.js';
+import type { Row, TableModel } from './table-model.js';
 
 function clock(at: number): string {
   return new Date(at).toISOString().slice(11, 19);
@@ -7,7 +7,7 @@ function clock(at: number): string {
 
 /** The append-only stream (task state changes, health changes, link changes), newest first. */
 export function eventsModel(fleet: FleetSnapshot): TableModel {
-  const rows: TableModel['rows'] = [];
+  const rows: Row[] = [];
   for (let i = fleet.events.length - 1; i >= 0; i--) {
     const e = fleet.events[i]!;
     rows.push({

@@ -18,12 +18,23 @@ export interface Row {
   toneCell?: number;
 }
 
+/**
+ * Rows by position: an array, or a lazy list that builds a row only when it is drawn (10,000
+ * tasks, of which a window of 40 is on screen).
+ */
+export interface RowList {
+  /** How many rows. */
+  readonly length: number;
+  /** The row at `index`, or undefined past the end. */
+  at(index: number): Row | undefined;
+}
+
 /** What a list view shows: columns and rows, before filter and sort. */
 export interface TableModel {
   /** Columns. */
   columns: Column[];
   /** Rows in their natural order. */
-  rows: Row[];
+  rows: RowList;
   /** Shown when there are no rows. */
   empty: string;
 }
@@ -52,11 +63,21 @@ export function rowMatcher(filter: string): (row: Row) => boolean {
 
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 
-/** The rows a list view shows, filtered then sorted. */
-export function visibleRows(model: TableModel, options: ListOptions): Row[] {
-  const rows = options.filter ? model.rows.filter(rowMatcher(options.filter)) : model.rows.slice();
-  const col = options.sort;
-  if (col >= 0 && col < model.columns.length)
-    rows.sort((a, b) => collator.compare(a.cells[col] ?? '', b.cells[col] ?? ''));
+/** Every row of a list, built. */
+export function allRows(rows: RowList): Row[] {
+  if (Array.isArray(rows)) return rows as Row[];
+  return Array.from({ length: rows.length }, (_, i) => rows.at(i) as Row);
+}
+
+/**
+ * The rows a list view shows, filtered then sorted. Without a filter or a sort the model's list is
+ * shown as it is (a lazy one stays lazy); with one, every row is looked at once.
+ */
+export function visibleRows(model: TableModel, options: ListOptions): RowList {
+  const col = options.sort >= 0 && options.sort < model.columns.length ? options.sort : -1;
+  if (!options.filter && col < 0) return model.rows;
+  const all = allRows(model.rows);
+  const rows = options.filter ? all.filter(rowMatcher(options.filter)) : all.slice();
+  if (col >= 0) rows.sort((a, b) => collator.compare(a.cells[col] ?? '', b.cells[col] ?? ''));
   return rows;
 }
