@@ -7,24 +7,16 @@ import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { migrationRunner } from '../../daemon/store/open.js';
-import { PostgresStore } from '../../daemon/store/postgres/pg-store.js';
+import type { PostgresStore } from '../../daemon/store/postgres/pg-store.js';
 import { startThrowawayPostgres } from '../helpers/postgres-server.js';
 import { newTask } from '../store/contract/fixtures.js';
+import { openStore } from './pool/capacity.js';
 
 const TASKS = Number(process.env.BENCH_POOL_TASKS ?? 3000);
 const CLAIMERS = Number(process.env.BENCH_POOL_CLAIMERS ?? 32);
 const SIZES = (process.env.BENCH_POOL_SIZES ?? '1,2,4,8,16,32').split(',').map(Number);
 
-function open(url: string, poolMax: number): PostgresStore {
-  return new PostgresStore({
-    url,
-    poolMax,
-    idleTimeoutMs: 30_000,
-    statementTimeoutMs: 30_000,
-    connectTimeoutMs: 10_000,
-    applicationName: 'bench-pool-size',
-  });
-}
+const open = (url: string, poolMax: number): PostgresStore => openStore(url, poolMax, 'bench-pool-size');
 
 async function truncate(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });

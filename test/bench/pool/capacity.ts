@@ -67,7 +67,8 @@ export async function freshDatabase(serverUrl: string, name: string): Promise<st
 
 const rate = (jobs: number, ms: number) => Math.round((jobs * 1000) / ms);
 
-function openStore(url: string, poolMax: number, app: string): PostgresStore {
+/** A store as the benchmarks open one. */
+export function openStore(url: string, poolMax: number, app: string): PostgresStore {
   return new PostgresStore({
     url,
     poolMax,

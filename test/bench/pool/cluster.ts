@@ -16,11 +16,21 @@ const KEY = 'bench-pool-cluster-key-0123456789abcdef';
 /** The failover timings (docs/tasks.md): guards fire 1.5 s after the last renewal sent. */
 const TASKS_CONFIG = { lease: '10s', renew_every: '500ms', guard_after: '1500ms', poll_interval: '1s' };
 
-function node(url: string, config: string, seed: DaemonProcess | undefined): Promise<DaemonProcess> {
-  return startDaemon({
+/** A daemon, waited for with a bound fit for a host loaded by other work (the helper's own is 20 s). */
+async function node(url: string, config: string, seed: DaemonProcess | undefined): Promise<DaemonProcess> {
+  const d = await startDaemon({
     args: ['--db', url, '--config', config, ...(seed ? ['--join', `127.0.0.1:${seed.port}`] : [])],
     env: { AIDOS_CLUSTER_KEY: KEY },
+    waitReady: false,
   });
+  await waitFor(async () => (await fetch(`${d.url}/health/ready`)).ok, 120_000, `n${d.port} ready`);
+  return d;
+}
+
+async function nodes(url: string, config: string, seed: DaemonProcess, n: number): Promise<DaemonProcess[]> {
+  const started: DaemonProcess[] = [];
+  for (let i = 0; i < n; i++) started.push(await node(url, config, seed));
+  return started;
 }
 
 async function aliveCount(observer: DaemonProcess): Promise<number> {
@@ -42,14 +52,14 @@ export async function measureSpread(url: string, tasks: number) {
   try {
     const config = writeStandinConfig(dir, { tasks: TASKS_CONFIG });
     const first = await node(url, config, undefined);
-    const nodes = [first, ...(await Promise.all([1, 2, 3].map(() => node(url, config, first))))];
-    await allSee(nodes);
+    const all = [first, ...(await nodes(url, config, first, 3))];
+    await allSee(all);
     const submitted = await Promise.all(
       Array.from({ length: tasks }, (_, i) =>
-        submit(nodes[i % 4]!.url, { message: `sleep:1000 spread-${i}` }),
+        submit(all[i % 4]!.url, { message: `sleep:1000 spread-${i}` }),
       ),
     );
-    const perNode = new Map(nodes.map((d) => [`n${d.port}`, 0]));
+    const perNode = new Map(all.map((d) => [`n${d.port}`, 0]));
     for (const t of submitted) {
       const { task } = await waitForState(first.url, t.id, undefined, 180_000);
       perNode.set(task.node_id ?? '?', (perNode.get(task.node_id ?? '?') ?? 0) + 1);
@@ -80,7 +90,7 @@ export async function measureFailover(url: string, kills: number) {
   try {
     const config = writeStandinConfig(dir, { tasks: TASKS_CONFIG });
     const a = await node(url, config, undefined);
-    const survivors = [a, ...(await Promise.all([1, 2].map(() => node(url, config, a))))];
+    const survivors = [a, ...(await nodes(url, config, a, 2))];
     for (let round = 0; done < kills && round < kills * 3; round++) {
       const victim = await node(url, config, a);
       await allSee([...survivors, victim]);
