@@ -8,6 +8,7 @@ import type {
   RunCompletion,
   Task,
   TaskEvent,
+  TaskEventInput,
   TaskQuery,
   TaskState,
 } from './types.js';
@@ -87,6 +88,13 @@ export interface TaskStore {
   renewLeases(nodeId: string, runs: { id: string; fence: number }[], leaseMs: number): Promise<string[]>;
   /** Records a run's end if the fence still matches; false = refused (stale or not running). */
   completeRun(completion: RunCompletion): Promise<boolean>;
+  /**
+   * Several `completeRun`s in one round trip (the worker batches what finishes together); per
+   * completion, in order, the task after it, or undefined where the fence was refused.
+   */
+  completeRuns(completions: RunCompletion[]): Promise<(Task | undefined)[]>;
+  /** Several `appendTaskEvent`s in one round trip. */
+  appendTaskEvents(events: TaskEventInput[]): Promise<void>;
   /** Running tasks of a node whose cancel was asked for (by any node). */
   listCancelRequested(nodeId: string): Promise<string[]>;
   /** Logs an event on a running task without changing state (e.g. started with pid). */

@@ -94,6 +94,18 @@ export interface RunCompletion {
   refund_attempt?: boolean;
 }
 
+/** An event to log on an existing task (`appendTaskEvents`). */
+export interface TaskEventInput {
+  /** Task id. */
+  task_id: string;
+  /** Event kind (started, …). */
+  kind: string;
+  /** Node that caused it. */
+  node_id: string | null;
+  /** Event detail. */
+  detail: Record<string, unknown>;
+}
+
 /** A filter for listing tasks, newest first. */
 export interface TaskQuery {
   /** Only these states. */

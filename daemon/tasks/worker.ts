@@ -3,7 +3,7 @@ import type { ClusterNode } from '../../shared/cluster.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { TaskStore } from '../store/facets.js';
-import type { RunCompletion, Task } from '../store/types.js';
+import type { RunCompletion, Task, TaskEventInput } from '../store/types.js';
 import { type ClaimGate, environmentalCause } from './claim-gate.js';
 import { type ClaimStep, claimPlan, type SlotCapacity, slotCapacity } from './claim-plan.js';
 import type { DrainWatch } from './drain-watch.js';
@@ -11,6 +11,7 @@ import type { AgentLauncher, LaunchedRun } from './launcher.js';
 import { claimAllowance } from './placement.js';
 import { completionFor, launchFailedCompletion, type RetrySettings } from './retry-policy.js';
 import type { TaskFeed } from './task-feed.js';
+import { WriteBatch } from './write-batch.js';
 
 /** Worker settings (from `agents.slots` and `tasks.*`). */
 export interface WorkerSettings extends RetrySettings {
@@ -62,6 +63,8 @@ interface ActiveRun {
   task: Task;
   run: LaunchedRun | undefined;
   finishing?: Promise<void>;
+  /** Its `started` event being written: the completion waits for it, so history stays in order. */
+  started?: Promise<void>;
   stopping?: 'cancel' | 'lease_lost' | 'shutdown' | 'isolated' | 'guarded' | 'move';
   /** Why it moves, when stopping is `move`. */
   moveReason?: string;
@@ -89,6 +92,8 @@ export class TaskWorker {
   private recovered = false;
   private started = false;
   private readonly now: () => number;
+  private readonly completions: WriteBatch<RunCompletion, Task | undefined>;
+  private readonly startedEvents: WriteBatch<TaskEventInput, undefined>;
 
   constructor(
     private readonly settings: WorkerSettings,
@@ -96,6 +101,11 @@ export class TaskWorker {
   ) {
     this.now = deps.now ?? Date.now;
     this.lastRenewOk = this.now();
+    this.completions = new WriteBatch((items) => deps.store.completeRuns(items));
+    this.startedEvents = new WriteBatch(async (items) => {
+      await deps.store.appendTaskEvents(items);
+      return items.map(() => undefined);
+    });
   }
 
   /** Task ids this node runs right now. */
@@ -308,8 +318,13 @@ export class TaskWorker {
       { task_id: task.id, attempt: task.attempt, agent_pid: entry.run.pid, profile: task.profile, ...timing },
       'agent started',
     );
-    this.deps.store
-      .appendTaskEvent(task.id, 'started', this.settings.nodeId, { pid: entry.run.pid, ...timing })
+    entry.started = this.startedEvents
+      .add({
+        task_id: task.id,
+        kind: 'started',
+        node_id: this.settings.nodeId,
+        detail: { pid: entry.run.pid, ...timing },
+      })
       .catch((error) => this.deps.storeFailed(error));
     entry.finishing = entry.run.done.then((outcome) => this.finished(entry, outcome));
   }
@@ -345,20 +360,21 @@ export class TaskWorker {
       },
       'agent finished',
     );
+    await entry.started;
     await this.complete(completion);
     this.wake();
   }
 
   private async complete(completion: RunCompletion): Promise<void> {
     try {
-      const ok = await this.deps.store.completeRun(completion);
+      const after = await this.completions.add(completion);
       this.pendingCompletions.delete(completion.id);
-      if (!ok)
+      if (!after)
         this.deps.logger.warn(
           { task_id: completion.id, fence: completion.fence },
           'completion refused: fence is stale',
         );
-      const task = await this.deps.store.getTask(completion.id);
+      const task = after ?? (await this.deps.store.getTask(completion.id));
       if (task) this.deps.feed.publish(task);
     } catch (error) {
       this.deps.storeFailed(error);

@@ -67,6 +67,12 @@ describe('tasks across a PostgreSQL outage', () => {
       15_000,
       'the cut-off node to stop its own agent',
     );
+    // Self-fenced: it tells a load balancer and the operator it cannot take work.
+    await waitFor(
+      async () => (await fetch(`${daemon.url}/health/ready`)).status === 503,
+      15_000,
+      'the cut-off node to report not-ready',
+    );
     await pg.start();
     const { task: done, events } = await waitForState(daemon.url, task.id, undefined, 30_000);
     expect(done.state).toBe('succeeded');

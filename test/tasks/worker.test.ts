@@ -159,7 +159,7 @@ describe('TaskWorker', () => {
     await waitFor(() => t.run.cancels.length > 0, 10_000, 'the agent to be stopped');
     expect(t.run.cancels).toEqual(['lease lost: another node owns this task now']);
     await waitFor(() => t.worker.freeSlots === 1, 10_000, 'the run to be let go');
-    expect(t.sw.calls('completeRun')).toBe(0);
+    expect(t.sw.calls('completeRuns')).toBe(0);
     const after = await t.store.getTask(t.task.id);
     expect(after).toMatchObject({ state: 'running', node_id: 'n2', fence: stolen?.fence });
   });
@@ -174,7 +174,7 @@ describe('TaskWorker', () => {
     await waitFor(() => t.run.cancels.length > 0, 10_000, 'the agent to be stopped');
     expect(t.run.cancels).toEqual(['store unreachable: lease cannot be renewed']);
     await waitFor(() => t.worker.freeSlots === 1, 10_000, 'the run to be let go');
-    expect(t.sw.calls('completeRun') + t.sw.calls('completeRun:failed')).toBe(0);
+    expect(t.sw.calls('completeRuns') + t.sw.calls('completeRuns:failed')).toBe(0);
     t.back();
     // The task is left to lease expiry (or to the node that declares us dead): still ours, running.
     expect(await t.store.getTask(t.task.id)).toMatchObject({ state: 'running', node_id: 'n1', attempt: 1 });
@@ -184,14 +184,14 @@ describe('TaskWorker', () => {
     const t = await setup();
     t.sw.state.down = true;
     t.run.finish({ kind: 'succeeded', result: { ok: true } as unknown as RunOutcome['result'] });
-    await waitFor(() => t.sw.calls('completeRun:failed') >= 2, 10_000, 'completion attempts while down');
+    await waitFor(() => t.sw.calls('completeRuns:failed') >= 2, 10_000, 'completion attempts while down');
     t.back();
     await waitFor(
       async () => (await t.store.getTask(t.task.id))?.state === 'succeeded',
       10_000,
       'the completion to land',
     );
-    expect(t.sw.calls('completeRun')).toBe(1);
+    expect(t.sw.calls('completeRuns')).toBe(1);
     expect((await kinds(t.store, t.task.id)).filter((k) => k === 'succeeded')).toHaveLength(1);
     expect((await t.store.getTask(t.task.id))?.result).toEqual({ ok: true });
   });

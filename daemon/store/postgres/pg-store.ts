@@ -11,9 +11,11 @@ import type {
   RunCompletion,
   Task,
   TaskEvent,
+  TaskEventInput,
   TaskQuery,
   TaskState,
 } from '../types.js';
+import { completeRuns } from './batch-writes.js';
 import { PostgresChaosFacet } from './chaos-facet.js';
 import { PgChaosRuns } from './chaos-runs.js';
 import { PostgresStoreDiagnostics } from './diagnostics.js';
@@ -333,6 +335,20 @@ export class PostgresStore implements Store {
 
   async listCancelRequested(nodeId: string): Promise<string[]> {
     return (await this.query(SQL.cancelRequested, [nodeId])).map((r) => String(r.id));
+  }
+
+  completeRuns(completions: RunCompletion[]): Promise<(Task | undefined)[]> {
+    return completeRuns((sql, params) => this.query(sql, params), completions);
+  }
+
+  async appendTaskEvents(events: TaskEventInput[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.query(SQL.insertEvents, [
+      events.map((e) => e.task_id),
+      events.map((e) => e.kind),
+      events.map((e) => e.node_id),
+      events.map((e) => JSON.stringify(e.detail)),
+    ]);
   }
 
   async appendTaskEvent(

@@ -74,6 +74,25 @@ export const SQL = {
     ev AS (INSERT INTO task_events (task_id, at, kind, node_id, attempt, fence, detail)
       SELECT id, ${NOW}, $7, $8, attempt, fence, $9 FROM done)
     SELECT * FROM done`,
+  /** Many completions in one round trip: each row fenced as in `complete`; the rows moved come back. */
+  completeMany: `WITH input AS (
+      SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::jsonb[], $6::text[], $7::text[],
+        $8::text[], $9::jsonb[], $10::int[]) AS r(id, fence, next, delay_ms, result, error, ev_kind, ev_node, ev_detail, refund)),
+    done AS (
+      UPDATE tasks t SET state = i.next, attempt = t.attempt - i.refund, updated_at = ${NOW}, lease_expires_at = NULL,
+        run_after = CASE WHEN i.next = 'queued' THEN ${NOW} + i.delay_ms ${MS} ELSE t.run_after END,
+        finished_at = CASE WHEN i.next = 'queued' THEN NULL ELSE ${NOW} END,
+        result = COALESCE(i.result, t.result), error = i.error
+      FROM input i WHERE t.id = i.id AND t.fence = i.fence AND t.state = 'running'
+      RETURNING t.*, i.ev_kind, i.ev_node, i.ev_detail),
+    ev AS (INSERT INTO task_events (task_id, at, kind, node_id, attempt, fence, detail)
+      SELECT id, ${NOW}, ev_kind, ev_node, attempt, fence, ev_detail FROM done)
+    SELECT * FROM done`,
+  /** Many events on existing tasks in one round trip (attempt and fence as the task has them now). */
+  insertEvents: `INSERT INTO task_events (task_id, at, kind, node_id, attempt, fence, detail)
+    SELECT t.id, ${NOW}, r.kind, r.node_id, t.attempt, t.fence, r.detail
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[]) AS r(id, kind, node_id, detail)
+    JOIN tasks t ON t.id = r.id`,
   cancelRequested: "SELECT id FROM tasks WHERE state = 'running' AND node_id = $1 AND cancel_requested",
   cancelQueued: `UPDATE tasks SET state = 'cancelled', updated_at = ${NOW}, finished_at = ${NOW}, error = $2
     WHERE id = $1 AND state = 'queued' RETURNING *`,

@@ -14,6 +14,7 @@ import type {
   RunCompletion,
   Task,
   TaskEvent,
+  TaskEventInput,
   TaskQuery,
   TaskState,
 } from '../types.js';
@@ -377,6 +378,18 @@ export class SqliteStore implements Store {
     const ok = complete.immediate();
     if (ok && c.next === 'queued') this.notifyQueued();
     return ok;
+  }
+
+  // One host, one file: batching buys nothing here, so each goes as a single call would.
+  async completeRuns(completions: RunCompletion[]): Promise<(Task | undefined)[]> {
+    const after: (Task | undefined)[] = [];
+    for (const c of completions)
+      after.push((await this.completeRun(c)) ? await this.getTask(c.id) : undefined);
+    return after;
+  }
+
+  async appendTaskEvents(events: TaskEventInput[]): Promise<void> {
+    for (const e of events) await this.appendTaskEvent(e.task_id, e.kind, e.node_id, e.detail);
   }
 
   async listCancelRequested(nodeId: string): Promise<string[]> {
