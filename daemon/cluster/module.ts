@@ -198,7 +198,8 @@ export const clusterModule: DaemonModule = {
           address: advertised(),
           storeIdentity: () => identity,
           keyring: new Keyring(keys),
-          secure: cluster.tls,
+          // A daemon serving TLS expects its peers to as well: one cluster, one scheme.
+          secure: cluster.tls || config.tls.pem !== undefined,
           ...(ca ? { ca } : {}),
           faults,
           wrap: (t) => ctx.inject.peerTransport(t),

@@ -113,6 +113,7 @@ export class Daemon {
       tokens: config.api.tokens,
       maxBodyBytes: config.api.max_body_bytes,
       logger,
+      ...(config.tls.pem ? { tls: config.tls.pem } : {}),
     });
     this.server.websocket({
       path: CLIENT_SOCKET_PATH,
