@@ -72,7 +72,8 @@ export async function inProcess(n: number, kills: number, idleS: number): Promis
     const idleBytes = bytes() - bytesBefore;
     const detect: number[] = [];
     const allKnow: number[] = [];
-    for (let k = 0; k < kills; k++) {
+    // At least three survivors: below that no one can confirm a suspicion and it waits the max.
+    for (let k = 0; k < Math.min(kills, n - 3); k++) {
       const victim = members.splice(1 + ((k * 7) % (members.length - 1)), 1)[0]!;
       const knows = new Set<string>();
       let first: number | undefined;
@@ -154,7 +155,7 @@ export async function daemons(n: number, kills: number, idleS: number, dbUrl: st
     const [idleBytes, idleCpu] = [(await bytes()) - bytesBefore, cpu() - cpuBefore];
     const detect: number[] = [];
     const allKnow: number[] = [];
-    for (let k = 0; k < kills; k++) {
+    for (let k = 0; k < Math.min(kills, n - 3); k++) {
       const victim = list.splice(1 + ((k * 3) % (list.length - 1)), 1)[0]!;
       const id = `n${victim.port}`;
       const watchers = await Promise.all(
