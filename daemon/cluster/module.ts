@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { type ClusterNode, nodeIdParamsSchema, PEER_LIMITS, PEER_SOCKET_PATH } from '../../shared/cluster.js';
+import {
+  type ClusterNode,
+  type MemberMeta,
+  nodeIdParamsSchema,
+  PEER_LIMITS,
+  PEER_SOCKET_PATH,
+} from '../../shared/cluster.js';
 import { emptyParamsSchema } from '../../shared/protocol.js';
 import { operation } from '../api/operation.js';
 import { AidosError, errorMessage } from '../errors.js';
@@ -40,6 +46,13 @@ declare module '../runtime/events.js' {
 const META_EVERY_MS = 5_000;
 /** A change in running agents is republished after at most this long (one update per burst). */
 const LOAD_GOSSIP_MS = 100;
+/** A change of CPU or memory load alone is published at most this often. */
+const LOAD_EVERY_MS = 30_000;
+
+/** Metadata without the CPU and memory figures (what must be published at once when it changes). */
+function withoutLoad(meta: MemberMeta | null): unknown {
+  return meta && { ...meta, load: { agents: meta.load.agents } };
+}
 
 /**
  * Cluster membership: SWIM with Lifeguard over /v1/peer, the `cluster.view` and `cluster.health`
@@ -202,12 +215,19 @@ export const clusterModule: DaemonModule = {
 
     let metaTimer: NodeJS.Timeout | undefined;
     let lastMeta = '';
+    let loadPublishedAt = 0;
     const republish = () => {
       if (!swim) return;
       const meta = local.current();
       const text = JSON.stringify(meta);
-      if (text !== lastMeta) {
+      // Every republish is a rumour each member retransmits ~log N times: on a busy host the load
+      // average moves every few seconds, so a change of load alone waits LOAD_EVERY_MS (bytes).
+      const loadOnly =
+        text !== lastMeta &&
+        JSON.stringify(withoutLoad(meta)) === JSON.stringify(withoutLoad(JSON.parse(lastMeta || 'null')));
+      if (text !== lastMeta && (!loadOnly || Date.now() - loadPublishedAt >= LOAD_EVERY_MS)) {
         lastMeta = text;
+        loadPublishedAt = Date.now();
         swim.updateMeta(meta);
       }
       refreshMetrics();
@@ -224,7 +244,8 @@ export const clusterModule: DaemonModule = {
           address: advertised(),
           storeIdentity: () => identity,
           keyring: new Keyring(keys),
-          secure: cluster.tls,
+          // A daemon serving TLS expects its peers to as well: one cluster, one scheme.
+          secure: cluster.tls || config.tls.pem !== undefined,
           ...(ca ? { ca } : {}),
           faults,
           wrap: (t) => ctx.inject.peerTransport(t),

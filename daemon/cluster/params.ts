@@ -6,8 +6,10 @@ export interface SwimParams {
   probeTimeoutMs: number;
   /** Members asked to probe indirectly (k). */
   indirectChecks: number;
-  /** Memberlist's suspicion multiplier: confirmations wanted = multiplier − 1. */
+  /** Memberlist's suspicion multiplier (its min = mult × log10 N × interval); confirmations wanted = mult − 2, as there. */
   suspicionMult: number;
+  /** Our confirmed minimum suspicion = this × log10 N × interval (time for a live suspect to refute). */
+  suspicionMinMult: number;
   /** An unconfirmed suspicion waits this many times the confirmed minimum. */
   suspicionMaxMult: number;
   /** Retransmits of one update = multiplier × ceil(log10(N + 1)). */
@@ -26,12 +28,17 @@ export interface SwimParams {
   maxPiggyback: number;
 }
 
-/** Near memberlist's DefaultLANConfig (probe 1 s, timeout 500 ms, 3 indirect, ×4, ×6). */
+/**
+ * Near memberlist's DefaultLANConfig (probe 1 s, timeout 500 ms, ×4, ×6) except where the detection
+ * target (p99 ≤ 3 s at N = 50) needs otherwise: 4 indirect probes instead of 3 (so two confirming
+ * nacks arrive despite 5% loss) and a confirmed minimum of 0.5 × log10 N periods (docs/cluster.md).
+ */
 export const LAN: SwimParams = {
   probeIntervalMs: 1_000,
   probeTimeoutMs: 500,
-  indirectChecks: 3,
+  indirectChecks: 4,
   suspicionMult: 4,
+  suspicionMinMult: 0.5,
   suspicionMaxMult: 6,
   retransmitMult: 4,
   gossipIntervalMs: 200,
@@ -48,6 +55,7 @@ export const WAN: SwimParams = {
   probeIntervalMs: 5_000,
   probeTimeoutMs: 3_000,
   suspicionMult: 6,
+  suspicionMinMult: 1,
   gossipIntervalMs: 500,
   gossipNodes: 4,
   pushPullIntervalMs: 60_000,
@@ -72,14 +80,15 @@ export interface SuspicionBounds {
 }
 
 /**
- * Ours: min = max(2, log10 N) × interval (two buddy pings let a live suspect refute), max = maxMult × min, k = mult − 1 confirmations (capped by the
- * members who could confirm). Confirmations are the indirect helpers that themselves failed to reach
- * the member and members whose own probe failed, so a confirmed suspicion carries k + 1 independent
- * failed probes; a lone accuser (maybe itself the slow one) waits the full max.
+ * Ours: min = minMult × log10 N × interval (the suspect is told at once and again halfway, so it has
+ * two chances to refute), max = maxMult × min, k = mult − 2 confirmations as in memberlist (capped by
+ * the members who could confirm). Confirmations are the indirect helpers that themselves failed to
+ * reach the member and other members whose own probe failed, so a confirmed suspicion carries k + 1
+ * independent failed probes; a lone accuser (maybe itself the slow one) waits the full max.
  */
 export function suspicionBounds(params: SwimParams, members: number): SuspicionBounds {
-  const minMs = Math.max(2, sizeScale(members)) * params.probeIntervalMs;
-  const confirmations = Math.max(0, Math.min(params.suspicionMult - 1, members - 2));
+  const minMs = params.suspicionMinMult * sizeScale(members) * params.probeIntervalMs;
+  const confirmations = Math.max(0, Math.min(params.suspicionMult - 2, members - 2));
   return { minMs, maxMs: params.suspicionMaxMult * minMs, confirmations };
 }
 

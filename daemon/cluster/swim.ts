@@ -51,6 +51,7 @@ interface Pending {
   acked: boolean;
   witnesses: string[];
   onAck?: () => void;
+  onNack?: () => void;
 }
 
 /**
@@ -85,7 +86,7 @@ export class Swim {
   constructor(private readonly options: SwimOptions) {
     const { clock, params } = options;
     this.awareness = new Awareness(params.awarenessMax);
-    this.order = new ProbeOrder(options.rng);
+    this.order = new ProbeOrder(options.id, params.probeIntervalMs);
     this.broadcasts = new BroadcastQueue(() => retransmitLimit(params, this.members.liveCount()));
     const now = clock.now();
     this.members = new MemberList(
@@ -143,7 +144,9 @@ export class Swim {
       (address, message) => this.send(address, message),
     );
     this.join();
-    this.after(this.options.rng() * this.options.params.probeIntervalMs, () => this.tick());
+    // Probes fall on period boundaries of the clock, so members agree on the period (probe-order.ts).
+    const interval = this.options.params.probeIntervalMs;
+    this.after(this.order.delayToNext(this.options.clock.now(), interval), () => this.tick());
     this.after(this.options.rng() * this.options.params.pushPullIntervalMs, () => this.pushPullTick());
     this.after(this.options.rng() * this.options.params.gossipIntervalMs, () => this.gossipTick());
   }
@@ -172,7 +175,6 @@ export class Swim {
   }
 
   private emit(event: MemberEvent): void {
-    if (event.kind === 'joined' && event.member.id !== this.id) this.order.insert(event.member.id);
     for (const listener of this.listeners) listener(event);
   }
 
@@ -199,10 +201,11 @@ export class Swim {
   }
 
   private tick(): void {
-    const { params } = this.options;
+    const { params, clock } = this.options;
+    const now = clock.now();
     this.members.reap(params.reapAfterMs);
     const live = this.members.others('alive', 'suspect');
-    const target = this.order.next(new Set(live.map((m) => m.id)));
+    const target = this.order.next(new Set(live.map((m) => m.id)), now);
     if (target) this.probe(this.members.get(target)!);
     // Lifeguard's buddy system: a suspect hears of its suspicion from us each period, so it can refute.
     const suspects = live.filter((m) => m.state === 'suspect' && m.id !== target);
@@ -210,7 +213,7 @@ export class Swim {
       const suspect = suspects[Math.floor(this.options.rng() * suspects.length)]!;
       this.ping(suspect, []);
     }
-    this.after(this.awareness.scale(params.probeIntervalMs), () => this.tick());
+    this.after(this.order.delayToNext(now, this.awareness.scale(params.probeIntervalMs)), () => this.tick());
   }
 
   private pushPullTick(): void {
@@ -271,11 +274,14 @@ export class Swim {
           from: this.id,
           target: target.id,
           address: target.address,
-          timeoutMs: Math.floor(window * 0.8),
+          // Half the window: the helper's nack (a confirmation) still arrives before the window ends.
+          timeoutMs: Math.floor(window * 0.5),
           updates: this.piggyback(),
         });
-      this.after(window, () => {
-        if (probe.acked) return;
+      let settled = false;
+      const verdict = () => {
+        if (probe.acked || settled) return;
+        settled = true;
         this.stats.probeFailures++;
         // Lifeguard: a helper that did not even nack means we (or our links) are the slow ones.
         this.awareness.apply(helpers.length > 0 ? helpers.length - probe.witnesses.length : 1);
@@ -289,7 +295,10 @@ export class Swim {
           from: this.id,
           witnesses: probe.witnesses,
         });
-      });
+      };
+      // Every helper reported its own failure: nothing more can arrive, so decide now.
+      if (helpers.length > 0) probe.onNack = () => probe.witnesses.length >= helpers.length && verdict();
+      this.after(window, verdict);
     });
   }
 
@@ -307,18 +316,29 @@ export class Swim {
     const suspicion = new Suspicion(
       accusers[0]!,
       bounds.confirmations,
-      this.awareness.scale(bounds.minMs),
-      this.awareness.scale(bounds.maxMs),
+      // A confirmed suspicion rests on others' failed probes: only the lone accuser's max is stretched.
+      bounds.minMs,
+      Math.max(bounds.minMs, this.awareness.scale(bounds.maxMs)),
       this.options.clock,
       () => {
         this.suspicions.delete(member.id);
-        this.members.apply({ kind: 'dead', id: member.id, incarnation, from: this.id });
+        const verdict: Update = { kind: 'dead', id: member.id, incarnation, from: this.id };
+        this.members.apply(verdict);
+        // Our own verdict (rare) goes to everyone at once, as SWIM's multicast did; gossip covers losses.
+        for (const other of this.members.others('alive', 'suspect'))
+          this.send(other.address, { type: 'gossip', from: this.id, updates: [verdict] });
       },
     );
     for (const accuser of accusers.slice(1)) suspicion.confirm(accuser);
     this.suspicions.set(member.id, suspicion);
-    // Tell the suspect first (Lifeguard): it refutes sooner than gossip would reach it.
-    if (accusers[0] === this.id) this.ping(member, []);
+    // Tell the suspect at once (Lifeguard) and again halfway to the minimum: two chances to refute.
+    if (accusers[0] === this.id) {
+      this.ping(member, []);
+      this.after(bounds.minMs / 2, () => {
+        const now = this.members.get(member.id);
+        if (now?.state === 'suspect' && now.incarnation === incarnation) this.ping(now, []);
+      });
+    }
     return true;
   }
 
@@ -376,7 +396,9 @@ export class Swim {
       }
       case 'nack': {
         const probe = this.pending.get(message.seq);
-        if (probe && !probe.witnesses.includes(message.from)) probe.witnesses.push(message.from);
+        if (!probe || probe.witnesses.includes(message.from)) return;
+        probe.witnesses.push(message.from);
+        probe.onNack?.();
         return;
       }
       case 'ping-req':

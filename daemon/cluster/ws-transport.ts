@@ -136,6 +136,12 @@ export class WsTransport implements Transport {
     await Promise.all(closing);
   }
 
+  /** Drops every socket without a close frame, as a killed process's do (tests and benchmarks). */
+  abort(): void {
+    this.closed = true;
+    for (const session of this.all) session.socket.terminate();
+  }
+
   private reject(reason: Rejection): void {
     this.stats.rejected[reason] = (this.stats.rejected[reason] ?? 0) + 1;
   }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { formatDuration } from '../../shared/duration.js';
@@ -18,6 +19,8 @@ export type Config = ParsedConfig & {
   store: ParsedConfig['store'] & { url: string };
   /** Where the config came from, for logs. */
   source: { file?: string };
+  /** The certificate and key read from tls.cert_file / tls.key_file (absent: plain HTTP). */
+  tls: ParsedConfig['tls'] & { pem?: { cert: string; key: string } };
   /** Where each key the user set came from (file, env, flag); the rest are defaults. */
   provenance: Provenance;
 };
@@ -165,6 +168,21 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       ...readSecret(cfg.api.token_file, 'api.token_file').split(/\r?\n/).filter(Boolean),
     ];
   if (cfg.cluster.key_file) cfg.cluster.key = readSecret(cfg.cluster.key_file, 'cluster.key_file');
+  let pem: { cert: string; key: string } | undefined;
+  if (cfg.tls.cert_file && cfg.tls.key_file) {
+    pem = {
+      cert: readSecret(cfg.tls.cert_file, 'tls.cert_file'),
+      key: readSecret(cfg.tls.key_file, 'tls.key_file'),
+    };
+    try {
+      createSecureContext(pem); // a bad PEM or a key of another certificate fails here, not at listen
+    } catch (cause) {
+      throw new AidosError('config', `invalid config: tls.cert_file: ${(cause as Error).message}`, {
+        field: 'tls.cert_file',
+        cause,
+      });
+    }
+  }
   if (cfg.cluster.key !== undefined && cfg.cluster.key.length < 32) {
     throw new AidosError('config', 'invalid config: cluster.key_file: key must be at least 32 characters', {
       field: 'cluster.key_file',
@@ -221,5 +239,6 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     store: { ...cfg.store, url },
     source: file ? { file } : {},
     provenance,
+    tls: { ...cfg.tls, ...(pem ? { pem } : {}) },
   };
 }

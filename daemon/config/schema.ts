@@ -131,6 +131,20 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** The daemon's one port serves HTTPS and WSS (API, clients, peers) with this certificate. */
+    tls: z
+      .object({
+        /** PEM certificate chain. */
+        cert_file: z.string().min(1).optional(),
+        /** PEM private key of the certificate. */
+        key_file: z.string().min(1).optional(),
+      })
+      .strict()
+      .refine((t) => !t.cert_file === !t.key_file, {
+        message: 'tls.cert_file and tls.key_file are set together',
+        path: ['cert_file'],
+      })
+      .prefault({}),
     /** Labels this node advertises; tasks submitted with `--require k=v` run only where they match. */
     labels: z
       .record(
@@ -164,7 +178,7 @@ export const configSchema = z
           .string()
           .regex(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be host:port')
           .optional(),
-        /** Dial peers with wss:// (a TLS-terminating proxy in front of each daemon). */
+        /** Dial peers with wss:// (on by itself when this daemon serves tls.cert_file). */
         tls: z.boolean().default(false),
         /** Extra CA certificates (PEM file) to trust for wss:// peers. */
         ca_file: z.string().optional(),

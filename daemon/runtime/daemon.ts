@@ -114,6 +114,7 @@ export class Daemon {
       tokens: config.api.tokens,
       maxBodyBytes: config.api.max_body_bytes,
       logger,
+      ...(config.tls.pem ? { tls: config.tls.pem } : {}),
     });
     // A node without the api role serves no client API beyond health, metrics and peers.
     if (config.roles.includes('api'))

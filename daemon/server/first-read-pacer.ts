@@ -23,9 +23,11 @@ export class FirstReadPacer {
     server: Server,
     /** First requests parsed per turn before the others wait; at least 1. */
     perTurn: number,
+    /** The event that hands over the socket requests are read from (`secureConnection` on HTTPS). */
+    connectionEvent: 'connection' | 'secureConnection' = 'connection',
   ) {
     this.turns = new TurnQueue(perTurn);
-    server.on('connection', (socket: Socket) => {
+    server.on(connectionEvent, (socket: Socket) => {
       this.armed.add(socket);
       socket.once('close', () => this.armed.delete(socket));
     });

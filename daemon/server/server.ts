@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -44,6 +45,8 @@ export interface ServerOptions {
   maxBodyBytes: number;
   /** Where request errors are logged. */
   logger: Logger;
+  /** Serve HTTPS/WSS with this PEM certificate and key instead of plain HTTP. */
+  tls?: { cert: string; key: string };
 }
 
 function send(
@@ -89,15 +92,20 @@ export class DaemonServer {
   constructor(private readonly options: ServerOptions) {
     // Whatever a request handler throws must end in an answer, never in an unhandled rejection
     // that leaves the connection (and its descriptor) open.
-    this.http = createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
       this.inFlight.add(req);
       res.once('close', () => this.inFlight.delete(req));
       this.onRequest(req, res).catch((error) => {
         this.options.logger.error({ err: errorMessage(error) }, 'request handler failed');
         res.destroy();
       });
-    });
-    new FirstReadPacer(this.http, FIRST_READS_PER_TURN);
+    };
+    // https.Server is an http.Server on a TLS socket: everything below is the same for both.
+    this.http = options.tls
+      ? (createHttpsServer(options.tls, handler) as unknown as Server)
+      : createServer(handler);
+    // On TLS the parser sits on the decrypted socket, which exists once the handshake is done.
+    new FirstReadPacer(this.http, FIRST_READS_PER_TURN, options.tls ? 'secureConnection' : 'connection');
     this.http.keepAliveTimeout = 5_000;
     this.http.headersTimeout = 10_000;
     this.http.requestTimeout = 60_000;

@@ -19,9 +19,14 @@ export interface SimFigures {
   fp_window_s: number;
   bytes_per_member_per_s: number;
   sim_cpu_ms_per_member_per_s: number;
+  /** Ours: confirmed minimum, unconfirmed maximum, confirmations that reach the minimum. */
   suspicion_min_ms: number;
+  suspicion_max_ms: number;
+  suspicion_confirmations: number;
+  /** memberlist's arithmetic at this N: 4 × log10 N × 1 s, 6 × that, suspicionMult − 2 confirmations. */
   memberlist_suspicion_min_ms: number;
   memberlist_suspicion_max_ms: number;
+  memberlist_suspicion_confirmations: number;
 }
 
 function quantile(values: number[], q: number): number {
@@ -92,7 +97,10 @@ export function simulate(n: number, kills: number, fpWindowS: number, seed = 11)
     bytes_per_member_per_s: Math.round(bytes / n / fpWindowS),
     sim_cpu_ms_per_member_per_s: Number(((cpu.user + cpu.system) / 1000 / n / fpWindowS).toFixed(4)),
     suspicion_min_ms: Math.round(ours.minMs),
+    suspicion_max_ms: Math.round(ours.maxMs),
+    suspicion_confirmations: ours.confirmations,
     memberlist_suspicion_min_ms: Math.round(theirs.minMs),
     memberlist_suspicion_max_ms: Math.round(theirs.maxMs),
+    memberlist_suspicion_confirmations: theirs.confirmations,
   };
 }

@@ -8,15 +8,17 @@ import {
   suspicionBounds,
 } from '../../daemon/cluster/params.js';
 import { ProbeOrder } from '../../daemon/cluster/probe-order.js';
-import { seededRng } from '../../daemon/cluster/random.js';
 import { SimClock } from '../../daemon/cluster/sim-clock.js';
 import { remainingSuspicionMs, Suspicion } from '../../daemon/cluster/suspicion.js';
 
 describe('protocol parts', () => {
-  it('suspicion bounds scale with log10 N; memberlist needs 6.8 s at N = 50, we need 2 s confirmed', () => {
+  it('suspicion bounds scale with log10 N; memberlist needs 6.8 s at N = 50, we need 0.85 s confirmed', () => {
     expect(memberlistSuspicionBounds(LAN, 50).minMs).toBeCloseTo(6796, 0);
-    expect(suspicionBounds(LAN, 50)).toMatchObject({ minMs: 2000, maxMs: 12_000, confirmations: 3 });
-    expect(suspicionBounds(LAN, 1000).minMs).toBe(3000);
+    const n50 = suspicionBounds(LAN, 50);
+    expect(n50.minMs).toBeCloseTo(849, 0);
+    expect(n50.maxMs).toBeCloseTo(5097, 0);
+    expect(n50.confirmations).toBe(2); // memberlist's suspicionMult − 2
+    expect(suspicionBounds(LAN, 1000).minMs).toBe(1500);
     expect(suspicionBounds(LAN, 3).confirmations).toBe(1);
     expect(suspicionBounds(LAN, 2).confirmations).toBe(0);
     expect(retransmitLimit(LAN, 50)).toBe(8);
@@ -62,12 +64,22 @@ describe('protocol parts', () => {
     expect(q.size).toBe(0);
   });
 
-  it('round-robin probing visits every member once per round in a shuffled order', () => {
-    const order = new ProbeOrder(seededRng(3));
-    const ids = new Set(['a', 'b', 'c', 'd']);
-    const round1 = [1, 2, 3, 4].map(() => order.next(ids));
-    const round2 = [1, 2, 3, 4].map(() => order.next(ids));
-    expect(new Set(round1)).toEqual(ids);
-    expect(new Set(round2)).toEqual(ids);
+  it('round-robin probing visits every member once per round, and each period probes each member once', () => {
+    const ids = ['a', 'b', 'c', 'd', 'e'];
+    const orders = new Map(ids.map((id) => [id, new ProbeOrder(id, 1000)]));
+    const others = (self: string) => new Set(ids.filter((id) => id !== self));
+    const visited = new Map(ids.map((id) => [id, new Set<string>()]));
+    const offsets = new Set<string>();
+    for (let period = 40; period < 44; period++) {
+      // Timers fire a little late or early: the period is still the same one.
+      const targets = ids.map((id, i) => orders.get(id)!.next(others(id), period * 1000 + (i % 2 ? 7 : -3))!);
+      expect(new Set(targets).size).toBe(ids.length); // nobody probed twice, nobody missed
+      for (const [i, id] of ids.entries()) visited.get(id)!.add(targets[i]!);
+      offsets.add(targets.join());
+    }
+    for (const id of ids) expect(visited.get(id)).toEqual(others(id)); // one round = 4 periods
+    expect(offsets.size).toBe(4);
+    expect(orders.get('a')!.delayToNext(40_010, 1000)).toBe(990);
+    expect(orders.get('a')!.delayToNext(40_010, 3000)).toBe(2990); // local health stretches the period
   });
 });

@@ -45,11 +45,17 @@ describe('the WebSocket peer transport', () => {
     expect(a.swim.members.get('o')).toBeUndefined();
   });
 
-  it('a rotated key: a peer proving with the new key is accepted by a ring holding old and new', async () => {
+  it('a rotated key: the new key is accepted by a ring holding old and new, the old one refused once retired', async () => {
     const fresh = 'rotated-cluster-key-0123456789abcdef';
     const a = await peer('a', { keys: [TEST_KEY, fresh] });
     const b = await peer('b', { keys: [fresh, TEST_KEY], seeds: [a.address] });
     await waitFor(() => aliveCount(a) === 1 && aliveCount(b) === 1, 15_000, 'a and b alive to each other');
+    // Retired: a ring holding only the new key refuses a peer that still proves with the old one.
+    const retired = await peer('r', { keys: [fresh] });
+    const stale = await peer('s', { keys: [TEST_KEY], seeds: [retired.address] });
+    await waitFor(() => (retired.transport.stats.rejected.auth ?? 0) > 0, 10_000, 'the old key refused');
+    expect(retired.swim.members.get('s')).toBeUndefined();
+    expect(aliveCount(stale)).toBe(0);
   });
 
   it('replayed, forged, malformed and oversized frames are dropped and counted; the member carries on', async () => {
