@@ -17,7 +17,7 @@ import { NetworkFaults } from './faults.js';
 import { LocalMeta } from './local-meta.js';
 import { type ClusterLogLink, PeerLogLink, withLogLink } from './log-link.js';
 import { clusterMetrics } from './metrics.js';
-import { PROFILES } from './params.js';
+import { advertisedParams, PROFILES } from './params.js';
 import { Keyring } from './peer-auth.js';
 import { Swim } from './swim.js';
 import type { Transport } from './transport.js';
@@ -258,6 +258,7 @@ export const clusterModule: DaemonModule = {
         id: config.node_id,
         meta,
         params: PROFILES[cluster.profile],
+        paramsOf: advertisedParams,
         clock: ctx.inject.clock,
         rng: Math.random,
         transport: transport ? withLogLink(transport, logLink) : loneTransport(advertised()),

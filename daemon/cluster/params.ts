@@ -109,3 +109,30 @@ export function pushPullInterval(params: SwimParams, members: number): number {
 export function retransmitLimit(params: SwimParams, members: number): number {
   return params.retransmitMult * Math.ceil(Math.log10(members + 1));
 }
+
+/** The preset a member advertises (`profile` in its metadata); undefined when it names none we know. */
+export function advertisedParams(meta: unknown): SwimParams | undefined {
+  const profile = (meta as { profile?: unknown } | null)?.profile;
+  return profile === 'lan' || profile === 'wan' ? PROFILES[profile] : undefined;
+}
+
+/**
+ * Timings toward one member: each timing knob (probe interval and timeout, the suspicion
+ * multipliers) is the larger of this node's and the member's, the rest stay this node's. With the
+ * presets: `wan` when either side is `wan`, so a member in another region is probed and suspected
+ * with the WAN timings by a LAN cluster. Returns `own` itself when it is already the slower.
+ */
+export function linkParams(own: SwimParams, peer: SwimParams | undefined): SwimParams {
+  if (!peer) return own;
+  const keys = [
+    'probeIntervalMs',
+    'probeTimeoutMs',
+    'suspicionMult',
+    'suspicionMinMult',
+    'suspicionMaxMult',
+  ] as const;
+  if (keys.every((key) => own[key] >= peer[key])) return own;
+  const link = { ...own };
+  for (const key of keys) link[key] = Math.max(own[key], peer[key]);
+  return link;
+}

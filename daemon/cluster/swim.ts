@@ -2,7 +2,7 @@ import type { Clock } from '../agents/clock.js';
 import { Awareness } from './awareness.js';
 import { BroadcastQueue } from './broadcasts.js';
 import { MemberList } from './members.js';
-import { pushPullInterval, retransmitLimit, type SwimParams, suspicionBounds } from './params.js';
+import { linkParams, pushPullInterval, retransmitLimit, type SwimParams, suspicionBounds } from './params.js';
 import { ProbeOrder } from './probe-order.js';
 import { PushPull } from './push-pull.js';
 import { pick, type Rng } from './random.js';
@@ -18,6 +18,8 @@ export interface SwimOptions {
   meta: unknown;
   /** Timing knobs (a profile). */
   params: SwimParams;
+  /** The profile a member advertises in its metadata (undefined: none); timings toward it are the slower. */
+  paramsOf?: (meta: unknown) => SwimParams | undefined;
   /** Time source (the simulation's or the system's). */
   clock: Clock;
   /** Randomness (seeded in tests). */
@@ -241,12 +243,18 @@ export class Swim {
     if (target.state === 'suspect')
       updates.unshift({ kind: 'suspect', id: target.id, incarnation: target.incarnation, from: this.id });
     this.send(target.address, { type: 'ping', seq, from: this.id, to: target.id, updates });
-    this.after(this.awareness.scale(this.options.params.probeIntervalMs), () => this.pending.delete(seq));
+    this.after(this.awareness.scale(this.toward(target).probeIntervalMs), () => this.pending.delete(seq));
     return probe;
   }
 
+  /** Timings toward `member`: the slower of this node's profile and the one it advertises (params.ts). */
+  private toward(member: Member): SwimParams {
+    return linkParams(this.options.params, this.options.paramsOf?.(member.meta));
+  }
+
   private probe(target: Member): void {
-    const { params, rng } = this.options;
+    const { rng } = this.options;
+    const params = this.toward(target);
     // One probe of a member at a time: repeated hints (a flapping connection) do not pile up.
     if (this.probing.has(target.id)) return;
     this.probing.add(target.id);
@@ -311,7 +319,7 @@ export class Swim {
       for (const accuser of accusers) moved = existing.confirm(accuser) || moved;
       return moved;
     }
-    const bounds = suspicionBounds(this.options.params, this.members.liveCount());
+    const bounds = suspicionBounds(this.toward(member), this.members.liveCount());
     const incarnation = member.incarnation;
     const suspicion = new Suspicion(
       accusers[0]!,

@@ -1,5 +1,5 @@
 import { type MemoryNetwork, MemoryNetwork as Network } from '../../daemon/cluster/memory-transport.js';
-import { LAN, type SwimParams } from '../../daemon/cluster/params.js';
+import { advertisedParams, PROFILES, type SwimParams } from '../../daemon/cluster/params.js';
 import { type Rng, seededRng } from '../../daemon/cluster/random.js';
 import { SimClock } from '../../daemon/cluster/sim-clock.js';
 import { Swim } from '../../daemon/cluster/swim.js';
@@ -27,12 +27,17 @@ export interface SimCluster {
 export const addressOf = (id: string) => `${id}:7420`;
 
 export function simCluster(
-  options: { seed?: number; params?: Partial<SwimParams>; measureBytes?: boolean } = {},
+  options: {
+    seed?: number;
+    params?: Partial<SwimParams>;
+    measureBytes?: boolean;
+    /** Members configured `cluster.profile: wan` (the rest are lan); each advertises its profile. */
+    wan?: string[];
+  } = {},
 ): SimCluster {
   const clock = new SimClock();
   const rng = seededRng(options.seed ?? 1);
   const network = new Network(clock, rng, { measureBytes: options.measureBytes ?? false });
-  const params = { ...LAN, ...options.params };
   const nodes = new Map<string, Swim>();
   const events: SimCluster['events'] = [];
   const cluster: SimCluster = {
@@ -43,7 +48,19 @@ export function simCluster(
     events,
     add(id, seeds = [], incarnation = 0) {
       const transport = network.endpoint(addressOf(id));
-      const swim = new Swim({ id, meta: { n: id }, params, clock, rng, transport, incarnation });
+      const profile = options.wan?.includes(id) ? 'wan' : 'lan';
+      const params = { ...PROFILES[profile], ...options.params };
+      const meta = { n: id, profile };
+      const swim = new Swim({
+        id,
+        meta,
+        params,
+        paramsOf: advertisedParams,
+        clock,
+        rng,
+        transport,
+        incarnation,
+      });
       swim.on((event) => events.push({ observer: id, at: clock.now(), event }));
       nodes.set(id, swim);
       swim.start(seeds.map(addressOf));
