@@ -252,6 +252,19 @@ export class Swim {
     return linkParams(this.options.params, this.options.paramsOf?.(member.meta));
   }
 
+  /**
+   * k members to ping-req, those no slower to reach than the target first: a remote member asked
+   * to relay a probe of a near one answers after the window, missing (raising our health score).
+   */
+  private helpersFor(target: Member, params: SwimParams, rng: Rng): Member[] {
+    const others = this.members.others('alive').filter((m) => m.id !== target.id);
+    const near = others.filter((m) => this.toward(m).probeTimeoutMs <= params.probeTimeoutMs);
+    const helpers = pick(near, params.indirectChecks, rng);
+    if (helpers.length === params.indirectChecks) return helpers;
+    const far = others.filter((m) => !near.includes(m));
+    return [...helpers, ...pick(far, params.indirectChecks - helpers.length, rng)];
+  }
+
   private probe(target: Member): void {
     const { rng } = this.options;
     const params = this.toward(target);
@@ -269,11 +282,7 @@ export class Swim {
         return;
       }
       const seq = probe.seq;
-      const helpers = pick(
-        this.members.others('alive').filter((m) => m.id !== target.id),
-        params.indirectChecks,
-        rng,
-      );
+      const helpers = this.helpersFor(target, params, rng);
       const window = interval - timeout;
       for (const helper of helpers)
         this.send(helper.address, {

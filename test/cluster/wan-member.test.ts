@@ -55,6 +55,18 @@ describe('a member in another region (cluster.profile: wan on that member only)'
     expect(about(cluster, 'dead', killedAt).filter((e) => e.event.member.id !== REMOTE)).toEqual([]);
   });
 
+  it('with 5% loss everywhere, nobody asks the remote member to relay a probe of a near one', () => {
+    const cluster = lanWithRemote('wan', 22);
+    cluster.network.faults.set({ loss: 0.05, jitterMs: 20 });
+    const since = cluster.clock.now();
+    cluster.clock.advance(10 * 60_000);
+    const near = [...cluster.nodes].filter(([id]) => id !== REMOTE);
+    // Probes failed and went indirect, always through near helpers: the remote one got no ping-req.
+    expect(near.reduce((sum, [, swim]) => sum + (swim.stats.sent['ping-req'] ?? 0), 0)).toBeGreaterThan(0);
+    expect(cluster.nodes.get(REMOTE)!.stats.received['ping-req'] ?? 0).toBe(0);
+    expect(about(cluster, 'dead', since)).toEqual([]);
+  });
+
   it('the same member advertising lan is falsely suspected over the same links (the rule is what saves it)', () => {
     const cluster = lanWithRemote('lan', 21);
     const since = cluster.clock.now();
