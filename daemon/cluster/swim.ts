@@ -1,8 +1,9 @@
 import type { Clock } from '../agents/clock.js';
 import { Awareness } from './awareness.js';
 import { BroadcastQueue } from './broadcasts.js';
+import { LinkTimings } from './links.js';
 import { MemberList } from './members.js';
-import { linkParams, pushPullInterval, retransmitLimit, type SwimParams, suspicionBounds } from './params.js';
+import { pushPullInterval, retransmitLimit, type SwimParams, suspicionBounds } from './params.js';
 import { ProbeOrder } from './probe-order.js';
 import { PushPull } from './push-pull.js';
 import { pick, type Rng } from './random.js';
@@ -79,6 +80,7 @@ export class Swim {
   private readonly pending = new Map<number, Pending>();
   private readonly probing = new Set<string>();
   private readonly order: ProbeOrder;
+  private readonly links: LinkTimings;
   private readonly listeners: ((event: MemberEvent) => void)[] = [];
   private readonly timers = new Set<unknown>();
   private seq = 1;
@@ -89,6 +91,7 @@ export class Swim {
     const { clock, params } = options;
     this.awareness = new Awareness(params.awarenessMax);
     this.order = new ProbeOrder(options.id, params.probeIntervalMs);
+    this.links = new LinkTimings(params, options.paramsOf);
     this.broadcasts = new BroadcastQueue(() => retransmitLimit(params, this.members.liveCount()));
     const now = clock.now();
     this.members = new MemberList(
@@ -243,31 +246,15 @@ export class Swim {
     if (target.state === 'suspect')
       updates.unshift({ kind: 'suspect', id: target.id, incarnation: target.incarnation, from: this.id });
     this.send(target.address, { type: 'ping', seq, from: this.id, to: target.id, updates });
-    this.after(this.awareness.scale(this.toward(target).probeIntervalMs), () => this.pending.delete(seq));
+    this.after(this.awareness.scale(this.links.toward(target).probeIntervalMs), () =>
+      this.pending.delete(seq),
+    );
     return probe;
-  }
-
-  /** Timings toward `member`: the slower of this node's profile and the one it advertises (params.ts). */
-  private toward(member: Member): SwimParams {
-    return linkParams(this.options.params, this.options.paramsOf?.(member.meta));
-  }
-
-  /**
-   * k members to ping-req, those no slower to reach than the target first: a remote member asked
-   * to relay a probe of a near one answers after the window, missing (raising our health score).
-   */
-  private helpersFor(target: Member, params: SwimParams, rng: Rng): Member[] {
-    const others = this.members.others('alive').filter((m) => m.id !== target.id);
-    const near = others.filter((m) => this.toward(m).probeTimeoutMs <= params.probeTimeoutMs);
-    const helpers = pick(near, params.indirectChecks, rng);
-    if (helpers.length === params.indirectChecks) return helpers;
-    const far = others.filter((m) => !near.includes(m));
-    return [...helpers, ...pick(far, params.indirectChecks - helpers.length, rng)];
   }
 
   private probe(target: Member): void {
     const { rng } = this.options;
-    const params = this.toward(target);
+    const params = this.links.toward(target);
     // One probe of a member at a time: repeated hints (a flapping connection) do not pile up.
     if (this.probing.has(target.id)) return;
     this.probing.add(target.id);
@@ -282,7 +269,8 @@ export class Swim {
         return;
       }
       const seq = probe.seq;
-      const helpers = this.helpersFor(target, params, rng);
+      const others = this.members.others('alive').filter((m) => m.id !== target.id);
+      const helpers = this.links.helpers(target, others, rng);
       const window = interval - timeout;
       for (const helper of helpers)
         this.send(helper.address, {
@@ -328,7 +316,7 @@ export class Swim {
       for (const accuser of accusers) moved = existing.confirm(accuser) || moved;
       return moved;
     }
-    const bounds = suspicionBounds(this.toward(member), this.members.liveCount());
+    const bounds = suspicionBounds(this.links.toward(member), this.members.liveCount());
     const incarnation = member.incarnation;
     const suspicion = new Suspicion(
       accusers[0]!,
