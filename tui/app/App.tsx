@@ -3,9 +3,10 @@ import { type ReactNode, useMemo, useState } from 'react';
 import { Footer } from '../components/Footer.js';
 import { Header } from '../components/Header.js';
 import { Help } from '../components/Help.js';
-import { Table } from '../components/Table.js';
+import { Table, type TableProps } from '../components/Table.js';
 import type { FleetConnection } from '../fleet/connection.js';
 import type { FleetSnapshot } from '../fleet/fleet-state.js';
+import { type ChaosData, useChaos } from '../hooks/use-chaos.js';
 import { useClock } from '../hooks/use-clock.js';
 import { useFleet } from '../hooks/use-fleet.js';
 import { useKeyHandler } from '../hooks/use-key-handler.js';
@@ -14,6 +15,7 @@ import type { ViewName } from '../keys/actions.js';
 import type { Keymap } from '../keys/keymap.js';
 import { agentsModel } from '../views/agents-model.js';
 import { ChaosView } from '../views/ChaosView.js';
+import { scenariosModel } from '../views/chaos-model.js';
 import { eventsModel } from '../views/events-model.js';
 import { healthModel } from '../views/health-model.js';
 import { nodesModel } from '../views/nodes-model.js';
@@ -46,7 +48,13 @@ export interface AppProps {
   initialView?: ViewName;
 }
 
-function modelFor(view: ViewName, fleet: FleetSnapshot, now: number): TableModel | undefined {
+function modelFor(
+  view: ViewName,
+  fleet: FleetSnapshot,
+  now: number,
+  chaos: ChaosData,
+): TableModel | undefined {
+  if (view === 'chaos') return scenariosModel(chaos);
   if (view === 'tasks') return tasksModel(fleet, now);
   if (view === 'nodes') return nodesModel(fleet);
   if (view === 'agents') return agentsModel(fleet, now);
@@ -75,8 +83,9 @@ export function App(props: AppProps) {
   const [ui, setUi] = useState<UiState>(() => initialUi(props.initialView));
   const screen = current(ui);
   const options = listOf(ui, screen.view);
+  const chaos = useChaos(connection, screen.view === 'chaos');
   // Rows are rebuilt when the data changes (or a second passes, for ages), not on every keypress.
-  const model = useMemo(() => modelFor(screen.view, fleet, now), [screen.view, fleet, now]);
+  const model = useMemo(() => modelFor(screen.view, fleet, now, chaos), [screen.view, fleet, now, chaos]);
   const rows = useMemo<RowList>(() => (model ? visibleRows(model, options) : []), [model, options]);
   const bodyHeight = size.rows - 5;
   useKeyHandler({
@@ -87,6 +96,7 @@ export function App(props: AppProps) {
     page: Math.max(1, bodyHeight - 1),
     connection,
     fleet,
+    chaos,
     contexts: props.contexts.names,
     switchContext: props.contexts.switchTo,
     exit: () => app.exit(),
@@ -104,6 +114,18 @@ export function App(props: AppProps) {
   const counter = model ? ` [${rows.length}${options.filter ? `/${model.rows.length}` : ''}]` : '';
   const filter = options.filter ? `  /${options.filter}` : '';
   const task = screen.taskId ? fleet.tasks.get(screen.taskId) : undefined;
+  const empty =
+    options.filter && model?.rows.length ? `nothing matches /${options.filter}` : (model?.empty ?? '');
+  const table: TableProps | undefined = model && {
+    columns: model.columns,
+    rows,
+    selected,
+    height: bodyHeight,
+    width: size.columns,
+    theme,
+    empty,
+    sort: options.sort,
+  };
   let body: ReactNode;
   if (ui.mode.kind === 'help')
     body = <Help actions={keymap.forView(screen.view)} height={bodyHeight} theme={theme} />;
@@ -119,20 +141,8 @@ export function App(props: AppProps) {
         theme={theme}
       />
     );
-  else if (screen.view === 'chaos') body = <ChaosView height={bodyHeight} theme={theme} />;
-  else if (model)
-    body = (
-      <Table
-        columns={model.columns}
-        rows={rows}
-        selected={selected}
-        height={bodyHeight}
-        width={size.columns}
-        theme={theme}
-        empty={options.filter && model.rows.length ? `nothing matches /${options.filter}` : model.empty}
-        sort={options.sort}
-      />
-    );
+  else if (screen.view === 'chaos' && table) body = <ChaosView chaos={chaos} table={table} now={now} />;
+  else if (table) body = <Table {...table} />;
   const foot = footerLine(ui, size.columns);
   return (
     <Box flexDirection="column" width={size.columns} height={size.rows} overflowY="hidden">

@@ -1,14 +1,16 @@
 import { type Key, useInput } from 'ink';
 import { type Dispatch, type SetStateAction, useRef } from 'react';
+import { chaosRunMode, confirmAbort } from '../app/chaos-actions.js';
 import { completeCommand, parseCommand } from '../app/commands.js';
 import { confirmDrain, confirmMove, moveMode } from '../app/pool-actions.js';
-import { current, listOf, type Screen, type UiState } from '../app/ui-state.js';
+import { current, listOf, type Mode, type Screen, type UiState } from '../app/ui-state.js';
 import type { FleetConnection } from '../fleet/connection.js';
 import type { FleetSnapshot } from '../fleet/fleet-state.js';
 import { LIST_VIEWS, MAIN_VIEWS, type ViewName } from '../keys/actions.js';
 import { keyName } from '../keys/key-name.js';
 import type { Keymap } from '../keys/keymap.js';
 import type { RowList } from '../views/table-model.js';
+import type { ChaosData } from './use-chaos.js';
 
 /** What the key handler acts on. */
 export interface KeyContext {
@@ -26,6 +28,8 @@ export interface KeyContext {
   connection: FleetConnection;
   /** The fleet as last rendered (nodes to move to, a node's drain flag). */
   fleet: FleetSnapshot;
+  /** The Chaos view's data (scenarios, the attached node, a refresh after an action). */
+  chaos: ChaosData;
   /** Context names for `:ctx` completion. */
   contexts: string[];
   /** Switches context; returns what to tell the user. */
@@ -49,6 +53,10 @@ function selectedTask(ctx: KeyContext, screen: Screen): string | undefined {
 }
 
 type Set = (patch: Partial<UiState>) => void;
+
+/** A mode to enter, or the reason there is none (shown as a warning). */
+const modeOr = (next: Mode | string): Partial<UiState> =>
+  typeof next === 'string' ? { message: { text: next, tone: 'warn' } } : { mode: next };
 
 function textInput(ctx: KeyContext, ui: UiState, set: Set, input: string, name: string) {
   const mode = ui.mode;
@@ -258,7 +266,7 @@ function step(ctx: KeyContext, ui: UiState, set: Set, input: string, name: strin
       const id = selectedTask(ctx, screen);
       if (!id) return;
       const next = moveMode(ctx.connection, id, ctx.fleet.nodes, ctx.fleet.tasks.get(id)?.node_id ?? null);
-      return set(typeof next === 'string' ? { message: { text: next, tone: 'warn' } } : { mode: next });
+      return set(modeOr(next));
     }
     case 'node.drain': {
       const row = ctx.rows.at(at);
@@ -266,6 +274,12 @@ function step(ctx: KeyContext, ui: UiState, set: Set, input: string, name: strin
       if (!node) return;
       return set({ mode: confirmDrain(ctx.connection, node.id, !node.draining) });
     }
+    case 'chaos.run':
+      return set(
+        modeOr(chaosRunMode(ctx.connection, ctx.chaos, ctx.rows.at(at)?.id, ctx.fleet.nodes.length)),
+      );
+    case 'chaos.abort':
+      return set({ mode: confirmAbort(ctx.connection, ctx.chaos) });
     default:
       if (action.id.startsWith('view.')) return set(go(action.id.slice(5) as ViewName));
   }
