@@ -3,7 +3,7 @@ import { type ReactNode, useMemo, useState } from 'react';
 import { Footer } from '../components/Footer.js';
 import { Header } from '../components/Header.js';
 import { Help } from '../components/Help.js';
-import { Table, type TableProps } from '../components/Table.js';
+import { columnWidths, Table, type TableProps } from '../components/Table.js';
 import type { FleetConnection } from '../fleet/connection.js';
 import type { FleetSnapshot } from '../fleet/fleet-state.js';
 import { type ChaosData, useChaos } from '../hooks/use-chaos.js';
@@ -14,7 +14,7 @@ import { type TerminalSize, useTerminalSize } from '../hooks/use-terminal-size.j
 import type { ViewName } from '../keys/actions.js';
 import type { Keymap } from '../keys/keymap.js';
 import { agentsModel } from '../views/agents-model.js';
-import { ChaosView } from '../views/ChaosView.js';
+import { ChaosView, chaosSections, SCENARIOS_TOP } from '../views/ChaosView.js';
 import { scenariosModel } from '../views/chaos-model.js';
 import { eventsModel } from '../views/events-model.js';
 import { healthModel } from '../views/health-model.js';
@@ -23,6 +23,7 @@ import { TaskDetailView } from '../views/TaskDetailView.js';
 import { type RowList, type TableModel, visibleRows } from '../views/table-model.js';
 import { tasksModel } from '../views/tasks-model.js';
 import type { ContextSwitcher } from './context-switcher.js';
+import type { TableLayout } from './mouse-actions.js';
 import { pickLine } from './pool-actions.js';
 import type { Theme } from './theme.js';
 import { current, initialUi, listOf, type UiState } from './ui-state.js';
@@ -63,6 +64,31 @@ function modelFor(
   return undefined;
 }
 
+/** Lines above the body: the two header lines and the breadcrumb. */
+const BODY_TOP = 3;
+
+/** Where the list's table is on screen, for the mouse. */
+function mouseLayout(
+  view: ViewName,
+  model: TableModel,
+  count: number,
+  selected: number,
+  size: TerminalSize,
+  chaos: ChaosData,
+): TableLayout {
+  const body = size.rows - 5;
+  const chaosView = view === 'chaos';
+  return {
+    top: BODY_TOP + (chaosView ? SCENARIOS_TOP : 0),
+    height: chaosView
+      ? chaosSections(body, chaos.status?.active_faults.length ?? 0, chaos.runs.length).scenariosH
+      : body,
+    widths: columnWidths(model.columns, size.columns),
+    count,
+    selected,
+  };
+}
+
 function footerLine(ui: UiState, width: number): { line: string; tone?: string } {
   const m = ui.mode;
   if (m.kind === 'pick') return { line: pickLine(m, width), tone: 'warn' };
@@ -88,7 +114,9 @@ export function App(props: AppProps) {
   const model = useMemo(() => modelFor(screen.view, fleet, now, chaos), [screen.view, fleet, now, chaos]);
   const rows = useMemo<RowList>(() => (model ? visibleRows(model, options) : []), [model, options]);
   const bodyHeight = size.rows - 5;
+  const selected = Math.min(ui.cursor[screen.view] ?? 0, Math.max(0, rows.length - 1));
   useKeyHandler({
+    table: model ? mouseLayout(screen.view, model, rows.length, selected, size, chaos) : null,
     ui,
     setUi,
     keymap,
@@ -107,7 +135,6 @@ export function App(props: AppProps) {
         terminal too small ({size.columns}×{size.rows}); aidos-tui needs {MIN_SIZE.columns}×{MIN_SIZE.rows}
       </Text>
     );
-  const selected = Math.min(ui.cursor[screen.view] ?? 0, Math.max(0, rows.length - 1));
   const crumb = ui.stack
     .map((s) => (s.view === 'task' ? `${s.logsOnly ? 'logs' : 'task'} ${s.taskId}` : s.view))
     .join(' › ');

@@ -27,17 +27,25 @@ function stateLine(chaos: ChaosData, now: number): string {
 /** A section's height: its rows plus header, at most `max`, at least the header and one line. */
 const sectionHeight = (rows: number, max: number) => Math.max(2, Math.min(rows + 1, max));
 
+/** Lines above the scenarios table's header: the state line and the section title. */
+export const SCENARIOS_TOP = 2;
+
+/** Heights of the three tables (headers included) in a view of `height` lines. */
+export function chaosSections(height: number, faults: number, runs: number) {
+  // Three titles and the state line take four lines; scenarios keep at least three.
+  const room = height - 4;
+  const faultsH = sectionHeight(faults, Math.max(2, Math.floor(room / 4)));
+  const runsH = sectionHeight(runs, Math.max(2, Math.floor(room / 3)));
+  return { faultsH, runsH, scenariosH: Math.max(3, room - faultsH - runsH) };
+}
+
 /** The Chaos view: the scenario library (selectable), faults in force with time left, past drills with verdicts. */
 export function ChaosView(props: ChaosViewProps) {
   const { chaos, table, now } = props;
   const { theme, width } = table;
   const faults = faultsModel(chaos.status?.active_faults ?? [], now);
   const runs = runsModel(chaos.runs, now);
-  // Three titles and the state line take four lines; scenarios keep at least three.
-  const room = table.height - 4;
-  const faultsH = sectionHeight(faults.rows.length, Math.max(2, Math.floor(room / 4)));
-  const runsH = sectionHeight(runs.rows.length, Math.max(2, Math.floor(room / 3)));
-  const scenariosH = Math.max(3, room - faultsH - runsH);
+  const { faultsH, runsH, scenariosH } = chaosSections(table.height, faults.rows.length, runs.rows.length);
   const title = (text: string) => (
     <Text bold wrap="truncate">
       {text}
