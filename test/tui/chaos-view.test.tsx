@@ -102,6 +102,15 @@ describe('Chaos view', () => {
     await frame(/Past drills \[\d+\][\s\S]*cr_\S+\s+node-pause\s+error/, 'the verdict');
   }, 60_000);
 
+  it('a click on a scenario row selects it for x', async () => {
+    const { frame, keys } = mount(enabled);
+    await frame(/node-pause/, 'the library');
+    // Rows (1-based): 1-2 header, 3 breadcrumb, 4 chaos state, 5 "Scenarios", 6 table header, 7.. rows.
+    keys('\x1b[<0;5;12M\x1b[<0;5;12m');
+    keys('x');
+    await frame(/chaos: \[run node-pause\]/, 'the clicked scenario offered first');
+  }, 60_000);
+
   it("shows the daemon's refusal in the status line when chaos is off", async () => {
     const { frame, keys } = mount(disabled);
     await frame(/chaos is off on n\d+ \(chaos\.enabled: false\)/, 'the off state');
