@@ -89,6 +89,8 @@ export function chaosOperations(c: ChaosOps): Operation[] {
           description: s.description.trim(),
           requires: s.requires,
           faults: faultSteps(s.steps).map((f) => f.fault.kind),
+          steps: faultSteps(s.steps).map((f) => ({ fault: f.fault, duration_ms: f.duration })),
+          scope: s.scope,
         })),
         runs: await c.history.list(),
       }),

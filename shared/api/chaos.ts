@@ -109,6 +109,10 @@ export interface ChaosScenarioSummary {
   requires: string[];
   /** Fault kinds it injects, in order. */
   faults: string[];
+  /** Its fault steps in order: the fault spec (target, magnitude) and how long it stays (absent from older daemons). */
+  steps?: { fault: Record<string, unknown> & { kind: string }; duration_ms: number }[];
+  /** Blast radius: nodes faulted (a count or "30%") and nodes never targeted (absent from older daemons). */
+  scope?: { nodes: number | string; protected: string[] };
 }
 
 /** Input and result types of the chaos operations. */

@@ -134,7 +134,7 @@ describe('aidos-tui against a real daemon', () => {
     keys('5');
     await frame(`attached to ${daemon.url}`, 'the link event');
     keys(':cha\t\r');
-    await frame('Chaos drills are not available', 'the chaos placeholder');
+    await frame('chaos is off on', 'the chaos view of a daemon without chaos.enabled');
   });
 
   it('marks the data stale when the daemon dies, and falls over to another known member', async () => {

@@ -12,6 +12,7 @@ import type { NodeRow } from '../../tui/fleet/node-row.js';
 import { buildKeymap } from '../../tui/keys/keymap.js';
 import { cleanupDaemons, startDaemon } from '../helpers/daemon-process.js';
 import { writeStandinConfig } from '../helpers/standin-config.js';
+import { mountLiveApp } from '../helpers/tui-app.js';
 import { waitFor } from '../helpers/wait.js';
 
 // First the keys, the pick list and the confirmations naming their target, on a store filled by
@@ -130,32 +131,14 @@ describe('drain against a real daemon (pool operations merged)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'aidos-tui-drain-'));
     try {
       const daemon = await startDaemon({ args: ['--config', writeStandinConfig(dir)] });
-      const connection = new FleetConnection({ urls: [daemon.url] });
-      const ui = render(
-        <App
-          connection={connection}
-          keymap={buildKeymap()}
-          theme={themeFor({ NO_COLOR: '1' })}
-          readonly={false}
-          contexts={contextSwitcher({}, connection, null)}
-          size={{ columns: 120, rows: 24 }}
-          initialView="nodes"
-        />,
-      );
-      mounted.push(() => {
-        ui.unmount();
-        connection.stop();
-      });
-      connection.start();
-      const shows = (re: RegExp, what: string) =>
-        waitFor(() => re.test(ui.lastFrame() ?? ''), 20_000, what).catch((e: Error) => {
-          throw new Error(`${e.message}\n${ui.lastFrame()}`);
-        });
+      const app = mountLiveApp(daemon.url, { initialView: 'nodes' });
+      mounted.push(app.stop);
+      const shows = (re: RegExp, what: string) => app.frame(re, what);
       const id = `n${daemon.port}`;
       await shows(new RegExp(`\\*${id}\\s+\\S+`), 'the node row');
-      ui.stdin.write('d');
+      app.keys('d');
       await shows(new RegExp(`drain node ${id} \\(it stops claiming`), 'the drain confirmation');
-      ui.stdin.write('y');
+      app.keys('y');
       await shows(new RegExp(`drain: ${id} is draining`), 'the drain result');
       // The daemon's own member list says so once its gossip state carries the drain.
       await waitFor(
@@ -168,9 +151,9 @@ describe('drain against a real daemon (pool operations merged)', () => {
         'the daemon to report the drain',
       );
       await shows(new RegExp(`\\*${id}\\s.*\\byes\\b`), 'DRAIN yes in the row');
-      ui.stdin.write('d');
+      app.keys('d');
       await shows(new RegExp(`undrain node ${id}`), 'the undrain confirmation');
-      ui.stdin.write('y');
+      app.keys('y');
       await shows(new RegExp(`undrain: ${id} claims again`), 'the undrain result');
     } finally {
       await cleanupDaemons();

@@ -3,9 +3,10 @@ import { type ReactNode, useMemo, useState } from 'react';
 import { Footer } from '../components/Footer.js';
 import { Header } from '../components/Header.js';
 import { Help } from '../components/Help.js';
-import { Table } from '../components/Table.js';
+import { columnWidths, Table, type TableProps } from '../components/Table.js';
 import type { FleetConnection } from '../fleet/connection.js';
 import type { FleetSnapshot } from '../fleet/fleet-state.js';
+import { type ChaosData, useChaos } from '../hooks/use-chaos.js';
 import { useClock } from '../hooks/use-clock.js';
 import { useFleet } from '../hooks/use-fleet.js';
 import { useKeyHandler } from '../hooks/use-key-handler.js';
@@ -13,7 +14,8 @@ import { type TerminalSize, useTerminalSize } from '../hooks/use-terminal-size.j
 import type { ViewName } from '../keys/actions.js';
 import type { Keymap } from '../keys/keymap.js';
 import { agentsModel } from '../views/agents-model.js';
-import { ChaosView } from '../views/ChaosView.js';
+import { ChaosView, chaosSections, SCENARIOS_TOP } from '../views/ChaosView.js';
+import { scenariosModel } from '../views/chaos-model.js';
 import { eventsModel } from '../views/events-model.js';
 import { healthModel } from '../views/health-model.js';
 import { nodesModel } from '../views/nodes-model.js';
@@ -21,6 +23,7 @@ import { TaskDetailView } from '../views/TaskDetailView.js';
 import { type RowList, type TableModel, visibleRows } from '../views/table-model.js';
 import { tasksModel } from '../views/tasks-model.js';
 import type { ContextSwitcher } from './context-switcher.js';
+import type { TableLayout } from './mouse-actions.js';
 import { pickLine } from './pool-actions.js';
 import type { Theme } from './theme.js';
 import { current, initialUi, listOf, type UiState } from './ui-state.js';
@@ -46,13 +49,44 @@ export interface AppProps {
   initialView?: ViewName;
 }
 
-function modelFor(view: ViewName, fleet: FleetSnapshot, now: number): TableModel | undefined {
+function modelFor(
+  view: ViewName,
+  fleet: FleetSnapshot,
+  now: number,
+  chaos: ChaosData,
+): TableModel | undefined {
+  if (view === 'chaos') return scenariosModel(chaos);
   if (view === 'tasks') return tasksModel(fleet, now);
   if (view === 'nodes') return nodesModel(fleet);
   if (view === 'agents') return agentsModel(fleet, now);
   if (view === 'health') return healthModel(fleet);
   if (view === 'events') return eventsModel(fleet);
   return undefined;
+}
+
+/** Lines above the body: the two header lines and the breadcrumb. */
+const BODY_TOP = 3;
+
+/** Where the list's table is on screen, for the mouse. */
+function mouseLayout(
+  view: ViewName,
+  model: TableModel,
+  count: number,
+  selected: number,
+  size: TerminalSize,
+  chaos: ChaosData,
+): TableLayout {
+  const body = size.rows - 5;
+  const chaosView = view === 'chaos';
+  return {
+    top: BODY_TOP + (chaosView ? SCENARIOS_TOP : 0),
+    height: chaosView
+      ? chaosSections(body, chaos.status?.active_faults.length ?? 0, chaos.runs.length).scenariosH
+      : body,
+    widths: columnWidths(model.columns, size.columns),
+    count,
+    selected,
+  };
 }
 
 function footerLine(ui: UiState, width: number): { line: string; tone?: string } {
@@ -75,11 +109,14 @@ export function App(props: AppProps) {
   const [ui, setUi] = useState<UiState>(() => initialUi(props.initialView));
   const screen = current(ui);
   const options = listOf(ui, screen.view);
+  const chaos = useChaos(connection, screen.view === 'chaos');
   // Rows are rebuilt when the data changes (or a second passes, for ages), not on every keypress.
-  const model = useMemo(() => modelFor(screen.view, fleet, now), [screen.view, fleet, now]);
+  const model = useMemo(() => modelFor(screen.view, fleet, now, chaos), [screen.view, fleet, now, chaos]);
   const rows = useMemo<RowList>(() => (model ? visibleRows(model, options) : []), [model, options]);
   const bodyHeight = size.rows - 5;
+  const selected = Math.min(ui.cursor[screen.view] ?? 0, Math.max(0, rows.length - 1));
   useKeyHandler({
+    table: model ? mouseLayout(screen.view, model, rows.length, selected, size, chaos) : null,
     ui,
     setUi,
     keymap,
@@ -87,6 +124,7 @@ export function App(props: AppProps) {
     page: Math.max(1, bodyHeight - 1),
     connection,
     fleet,
+    chaos,
     contexts: props.contexts.names,
     switchContext: props.contexts.switchTo,
     exit: () => app.exit(),
@@ -97,13 +135,24 @@ export function App(props: AppProps) {
         terminal too small ({size.columns}×{size.rows}); aidos-tui needs {MIN_SIZE.columns}×{MIN_SIZE.rows}
       </Text>
     );
-  const selected = Math.min(ui.cursor[screen.view] ?? 0, Math.max(0, rows.length - 1));
   const crumb = ui.stack
     .map((s) => (s.view === 'task' ? `${s.logsOnly ? 'logs' : 'task'} ${s.taskId}` : s.view))
     .join(' › ');
   const counter = model ? ` [${rows.length}${options.filter ? `/${model.rows.length}` : ''}]` : '';
   const filter = options.filter ? `  /${options.filter}` : '';
   const task = screen.taskId ? fleet.tasks.get(screen.taskId) : undefined;
+  const empty =
+    options.filter && model?.rows.length ? `nothing matches /${options.filter}` : (model?.empty ?? '');
+  const table: TableProps | undefined = model && {
+    columns: model.columns,
+    rows,
+    selected,
+    height: bodyHeight,
+    width: size.columns,
+    theme,
+    empty,
+    sort: options.sort,
+  };
   let body: ReactNode;
   if (ui.mode.kind === 'help')
     body = <Help actions={keymap.forView(screen.view)} height={bodyHeight} theme={theme} />;
@@ -119,20 +168,8 @@ export function App(props: AppProps) {
         theme={theme}
       />
     );
-  else if (screen.view === 'chaos') body = <ChaosView height={bodyHeight} theme={theme} />;
-  else if (model)
-    body = (
-      <Table
-        columns={model.columns}
-        rows={rows}
-        selected={selected}
-        height={bodyHeight}
-        width={size.columns}
-        theme={theme}
-        empty={options.filter && model.rows.length ? `nothing matches /${options.filter}` : model.empty}
-        sort={options.sort}
-      />
-    );
+  else if (screen.view === 'chaos' && table) body = <ChaosView chaos={chaos} table={table} now={now} />;
+  else if (table) body = <Table {...table} />;
   const foot = footerLine(ui, size.columns);
   return (
     <Box flexDirection="column" width={size.columns} height={size.rows} overflowY="hidden">

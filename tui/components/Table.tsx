@@ -24,7 +24,7 @@ export interface TableProps {
 }
 
 /** Column widths for the space there is: fixed ones as given, the rest to the 0-width column. */
-function widths(columns: Column[], width: number): number[] {
+export function columnWidths(columns: Column[], width: number): number[] {
   const fixed = columns.reduce((n, c) => n + c.width + 1, 0);
   return columns.map((c) => (c.width === 0 ? Math.max(4, width - fixed) : c.width));
 }
@@ -48,7 +48,7 @@ function windowOf(rows: RowList, start: number, count: number): Row[] {
 /** A windowed table: draws only the rows that fit, so 10,000 rows cost as much as 20. */
 export function Table(props: TableProps) {
   const { columns, rows, selected, height, width, theme } = props;
-  const w = widths(columns, width);
+  const w = columnWidths(columns, width);
   const visible = Math.max(0, height - 1);
   const start = windowStart(selected, rows.length, visible);
   const header = columns.map((c, i) => fitCell(`${c.title}${props.sort === i ? '↑' : ''}`, w[i]!)).join(' ');

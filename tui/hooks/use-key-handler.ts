@@ -1,14 +1,19 @@
 import { type Key, useInput } from 'ink';
 import { type Dispatch, type SetStateAction, useRef } from 'react';
+import { chaosRunMode, confirmAbort } from '../app/chaos-actions.js';
 import { completeCommand, parseCommand } from '../app/commands.js';
+import { applyMouse, type TableLayout } from '../app/mouse-actions.js';
 import { confirmDrain, confirmMove, moveMode } from '../app/pool-actions.js';
-import { current, listOf, type Screen, type UiState } from '../app/ui-state.js';
+import { current, listOf, type Mode, type Screen, type UiState } from '../app/ui-state.js';
 import type { FleetConnection } from '../fleet/connection.js';
 import type { FleetSnapshot } from '../fleet/fleet-state.js';
 import { LIST_VIEWS, MAIN_VIEWS, type ViewName } from '../keys/actions.js';
 import { keyName } from '../keys/key-name.js';
 import type { Keymap } from '../keys/keymap.js';
+import { isMouseInput } from '../keys/mouse.js';
 import type { RowList } from '../views/table-model.js';
+import type { ChaosData } from './use-chaos.js';
+import { useMouse } from './use-mouse.js';
 
 /** What the key handler acts on. */
 export interface KeyContext {
@@ -26,6 +31,10 @@ export interface KeyContext {
   connection: FleetConnection;
   /** The fleet as last rendered (nodes to move to, a node's drain flag). */
   fleet: FleetSnapshot;
+  /** Where the list's table is on screen (for mouse clicks), if the view has one. */
+  table: TableLayout | null;
+  /** The Chaos view's data (scenarios, the attached node, a refresh after an action). */
+  chaos: ChaosData;
   /** Context names for `:ctx` completion. */
   contexts: string[];
   /** Switches context; returns what to tell the user. */
@@ -40,15 +49,20 @@ const go = (view: ViewName): Partial<UiState> => ({
   mode: { kind: 'normal' },
 });
 
-function selectedTask(ctx: KeyContext, screen: Screen): string | undefined {
+function selectedTask(ctx: KeyContext, ui: UiState, screen: Screen): string | undefined {
   if (screen.view === 'task') return screen.taskId;
-  const row = ctx.rows.at(ctx.ui.cursor[screen.view] ?? 0);
+  // The latest cursor (a click or `j` may not be drawn yet), on the rows as drawn.
+  const row = ctx.rows.at(ui.cursor[screen.view] ?? 0);
   if (!row) return undefined;
   if (screen.view === 'tasks') return row.id;
   return row.id.startsWith('t_') ? row.id : undefined;
 }
 
 type Set = (patch: Partial<UiState>) => void;
+
+/** A mode to enter, or the reason there is none (shown as a warning). */
+const modeOr = (next: Mode | string): Partial<UiState> =>
+  typeof next === 'string' ? { message: { text: next, tone: 'warn' } } : { mode: next };
 
 function textInput(ctx: KeyContext, ui: UiState, set: Set, input: string, name: string) {
   const mode = ui.mode;
@@ -144,7 +158,7 @@ const CHUNK_KEYS: Record<string, Key> = {
   '\x1b': { escape: true } as Key,
 };
 
-/** Turns key presses into UI changes and actions, through the keymap only. */
+/** Turns key presses (through the keymap only) and mouse reports into UI changes and actions. */
 export function useKeyHandler(ctx: KeyContext): void {
   // Keys typed fast arrive as one chunk ("3/fail\r"): each is applied to the state the previous
   // one left, so the latest state is kept here rather than read from the last render.
@@ -158,7 +172,13 @@ export function useKeyHandler(ctx: KeyContext): void {
     latest.current = { ...latest.current, ...patch };
     ctx.setUi(latest.current);
   };
+  useMouse((event) => {
+    const patch = applyMouse(latest.current, event, rendered.current.table);
+    if (patch) set(patch);
+  });
   useInput((input, key) => {
+    // Mouse reports go to useMouse; their bytes ("[<0;12;7M") must never act as keys.
+    if (isMouseInput(input)) return;
     const name = keyName(input, key);
     const now = rendered.current;
     if (name || input.length <= 1) return step(now, latest.current, set, input, name);
@@ -233,7 +253,7 @@ function step(ctx: KeyContext, ui: UiState, set: Set, input: string, name: strin
     }
     case 'open':
     case 'logs': {
-      const id = selectedTask(ctx, screen);
+      const id = selectedTask(ctx, ui, screen);
       if (!id) return;
       if (view === 'task')
         return set({ stack: [...ui.stack.slice(0, -1), { ...screen, logsOnly: !screen.logsOnly }] });
@@ -244,7 +264,7 @@ function step(ctx: KeyContext, ui: UiState, set: Set, input: string, name: strin
     }
     case 'task.cancel':
     case 'task.retry': {
-      const id = selectedTask(ctx, screen);
+      const id = selectedTask(ctx, ui, screen);
       if (!id) return;
       const verb = action.id === 'task.cancel' ? 'cancel' : 'retry';
       const run = async () => {
@@ -255,10 +275,10 @@ function step(ctx: KeyContext, ui: UiState, set: Set, input: string, name: strin
       return set({ mode: { kind: 'confirm', question: `${verb} task ${id}? (y/n)`, run } });
     }
     case 'task.move': {
-      const id = selectedTask(ctx, screen);
+      const id = selectedTask(ctx, ui, screen);
       if (!id) return;
       const next = moveMode(ctx.connection, id, ctx.fleet.nodes, ctx.fleet.tasks.get(id)?.node_id ?? null);
-      return set(typeof next === 'string' ? { message: { text: next, tone: 'warn' } } : { mode: next });
+      return set(modeOr(next));
     }
     case 'node.drain': {
       const row = ctx.rows.at(at);
@@ -266,6 +286,12 @@ function step(ctx: KeyContext, ui: UiState, set: Set, input: string, name: strin
       if (!node) return;
       return set({ mode: confirmDrain(ctx.connection, node.id, !node.draining) });
     }
+    case 'chaos.run':
+      return set(
+        modeOr(chaosRunMode(ctx.connection, ctx.chaos, ctx.rows.at(at)?.id, ctx.fleet.nodes.length)),
+      );
+    case 'chaos.abort':
+      return set({ mode: confirmAbort(ctx.connection, ctx.chaos) });
     default:
       if (action.id.startsWith('view.')) return set(go(action.id.slice(5) as ViewName));
   }

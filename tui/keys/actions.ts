@@ -5,7 +5,7 @@ export type ViewName = 'nodes' | 'agents' | 'tasks' | 'health' | 'events' | 'cha
 export const MAIN_VIEWS: readonly ViewName[] = ['nodes', 'agents', 'tasks', 'health', 'events', 'chaos'];
 
 /** Views that show a table the cursor moves through. */
-export const LIST_VIEWS: readonly ViewName[] = ['nodes', 'agents', 'tasks', 'health', 'events'];
+export const LIST_VIEWS: readonly ViewName[] = ['nodes', 'agents', 'tasks', 'health', 'events', 'chaos'];
 
 /** One thing a key can do; the registry below is the only place keys are defined. */
 export interface ActionSpec {
@@ -80,4 +80,6 @@ export const ACTIONS: readonly ActionSpec[] = [
     dangerous: true,
     footer: true,
   },
+  { id: 'chaos.run', keys: ['x'], label: 'run/inject', views: ['chaos'], dangerous: true, footer: true },
+  { id: 'chaos.abort', keys: ['A'], label: 'abort all', views: ['chaos'], dangerous: true, footer: true },
 ];

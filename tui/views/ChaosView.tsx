@@ -1,21 +1,70 @@
 import { Box, Text } from 'ink';
-import type { Theme } from '../app/theme.js';
+import { Table, type TableProps } from '../components/Table.js';
+import type { ChaosData } from '../hooks/use-chaos.js';
+import { faultsModel, runsModel, span } from './chaos-model.js';
 
 /** Props of ChaosView. */
 export interface ChaosViewProps {
-  /** Lines available. */
-  height: number;
-  /** Colours. */
-  theme: Theme;
+  /** What the chaos operations answered. */
+  chaos: ChaosData;
+  /** The scenarios table as a list view shows it; its height is the whole view's. */
+  table: TableProps;
+  /** Now (epoch ms), for time left. */
+  now: number;
 }
 
-/** The place for chaos drills; the chaos module (its own issue) fills it. */
-export function ChaosView({ height, theme }: ChaosViewProps) {
+function stateLine(chaos: ChaosData, now: number): string {
+  const s = chaos.status;
+  if (!s) return chaos.error ? `chaos: ${chaos.error}` : 'chaos: reading…';
+  const drill = s.drill
+    ? `  drill ${s.drill.run_id} (${s.drill.scenario}) running for ${span(now - s.drill.started_at)}`
+    : '';
+  return s.enabled
+    ? `chaos enabled on ${s.node_id}${drill}`
+    : `chaos is off on ${s.node_id} (chaos.enabled: false): lists and abort only`;
+}
+
+/** A section's height: its rows plus header, at most `max`, at least the header and one line. */
+const sectionHeight = (rows: number, max: number) => Math.max(2, Math.min(rows + 1, max));
+
+/** Lines above the scenarios table's header: the state line and the section title. */
+export const SCENARIOS_TOP = 2;
+
+/** Heights of the three tables (headers included) in a view of `height` lines. */
+export function chaosSections(height: number, faults: number, runs: number) {
+  // Three titles and the state line take four lines; scenarios keep at least three.
+  const room = height - 4;
+  const faultsH = sectionHeight(faults, Math.max(2, Math.floor(room / 4)));
+  const runsH = sectionHeight(runs, Math.max(2, Math.floor(room / 3)));
+  return { faultsH, runsH, scenariosH: Math.max(3, room - faultsH - runsH) };
+}
+
+/** The Chaos view: the scenario library (selectable), faults in force with time left, past drills with verdicts. */
+export function ChaosView(props: ChaosViewProps) {
+  const { chaos, table, now } = props;
+  const { theme, width } = table;
+  const faults = faultsModel(chaos.status?.active_faults ?? [], now);
+  const runs = runsModel(chaos.runs, now);
+  const { faultsH, runsH, scenariosH } = chaosSections(table.height, faults.rows.length, runs.rows.length);
+  const title = (text: string) => (
+    <Text bold wrap="truncate">
+      {text}
+    </Text>
+  );
   return (
-    <Box flexDirection="column" height={height}>
-      <Text color={theme.color('dim')} wrap="truncate">
-        Chaos drills are not available on this daemon yet.
+    <Box flexDirection="column" height={table.height} overflowY="hidden">
+      <Text
+        wrap="truncate"
+        color={theme.color(chaos.status?.drill ? 'running' : chaos.error ? 'error' : 'dim')}
+      >
+        {stateLine(chaos, now)}
       </Text>
+      {title('Scenarios')}
+      <Table {...table} height={scenariosH} />
+      {title(`Active faults [${faults.rows.length}]`)}
+      <Table {...faults} selected={-1} height={faultsH} width={width} theme={theme} sort={-1} />
+      {title(`Past drills [${runs.rows.length}]`)}
+      <Table {...runs} selected={-1} height={runsH} width={width} theme={theme} sort={-1} />
     </Box>
   );
 }
