@@ -17,11 +17,13 @@ import { type HttpRoute, Router } from './router.js';
  * may start per turn of the event loop; reads (/health, /metrics, lists) answer at once. Node parses
  * every request whose bytes have arrived in one poll phase, 700 at a time in a burst of 2,000
  * clients; the writes beyond these wait, and even their URL is parsed in a later turn.
- * 32 submit handlers take about 2 ms.
+ * 8 per turn, not 32: the same burst throughput (the group commit still fills from several turns),
+ * but shorter turns: /health p99 6.9–8.5 ms against 8.6–11.7 ms in alternating runs of
+ * test/bench/submit-burst.ts (docs/benchmarks.md).
  */
-const WRITES_PER_TURN = 32;
+const WRITES_PER_TURN = 8;
 /** New connections whose first request is parsed per turn (first-read-pacer.ts). */
-const FIRST_READS_PER_TURN = 32;
+const FIRST_READS_PER_TURN = 8;
 
 /** A WebSocket path the server accepts upgrades on. */
 export interface WsEndpoint {

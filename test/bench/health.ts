@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { cleanupDaemons, type DaemonProcess, startDaemon } from '../helpers/daemon-process.js';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../helpers/postgres-server.js';
 import { writeStandinConfig } from '../helpers/standin-config.js';
+import { waitFor } from '../helpers/wait.js';
 import { clockTicks, cpuSeconds, submitBurst } from './submit-burst.js';
 
 interface CannonResult {
@@ -65,6 +66,16 @@ export default async function bench(): Promise<void> {
     const health = await load(`${on.url}/health`);
     await submitTasks(on, 16);
     const deep = await load(`${on.url}/health/deep`);
+    // The burst measures one daemon's loop: the 32 stand-in agents above (a Node process each)
+    // would otherwise still be starting on the same two cores and be counted against it.
+    await waitFor(
+      async () => {
+        const res = await fetch(`${on.url}/api/v1/tasks?state=queued,running&limit=1`);
+        return ((await res.json()) as { tasks: unknown[] }).tasks.length === 0;
+      },
+      120_000,
+      'the tasks of the load phase to end',
+    );
     // 2,000 concurrent submits on a fresh daemon of its own, after a warm-up burst of 200.
     const burstDaemon = await startDaemon({ args: ['--config', config], env });
     await submitBurst(burstDaemon, 200);
