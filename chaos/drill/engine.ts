@@ -150,13 +150,19 @@ export async function runDrill(
     if (!steady) await sleep(scenario.observe.every);
   }
   const baseline = new Set(timeline.at(-1)?.failing ?? []);
-  /** The sample differs from the steady state: health, a new failing check, or fewer alive members. */
+  /** The sample differs from the steady state: health, a new failing check, fewer alive members, or a member that refuted or rejoined. */
   const worse = (s: Sample) => {
     const before = timeline[0]?.members ?? null;
     const fewerMembers = s.members !== null && before !== null && s.members < before;
+    const incarnationsBefore = timeline[0]?.incarnations ?? null;
+    const membershipMoved =
+      s.incarnations != null && incarnationsBefore !== null && s.incarnations > incarnationsBefore;
     const rank = (h: string | undefined) => ['pass', 'warn', 'fail', 'down'].indexOf(h ?? 'pass');
     return (
-      rank(s.health) > rank(timeline[0]?.health) || s.failing.some((f) => !baseline.has(f)) || fewerMembers
+      rank(s.health) > rank(timeline[0]?.health) ||
+      s.failing.some((f) => !baseline.has(f)) ||
+      fewerMembers ||
+      membershipMoved
     );
   };
   if (!steady) {

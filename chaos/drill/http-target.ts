@@ -62,7 +62,9 @@ export class HttpDrillTarget implements DrillTarget {
         .catch(() => undefined),
       // Membership is what a network fault changes first; deep health checks may run only once a minute.
       (this.options.clusterSize?.() ?? 1) > 1
-        ? this.client.request<{ nodes: { state: string }[] }>('GET', '/api/v1/nodes').catch(() => undefined)
+        ? this.client
+            .request<{ nodes: { state: string; incarnation: number }[] }>('GET', '/api/v1/nodes')
+            .catch(() => undefined)
         : Promise.resolve(undefined),
     ]);
     const status = ready?.status;
@@ -80,6 +82,7 @@ export class HttpDrillTarget implements DrillTarget {
       queue_age_ms: typeof age === 'number' ? age : null,
       tasks: counts,
       members: nodes ? nodes.nodes.filter((n) => n.state === 'alive').length : null,
+      incarnations: nodes ? nodes.nodes.reduce((sum, n) => sum + (Number(n.incarnation) || 0), 0) : null,
     };
   }
 

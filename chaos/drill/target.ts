@@ -15,6 +15,12 @@ export interface Sample {
   tasks: Record<string, number>;
   /** Live members seen by the node (null outside a cluster). */
   members: number | null;
+  /**
+   * Sum of the members' incarnations (null outside a cluster): it rises when a member refutes a
+   * suspicion or rejoins after a restart, so a killed node that is back before anyone declared it
+   * dead still shows in membership.
+   */
+  incarnations?: number | null;
 }
 
 /** The history of one drill task, as the store recorded it. */
