@@ -231,6 +231,17 @@ describe('operator commands against a real daemon', { timeout: 90_000 }, () => {
   });
 
   it('sends no alert at start-up, and one when a check really changes', async () => {
+    // A change needs a state to change from: the check's first result after start is never an
+    // alert, so wait until it has recorded both services up before breaking one.
+    await waitFor(
+      async () => {
+        const res = await fetch(`${daemon.url}/health/deep?fresh=1`);
+        const doc = (await res.json()) as { checks?: Record<string, { status: string }[]> };
+        return doc.checks?.['agents:services-down']?.[0]?.status === 'pass';
+      },
+      30_000,
+      'services-down to pass before the break',
+    );
     writeFileSync(flag, 'now');
     const sent = () =>
       readFile(alerts, 'utf8')
