@@ -1,7 +1,7 @@
 import { ChaosError } from '../errors.js';
 import type { FaultContext, PgChaosFacet, PgHold } from './context.js';
 import type { Fault, Leftover } from './fault.js';
-import { Repeater } from './repeater.js';
+import { RepeatingFault } from './repeater.js';
 import type { FaultSpec } from './spec.js';
 
 function facet(ctx: FaultContext, kind: string): PgChaosFacet {
@@ -89,46 +89,30 @@ export class PgSlowQueriesFault extends HoldFault {
 }
 
 /** pg_terminate_backend on the hosting daemon's own sessions, once or every `every_ms`. */
-export class PgKillConnectionsFault implements Fault {
+export class PgKillConnectionsFault extends RepeatingFault implements Fault {
   readonly kind = 'pg-kill-connections';
   readonly target: string;
   readonly magnitude: Record<string, unknown>;
-  active = false;
   /** Backends terminated so far. */
   terminated = 0;
-  private readonly repeater = new Repeater(() => this.fire());
+  protected readonly timerName = 'terminate timer';
   private readonly pg: PgChaosFacet;
 
   constructor(
     private readonly spec: Extract<FaultSpec, { kind: 'pg-kill-connections' }>,
     private readonly ctx: FaultContext,
   ) {
+    super();
     this.pg = facet(ctx, spec.kind);
     this.target = `sessions aidosd:${ctx.nodeId}`;
     this.magnitude = spec.every_ms ? { every_ms: spec.every_ms } : {};
   }
 
-  private async fire(): Promise<void> {
+  protected async fire(): Promise<void> {
     this.terminated += await this.pg.terminateBackends(`aidosd:${this.ctx.nodeId}`);
   }
 
-  async inject(): Promise<void> {
-    if (this.active) return;
-    await this.fire();
-    this.active = true;
-    if (this.spec.every_ms) this.repeater.start(this.spec.every_ms);
-  }
-
-  async revert(): Promise<void> {
-    this.repeater.stop();
-    this.active = false;
-  }
-
-  leftovers(): Leftover[] {
-    return [];
-  }
-
-  async verifyReverted(): Promise<string[]> {
-    return this.repeater.running ? ['terminate timer still running'] : [];
+  protected everyMs(): number | undefined {
+    return this.spec.every_ms;
   }
 }

@@ -2,7 +2,7 @@ import { isRunning, readStat } from '../../daemon/agents/proc.js';
 import { ChaosError, message } from '../errors.js';
 import type { FaultContext } from './context.js';
 import type { Fault, Leftover } from './fault.js';
-import { Repeater } from './repeater.js';
+import { RepeatingFault } from './repeater.js';
 import type { FaultSpec, ProcessTarget } from './spec.js';
 
 function describeTarget(target: ProcessTarget): string {
@@ -23,24 +23,24 @@ function signalPid(pid: number, signal: NodeJS.Signals): boolean {
 }
 
 /** Sends a signal to the target once, or again every `every_ms` for the duration (crash loop). */
-export class ProcessKillFault implements Fault {
+export class ProcessKillFault extends RepeatingFault<number> implements Fault {
   readonly kind = 'process-kill';
   readonly target: string;
   readonly magnitude: Record<string, unknown>;
-  active = false;
   /** Pids signalled so far, for the report. */
   readonly killed: number[] = [];
-  private readonly repeater = new Repeater(() => this.fire());
+  protected readonly timerName = 'kill timer';
 
   constructor(
     private readonly spec: Extract<FaultSpec, { kind: 'process-kill' }>,
     private readonly ctx: FaultContext,
   ) {
+    super();
     this.target = describeTarget(spec.target);
     this.magnitude = { signal: spec.signal, ...(spec.every_ms ? { every_ms: spec.every_ms } : {}) };
   }
 
-  private async fire(): Promise<number> {
+  protected async fire(): Promise<number> {
     const pids = await this.ctx.processes(this.spec.target);
     let hit = 0;
     for (const pid of pids)
@@ -56,28 +56,16 @@ export class ProcessKillFault implements Fault {
     return hit;
   }
 
-  async inject(): Promise<void> {
-    if (this.active) return;
-    const hit = await this.fire();
+  protected everyMs(): number | undefined {
+    return this.spec.every_ms;
+  }
+
+  /** A one-off kill that hit nothing is an error; a crash loop may find its target later. */
+  protected override checkFirstRound(hit: number): void {
     if (hit === 0 && !this.spec.every_ms)
       throw new ChaosError('inject', `process-kill: no running process matches ${this.target}`, {
         field: 'target',
       });
-    this.active = true;
-    if (this.spec.every_ms) this.repeater.start(this.spec.every_ms);
-  }
-
-  async revert(): Promise<void> {
-    this.repeater.stop();
-    this.active = false;
-  }
-
-  leftovers(): Leftover[] {
-    return [];
-  }
-
-  async verifyReverted(): Promise<string[]> {
-    return this.repeater.running ? ['kill timer still running'] : [];
   }
 }
 
