@@ -1,6 +1,7 @@
 import type {
   HealthResultRow,
   MigrationDriver,
+  MovedRunRelease,
   MoveRequest,
   NewTask,
   NodeDrain,
@@ -163,12 +164,7 @@ export interface PoolStore {
    * Releases a run its owner stopped to move it, if the fence still matches: queued again at once,
    * the attempt not counted, pinned to the requested target when there is one (event `moved`).
    */
-  releaseMovedRun(c: {
-    id: string;
-    fence: number;
-    node_id: string;
-    reason: string;
-  }): Promise<Task | undefined>;
+  releaseMovedRun(c: MovedRunRelease): Promise<Task | undefined>;
 }
 
 /** Health history rows (the health module). */

@@ -1,6 +1,6 @@
 import { LIST_MESSAGE_CHARS } from '../../shared/tasks.js';
 import type { ChaosRunRow } from './facets.js';
-import type { HealthResultRow, NodeRecord, Task, TaskEvent, TaskState } from './types.js';
+import type { HealthResultRow, MoveRequest, NodeRecord, Task, TaskEvent, TaskState } from './types.js';
 
 /** A list of task states as SQL literals, for `state IN (...)` (the states are fixed words, never input). */
 export function sqlStates(states: readonly TaskState[]): string {
@@ -126,4 +126,8 @@ export function toChaosRun(row: Raw): ChaosRunRow {
     finished_at: msOrNull(row.finished_at),
     report: json<Record<string, unknown>>(row.report, {}),
   };
+}
+
+export function toMoveRequest(row: Raw): MoveRequest {
+  return { id: String(row.id), to: String(row.move_to) };
 }

@@ -1,6 +1,6 @@
 import type { MoveOutcome } from '../facets.js';
-import { toTask } from '../rows.js';
-import type { MoveRequest, NodeDrain, Task } from '../types.js';
+import { toMoveRequest, toTask } from '../rows.js';
+import type { MovedRunRelease, MoveRequest, NodeDrain, Task } from '../types.js';
 
 type Query = (sql: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
 
@@ -76,18 +76,10 @@ export class PgPoolActions {
   }
 
   async listMoveRequested(nodeId: string): Promise<MoveRequest[]> {
-    return (await this.query(SQL.moveRequested, [nodeId])).map((r) => ({
-      id: String(r.id),
-      to: String(r.move_to),
-    }));
+    return (await this.query(SQL.moveRequested, [nodeId])).map(toMoveRequest);
   }
 
-  async releaseMovedRun(c: {
-    id: string;
-    fence: number;
-    node_id: string;
-    reason: string;
-  }): Promise<Task | undefined> {
+  async releaseMovedRun(c: MovedRunRelease): Promise<Task | undefined> {
     const row = (await this.query(SQL.release, [c.id, c.fence, c.node_id, c.reason]))[0];
     return row ? toTask(row) : undefined;
   }

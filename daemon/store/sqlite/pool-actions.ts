@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { MoveOutcome } from '../facets.js';
-import { toTask } from '../rows.js';
-import type { MoveRequest, NodeDrain, Task } from '../types.js';
+import { toMoveRequest, toTask } from '../rows.js';
+import type { MovedRunRelease, MoveRequest, NodeDrain, Task } from '../types.js';
 
 type Row = Record<string, unknown>;
 
@@ -92,18 +92,10 @@ export class SqlitePoolActions {
   }
 
   async listMoveRequested(nodeId: string): Promise<MoveRequest[]> {
-    return (this.db.prepare(SQL.moveRequested).all(nodeId) as Row[]).map((r) => ({
-      id: String(r.id),
-      to: String(r.move_to),
-    }));
+    return (this.db.prepare(SQL.moveRequested).all(nodeId) as Row[]).map(toMoveRequest);
   }
 
-  async releaseMovedRun(c: {
-    id: string;
-    fence: number;
-    node_id: string;
-    reason: string;
-  }): Promise<Task | undefined> {
+  async releaseMovedRun(c: MovedRunRelease): Promise<Task | undefined> {
     const task = this.db
       .transaction(() => {
         const row = this.db.prepare(SQL.release).get({ id: c.id, fence: c.fence, now: this.now() }) as
