@@ -1,6 +1,6 @@
 import type { Logger } from '../log/logger.js';
 import type { PoolStore } from '../store/facets.js';
-import type { NodeDrain, Task } from '../store/types.js';
+import type { MovedRunRelease, NodeDrain, Task } from '../store/types.js';
 
 /** A run this node must stop and release to another node, and why (for the log and the event). */
 export interface MoveStop {
@@ -47,7 +47,7 @@ export class DrainWatch {
   }
 
   /** Releases a run stopped for a move (PoolStore.releaseMovedRun); undefined when its fence is stale. */
-  release(c: { id: string; fence: number; node_id: string; reason: string }): Promise<Task | undefined> {
+  release(c: MovedRunRelease): Promise<Task | undefined> {
     return this.pool.releaseMovedRun(c);
   }
 
