@@ -6,6 +6,7 @@ import {
   allAlive,
   type ChaosCluster,
   leftovers,
+  type Member,
   SHORT,
   startChaosCluster,
 } from '../helpers/chaos-cluster.js';
@@ -82,27 +83,32 @@ describe('every scenario of the library on a three-node cluster', () => {
     }, 120_000);
 });
 
+/** Runs node-pause for a minute from `controller`; resolves with the member it stopped. */
+async function pauseAPeerFor60s(controller: Member): Promise<Member> {
+  const started = await runAidos([
+    'chaos',
+    'run',
+    'node-pause',
+    '--json',
+    '--url',
+    controller.daemon.url,
+    '--set',
+    'steps.0.duration=60s',
+  ]);
+  expect(started.code, started.stderr).toBe(0);
+  return waitFor(
+    async () => cluster.members.find((m) => readStat(m.daemon.child.pid as number)?.state === 'T'),
+    20_000,
+    'a daemon stopped',
+  );
+}
+
 describe('cluster-wide safety', () => {
   it('abort on any node reverts every fault of the cluster within 1 s, a paused daemon included', async () => {
     const a = cluster.members[0];
     if (!a) throw new Error('members');
     // node-pause for a minute, run by a; the abort is asked of the third node (neither controller nor paused).
-    const started = await runAidos([
-      'chaos',
-      'run',
-      'node-pause',
-      '--json',
-      '--url',
-      a.daemon.url,
-      '--set',
-      'steps.0.duration=60s',
-    ]);
-    expect(started.code, started.stderr).toBe(0);
-    const paused = await waitFor(
-      async () => cluster.members.find((m) => readStat(m.daemon.child.pid as number)?.state === 'T'),
-      20_000,
-      'a daemon stopped',
-    );
+    const paused = await pauseAPeerFor60s(a);
     const b = cluster.members.find((m) => m !== a && m !== paused);
     if (!b) throw new Error('no third member');
     const t0 = Date.now();
@@ -138,22 +144,7 @@ describe('cluster-wide safety', () => {
   it('a pause whose controller is killed is resumed by its reverter once the heartbeats stop', async () => {
     const a = cluster.members[0];
     if (!a) throw new Error('members');
-    const started = await runAidos([
-      'chaos',
-      'run',
-      'node-pause',
-      '--json',
-      '--url',
-      a.daemon.url,
-      '--set',
-      'steps.0.duration=60s',
-    ]);
-    expect(started.code, started.stderr).toBe(0);
-    const paused = await waitFor(
-      async () => cluster.members.find((m) => readStat(m.daemon.child.pid as number)?.state === 'T'),
-      20_000,
-      'a daemon stopped',
-    );
+    const paused = await pauseAPeerFor60s(a);
     const restarts = a.restarts;
     await a.daemon.kill9();
     // controller_lease is 5 s: the reverter resumes without the controller, long before the 60 s deadline.
