@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { Keyring, keyId, sameMac } from '../../daemon/cluster/peer-auth.js';
+import { Keyring, keyId, sameMac } from '../../daemon/server/cluster-keys.js';
 
 /** Header carrying a node-to-node chaos call's signature: `<key id>.<epoch ms>.<hex HMAC>`. */
 export const PEER_SIGNATURE_HEADER = 'x-aidos-chaos-peer';

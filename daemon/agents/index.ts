@@ -1,7 +1,8 @@
 /** Public API of the local agent supervisor. */
+
+export type { AgentEnvelope } from './agent-envelope.js';
 export { type BackoffDecision, type BackoffOptions, DEFAULT_BACKOFF, RestartBackoff } from './backoff.js';
 export { type Clock, systemClock } from './clock.js';
-export type { AgentEnvelope } from './envelope.js';
 export { parseEnvelope } from './envelope.js';
 export { type JournalEntry, type ReapedSurvivor, reapSurvivors } from './journal.js';
 export { type AgentLogger, silentLogger } from './logger.js';

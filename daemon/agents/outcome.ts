@@ -1,4 +1,5 @@
-import { type AgentEnvelope, parseEnvelope } from './envelope.js';
+import type { AgentEnvelope } from './agent-envelope.js';
+import { parseEnvelope } from './envelope.js';
 import type { SpawnExit } from './spawn.js';
 import { tellingLine } from './telling-line.js';
 

@@ -1,33 +1,11 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { Keyring, keyId, sameMac } from '../server/cluster-keys.js';
+
+// The key helpers live beside the server's other credentials, so chaos signs its peer calls
+// without reaching into this module.
+export { Keyring, keyId, sameMac };
 
 const LABEL = 'aidos-peer-v1';
-
-/** The id peers use to name a key without revealing it: the first 8 hex of its SHA-256. */
-export function keyId(key: string): string {
-  return createHash('sha256').update(key).digest('hex').slice(0, 8);
-}
-
-/**
- * The cluster keys this node accepts. The first one is the one it proves with when it connects;
- * any of them is accepted from a connecting peer. Rotation: add the new key everywhere (accepted),
- * then make it first everywhere (used), then remove the old one (retired).
- */
-export class Keyring {
-  private readonly byId = new Map<string, string>();
-  /** Id of the key used when connecting. */
-  readonly primaryId: string;
-
-  constructor(keys: readonly string[]) {
-    if (keys.length === 0) throw new Error('a keyring needs at least one key');
-    for (const key of keys) this.byId.set(keyId(key), key);
-    this.primaryId = keyId(keys[0]!);
-  }
-
-  /** The key with this id, if this node accepts it. */
-  find(id: string): string | undefined {
-    return this.byId.get(id);
-  }
-}
 
 /** 32 random bytes, hex: each handshake's fresh challenge. */
 export function freshNonce(): string {
@@ -50,13 +28,6 @@ export function handshakeProof(
 /** The per-session MAC key: frames of another session (a replay across connections) never verify. */
 export function sessionKey(key: string, connectingNonce: string, acceptingNonce: string): Buffer {
   return createHmac('sha256', key).update(`${LABEL}|session|${connectingNonce}|${acceptingNonce}`).digest();
-}
-
-/** Compares two hex MACs in constant time. */
-export function sameMac(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'hex');
-  const y = Buffer.from(b, 'hex');
-  return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
 }
 
 /** Direction of a frame within a session (so a frame cannot be reflected back to its sender). */

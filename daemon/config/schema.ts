@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { cronExpression, healthConfigSchema } from '../health/config.js';
+import { cronExpression, healthConfigSchema } from './health.js';
 import { duration, listenAddress, memorySize } from './units.js';
 
 const nodeId = z

@@ -1,5 +1,5 @@
+import type { HealthConfig } from '../config/health.js';
 import { AidosError } from '../errors.js';
-import type { HealthConfig } from './config.js';
 import type { HealthCheck, ResolvedCheck } from './types.js';
 
 /** Applies `health.*` defaults and `health.checks.<name>` overrides to a check's own defaults. */

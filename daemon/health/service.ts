@@ -1,3 +1,4 @@
+import type { HealthConfig } from '../config/health.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { DaemonMetrics } from '../metrics/registry.js';
@@ -6,7 +7,6 @@ import type { StoreFacets } from '../store/facets.js';
 import { AlertHook } from './alert.js';
 import { agentSourceChecks } from './checks/agents.js';
 import { canaryCheck, clusterChecks } from './checks/cluster.js';
-import type { HealthConfig } from './config.js';
 import { HealthHistory } from './history.js';
 import { feedHealthMetrics, refreshStoreMetrics } from './metrics-feed.js';
 import type { AgentHealthSource, CanaryRunner, ClusterHealthSource } from './providers.js';

@@ -15,17 +15,17 @@ import { metricsRoute } from '../metrics/routes.js';
 import { DaemonServer } from '../server/server.js';
 import { type Store, type StoreFacets, storeFacets } from '../store/facets.js';
 import { migrationRunner, openStore } from '../store/open.js';
-import { HEARTBEAT_EVERY_MS } from '../tasks/failover.js';
 import { makeDirectory } from '../util/make-directory.js';
 import { VERSION } from '../version.js';
 import { EventBus } from './events.js';
-import type {
-  DaemonComponent,
-  DaemonContext,
-  DaemonModule,
-  DaemonPhase,
-  InjectionPoints,
-  PeerTransport,
+import {
+  type DaemonComponent,
+  type DaemonContext,
+  type DaemonModule,
+  type DaemonPhase,
+  HEARTBEAT_EVERY_MS,
+  type InjectionPoints,
+  type PeerTransport,
 } from './module.js';
 import { ServiceRegistry } from './services.js';
 import { StoreLink } from './store-link.js';

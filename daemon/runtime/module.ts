@@ -13,6 +13,9 @@ import type { MigrationStatus } from '../store/migrate/runner.js';
 import type { EventBus } from './events.js';
 import type { StoreLinkState } from './store-link.js';
 
+/** How often the host bumps this node's heartbeat row (failover reads its age). */
+export const HEARTBEAT_EVERY_MS = 5_000;
+
 /** Lifecycle phases; readiness fails from `draining` on while liveness stays pass. */
 export type DaemonPhase = 'starting' | 'running' | 'draining' | 'stopped';
 

@@ -1,11 +1,10 @@
 import type { ClusterNode } from '../../shared/cluster.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import { HEARTBEAT_EVERY_MS } from '../runtime/module.js';
 import type { TaskStore } from '../store/facets.js';
 import type { TaskFeed } from './task-feed.js';
 
-/** How often a daemon bumps its heartbeat row (daemon/runtime/daemon.ts). */
-export const HEARTBEAT_EVERY_MS = 5_000;
 /** How often a survivor asks the store again while a dead node's heartbeat row is not stale yet. */
 const RETRY_EVERY_MS = 250;
 /** Past the guard's bound: its check period (≤ 100 ms), the SIGKILL landing, a loaded host. */

@@ -1,8 +1,8 @@
-import { gatewayChecks } from '../agents/gateway/checks.js';
 import { registerGatewayMetrics } from '../agents/gateway/metrics.js';
 import { GatewayPool } from '../agents/gateway/pool.js';
 import type { Config } from '../config/load.js';
 import type { DaemonContext } from '../runtime/module.js';
+import { gatewayChecks } from './gateway-checks.js';
 import { GATEWAY_PROFILE_NAME, RoutingLauncher } from './gateway-launcher.js';
 import type { SupervisorLauncher } from './supervisor-launcher.js';
 

@@ -2,7 +2,6 @@ import { emptyParamsSchema } from '../../shared/protocol.js';
 import { summarizeTask } from '../../shared/tasks.js';
 import { resolveProfiles } from '../agents/index.js';
 import { operation } from '../api/operation.js';
-import { taskOperations } from '../api/task-operations.js';
 import type { DaemonModule } from '../runtime/module.js';
 import type { Task } from '../store/types.js';
 import { provideAgentHealth } from './agent-health.js';
@@ -18,6 +17,7 @@ import { servicesComponent } from './services-component.js';
 import { SupervisorLauncher } from './supervisor-launcher.js';
 import { TaskFeed } from './task-feed.js';
 import { TaskLogReader } from './task-logs.js';
+import { taskOperations } from './task-operations.js';
 import { TaskService } from './task-service.js';
 import { TaskWorker } from './worker.js';
 

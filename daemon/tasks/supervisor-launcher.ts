@@ -7,8 +7,8 @@ import {
   type SpawnFn,
 } from '../agents/index.js';
 import { type AgentLayout, agentLayout, taskFolder } from '../agents/layout.js';
+import { resolveCommand } from '../agents/resolve-command.js';
 import { sweepRunFiles } from '../agents/run-files.js';
-import { resolveCommand } from '../health/checks/agents.js';
 import type { Logger } from '../log/logger.js';
 import type { Task } from '../store/types.js';
 import type { AgentLauncher, LaunchedRun } from './launcher.js';

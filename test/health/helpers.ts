@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { healthConfigSchema } from '../../daemon/health/config.js';
+import { healthConfigSchema } from '../../daemon/config/health.js';
 import { resolveCheck } from '../../daemon/health/resolve.js';
 import type { HealthCheck, Observation, ResolvedCheck } from '../../daemon/health/types.js';
 

@@ -1,4 +1,4 @@
-import type { AgentEnvelope } from '../envelope.js';
+import type { AgentEnvelope } from '../agent-envelope.js';
 import type { AgentFinal } from './wire.js';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);

@@ -1,5 +1,5 @@
 import { errorMessage } from '../../errors.js';
-import type { AgentEnvelope } from '../envelope.js';
+import type { AgentEnvelope } from '../agent-envelope.js';
 import type { AgentGuard } from '../guard.js';
 import type { AgentLogger } from '../logger.js';
 import type { RunOutcome, RunOutcomeKind } from '../outcome.js';

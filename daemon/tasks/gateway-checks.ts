@@ -1,5 +1,5 @@
-import type { HealthCheck } from '../../health/types.js';
-import type { GatewayPool } from './pool.js';
+import type { GatewayPool } from '../agents/gateway/pool.js';
+import type { HealthCheck } from '../health/types.js';
 
 /** Finds an event-loop delay (ms) in the health RPC's `eventLoop` snapshot, whatever its exact field. */
 function eventLoopLagMs(health: unknown): number | undefined {

@@ -1,6 +1,6 @@
 import { CronPattern } from 'croner';
 import { z } from 'zod';
-import { duration } from '../config/units.js';
+import { duration } from './units.js';
 
 /** The parser's own reason for refusing an expression, or undefined when it is valid. */
 function cronProblem(value: string): string | undefined {

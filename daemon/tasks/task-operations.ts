@@ -5,9 +5,9 @@ import {
   taskIdSchema,
   taskLogsSchema,
 } from '../../shared/api/tasks.js';
-import type { TaskLogReader } from '../tasks/task-logs.js';
-import type { TaskService } from '../tasks/task-service.js';
-import { type Operation, operation } from './operation.js';
+import { type Operation, operation } from '../api/operation.js';
+import type { TaskLogReader } from './task-logs.js';
+import type { TaskService } from './task-service.js';
 
 /** task.* operations. */
 export function taskOperations(service: TaskService, logs: TaskLogReader): Operation[] {
