@@ -1,21 +1,13 @@
 import { isPidRunning } from '../../daemon/agents/proc.js';
+import type { HealthPathView } from '../../shared/api/operations.js';
+import { AidosClient } from '../../shared/client/client.js';
 import { ClientError } from '../../shared/client/errors.js';
-import { HttpClient } from '../../shared/client/http-client.js';
+import type { HealthDocument } from '../../shared/health.js';
 import type { DrillTarget, HealthState, Sample, TaskHistory } from './target.js';
 
-interface HealthDoc {
-  status?: string;
-  checks?: Record<string, { status?: string; observedValue?: number }[]>;
-}
-
-interface TaskRow {
-  id: string;
-  state: string;
-}
-
-/** A drill target reached through its HTTP API (`/health/*`, `/api/v1/tasks`). */
+/** A drill target reached through its HTTP API, on the typed client (health documents, tasks, nodes). */
 export class HttpDrillTarget implements DrillTarget {
-  private readonly client: HttpClient;
+  private readonly client: AidosClient;
 
   constructor(
     readonly nodeId: string,
@@ -28,7 +20,7 @@ export class HttpDrillTarget implements DrillTarget {
       members?: () => string[];
     },
   ) {
-    this.client = new HttpClient({
+    this.client = new AidosClient({
       url: options.url,
       timeoutMs: 2_000,
       ...(options.token ? { token: options.token } : {}),
@@ -43,28 +35,20 @@ export class HttpDrillTarget implements DrillTarget {
     return this.options.members?.() ?? [this.nodeId];
   }
 
-  private async health(path: string): Promise<HealthDoc | undefined> {
-    try {
-      const res = await fetch(`${this.client.base}${path}`, { signal: AbortSignal.timeout(2_000) });
-      return (await res.json()) as HealthDoc;
-    } catch {
-      return undefined;
-    }
+  private async health(view: HealthPathView): Promise<HealthDocument | undefined> {
+    const fetched = await this.client.health(view, { timeoutMs: 2_000 });
+    return 'doc' in fetched ? fetched.doc : undefined;
   }
 
   async sample(label: string): Promise<Sample> {
     const at = Date.now();
     const [ready, deep, tasks, nodes] = await Promise.all([
-      this.health('/health/ready'),
-      this.health('/health/deep'),
-      this.client
-        .request<{ tasks: TaskRow[] }>('GET', `/api/v1/tasks?label=${encodeURIComponent(label)}&limit=1000`)
-        .catch(() => undefined),
+      this.health('ready'),
+      this.health('deep'),
+      this.client.listTasks({ label, limit: 1000 }).catch(() => undefined),
       // Membership is what a network fault changes first; deep health checks may run only once a minute.
       (this.options.clusterSize?.() ?? 1) > 1
-        ? this.client
-            .request<{ nodes: { state: string; incarnation: number }[] }>('GET', '/api/v1/nodes')
-            .catch(() => undefined)
+        ? this.client.listNodes().catch(() => undefined)
         : Promise.resolve(undefined),
     ]);
     const status = ready?.status;
@@ -88,7 +72,7 @@ export class HttpDrillTarget implements DrillTarget {
 
   async submit(task: { message: string; max_attempts: number; label: string; key: string }): Promise<string> {
     const [key, value] = task.label.split('=') as [string, string];
-    const reply = await this.client.request<{ task: { id: string } }>('POST', '/api/v1/tasks', {
+    const reply = await this.client.submitTask({
       message: task.message,
       max_attempts: task.max_attempts,
       labels: { [key]: value },
@@ -99,18 +83,12 @@ export class HttpDrillTarget implements DrillTarget {
 
   /** Pids of the agents running now, from each running task's latest `started` event (oldest task first). */
   async agentPids(): Promise<number[]> {
-    const list = await this.client.request<{ tasks: TaskRow[] }>(
-      'GET',
-      '/api/v1/tasks?state=running&limit=1000',
-    );
+    const list = await this.client.listTasks({ state: ['running'], limit: 1000 });
     const pids: number[] = [];
     for (const t of list.tasks.reverse()) {
-      const d = await this.client
-        .request<{ events: { kind: string; detail: { pid?: number } }[] }>('GET', `/api/v1/tasks/${t.id}`)
-        .catch(() => undefined);
-      const started = d?.events.filter((e) => e.kind === 'started').at(-1);
-      if (typeof started?.detail.pid === 'number' && isPidRunning(started.detail.pid))
-        pids.push(started.detail.pid);
+      const d = await this.client.getTask(t.id).catch(() => undefined);
+      const pid = d?.events.filter((e) => e.kind === 'started').at(-1)?.detail.pid;
+      if (typeof pid === 'number' && isPidRunning(pid)) pids.push(pid);
     }
     return pids;
   }
@@ -119,10 +97,7 @@ export class HttpDrillTarget implements DrillTarget {
     return Promise.all(
       ids.map(async (id) => {
         try {
-          const d = await this.client.request<{ task: TaskRow; events: { kind: string }[] }>(
-            'GET',
-            `/api/v1/tasks/${encodeURIComponent(id)}`,
-          );
+          const d = await this.client.getTask(id);
           return { id, state: d.task.state, events: d.events.map((e) => e.kind) };
         } catch (error) {
           // Only a 404 means the store lost it; an unreachable node says nothing about the task.

@@ -1,6 +1,8 @@
+import { FINAL_TASK_STATES } from '../../shared/tasks.js';
 import type { TaskHistory } from './target.js';
 
-const FINAL = new Set(['succeeded', 'failed', 'cancelled', 'dead']);
+// A history's state may also be `missing` or `unknown` (the target could not tell).
+const FINAL = new Set<string>(FINAL_TASK_STATES);
 
 /** Lost and twice-completed tasks, counted from what the store recorded. */
 export function countTasks(histories: TaskHistory[]): {

@@ -8,6 +8,7 @@ import { safeName } from './safe-name.js';
  *   <data_dir>/agents/runs/<task>/attempt-N/ the run folder: message.md, work/, tmp/
  *   <data_dir>/agents/logs/<task>/attempt-N.log (+ .1 once rotated)
  *   <data_dir>/agents/logs/services/<name>.log  (+ .1)
+ *   <data_dir>/agents/gateway/gateway-N/      a gateway's state (unless agents.gateway.state_dir)
  *
  * Task and service names are made safe for a path (safeName) here and nowhere else.
  */
@@ -18,12 +19,19 @@ export interface AgentLayout {
   readonly runs: string;
   /** Root of agent and service logs. */
   readonly logs: string;
+  /** Default root of the gateways' state folders. */
+  readonly gateway: string;
 }
 
 /** The layout under one data dir. */
 export function agentLayout(dataDir: string): AgentLayout {
   const root = join(dataDir, 'agents');
-  return { journal: join(root, 'journal'), runs: join(root, 'runs'), logs: join(root, 'logs') };
+  return {
+    journal: join(root, 'journal'),
+    runs: join(root, 'runs'),
+    logs: join(root, 'logs'),
+    gateway: join(root, 'gateway'),
+  };
 }
 
 /** The per-task folder name under `runs` and `logs` (what retention sweeps). */

@@ -45,7 +45,7 @@ export class HealthHistory {
 
   /** Starts recording the runner's results. */
   attach(runner: HealthRunner): void {
-    runner.on('result', (result: CheckResult) => this.record(result));
+    runner.events.on('health.result', ({ result }) => this.record(result));
   }
 
   /** Queues a row when the status changed or the last sample is old enough. */

@@ -1,13 +1,12 @@
 import type { DaemonMetrics } from '../metrics/registry.js';
+import type { EventBus } from '../runtime/events.js';
 import type { StoreFacets } from '../store/facets.js';
-import type { HealthRunner } from './runner.js';
-import type { CheckResult, ResolvedCheck } from './types.js';
 
 const STATUS_VALUE = { pass: 0, warn: 1, fail: 2 } as const;
 
-/** Mirrors every health result into the health gauges. */
-export function feedHealthMetrics(runner: HealthRunner, metrics: DaemonMetrics): void {
-  runner.on('result', (result: CheckResult, check: ResolvedCheck) => {
+/** Mirrors every health result on the bus into the health gauges. */
+export function feedHealthMetrics(events: EventBus, metrics: DaemonMetrics): void {
+  events.on('health.result', ({ result, check }) => {
     metrics.healthStatus.set({ check: result.name, affects: check.affects }, STATUS_VALUE[result.status]);
     metrics.healthDuration.set({ check: result.name }, result.durationMs / 1000);
     const value = result.observation.observedValue;

@@ -15,7 +15,7 @@ import type { ClusterHealthSource } from './providers.js';
 import { assertKnownChecks } from './resolve.js';
 import { healthRoutes, healthView } from './routes.js';
 import { HealthService } from './service.js';
-import type { HealthCheck, StatusChange } from './types.js';
+import type { HealthCheck } from './types.js';
 
 /** What other modules may do with health: add checks and plug in the sources health reads. */
 export type HealthRegistry = Pick<HealthService, 'add' | 'provideAgents' | 'provideCanary'>;
@@ -26,13 +26,6 @@ declare module '../runtime/module.js' {
     health: HealthRegistry;
     /** Membership for /health/cluster and the cluster checks; the cluster module provides it. */
     'cluster.health': ClusterHealthSource;
-  }
-}
-
-declare module '../runtime/events.js' {
-  interface DaemonEventMap {
-    /** A check changed status (the first result included). */
-    'health.change': StatusChange;
   }
 }
 
@@ -103,6 +96,7 @@ export const healthModule: DaemonModule = {
       store: ctx.store,
       storeReady: () => link.ready,
       metrics: ctx.metrics,
+      events: ctx.events,
       logger,
       cluster,
       closers,
@@ -122,7 +116,6 @@ export const healthModule: DaemonModule = {
         agentCommandCheck(() => agentCommands(config.agents)),
         agentLogWritesCheck(logWriteFailures),
       );
-    health.runner.on('change', (change: StatusChange) => ctx.events.emit('health.change', change));
     // Readiness follows the store link at once instead of waiting for the next scheduled run.
     ctx.events.on('store.change', () => health.runner.runSoon('store:ready'));
     const endpoints = {

@@ -1,8 +1,17 @@
-import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { AidosError, errorMessage } from '../errors.js';
+import { EventBus } from '../runtime/events.js';
 import { guard, type Streak, statusOf } from './evaluate.js';
 import type { CheckResult, Observation, ResolvedCheck, StatusChange } from './types.js';
+
+declare module '../runtime/events.js' {
+  interface DaemonEventMap {
+    /** A check ran (history, the health gauges and alerts listen). */
+    'health.result': { result: CheckResult; check: ResolvedCheck };
+    /** A check changed status (the first result included; the `health` topic and gossip listen). */
+    'health.change': StatusChange;
+  }
+}
 
 /** Options of the runner. */
 export interface RunnerOptions {
@@ -12,6 +21,8 @@ export interface RunnerOptions {
   freshMinIntervalMs: number;
   /** Clock, injectable for tests. */
   now?: () => number;
+  /** Where results and changes are published: the daemon's bus (a bus of its own by default). */
+  events?: EventBus;
 }
 
 function withTimeout(check: ResolvedCheck): Promise<Observation> {
@@ -28,10 +39,12 @@ function withTimeout(check: ResolvedCheck): Promise<Observation> {
 
 /**
  * Runs checks with a per-check timeout, applies the flapping guard and keeps the latest result of
- * each in memory, so endpoints answer without running anything. Emits `result` on every run and
- * `change` (a StatusChange) when a reported status changes.
+ * each in memory, so endpoints answer without running anything. Publishes `health.result` on every
+ * run and `health.change` when a reported status changes.
  */
-export class HealthRunner extends EventEmitter {
+export class HealthRunner {
+  /** The bus it publishes on. */
+  readonly events: EventBus;
   /** Bumped on every new result; lets endpoints cache their serialised documents. */
   version = 0;
   private readonly checks = new Map<string, ResolvedCheck>();
@@ -42,7 +55,7 @@ export class HealthRunner extends EventEmitter {
   private lastForced = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: RunnerOptions) {
-    super();
+    this.events = options.events ?? new EventBus();
     this.now = options.now ?? Date.now;
   }
 
@@ -140,7 +153,7 @@ export class HealthRunner extends EventEmitter {
     };
     this.results.set(check.name, result);
     this.version++;
-    this.emit('result', result, check);
+    this.events.emit('health.result', { result, check });
     if (before?.status !== status) {
       const change: StatusChange = {
         name: check.name,
@@ -150,7 +163,7 @@ export class HealthRunner extends EventEmitter {
         result,
         nodeId: this.options.nodeId,
       };
-      this.emit('change', change);
+      this.events.emit('health.change', change);
     }
     return result;
   }

@@ -2,6 +2,7 @@ import type { HealthConfig } from '../config/health.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { DaemonMetrics } from '../metrics/registry.js';
+import type { EventBus } from '../runtime/events.js';
 import type { DaemonComponent } from '../runtime/module.js';
 import type { StoreFacets } from '../store/facets.js';
 import { AlertHook } from './alert.js';
@@ -27,6 +28,8 @@ export interface HealthServiceDeps {
   storeReady: () => boolean;
   /** Metrics to feed; /metrics serves them. */
   metrics: DaemonMetrics;
+  /** The daemon's bus, where results and status changes are published (a bus of its own by default). */
+  events?: EventBus;
   /** Logger. */
   logger: Logger;
   /** Membership now: the cluster module's when it provides one, else this node alone. */
@@ -39,7 +42,7 @@ export interface HealthServiceDeps {
 
 /**
  * The health engine as one daemon component: runner, cron scheduler, history, alerts and metrics.
- * Status changes are emitted on `runner` as `change` events for the WebSocket layer.
+ * Results and status changes are published on the runner's bus (`health.result`, `health.change`).
  */
 export class HealthService implements DaemonComponent {
   readonly name = 'health';
@@ -58,7 +61,11 @@ export class HealthService implements DaemonComponent {
   constructor(private readonly deps: HealthServiceDeps) {
     const { config, logger } = deps;
     this.metrics = deps.metrics;
-    this.runner = new HealthRunner({ nodeId: deps.nodeId, freshMinIntervalMs: config.fresh_min_interval });
+    this.runner = new HealthRunner({
+      nodeId: deps.nodeId,
+      freshMinIntervalMs: config.fresh_min_interval,
+      ...(deps.events ? { events: deps.events } : {}),
+    });
     this.history = new HealthHistory(deps.store.health, {
       nodeId: deps.nodeId,
       retentionMs: config.history.retention,
@@ -75,8 +82,8 @@ export class HealthService implements DaemonComponent {
       },
       logger,
     );
-    this.runner.on('result', (result: CheckResult, check: ResolvedCheck) => this.onResult(result, check));
-    feedHealthMetrics(this.runner, deps.metrics);
+    this.runner.events.on('health.result', ({ result, check }) => this.onResult(result, check));
+    feedHealthMetrics(this.runner.events, deps.metrics);
     const everyMs = (ms: number) => `*/${Math.max(1, Math.min(59, Math.round(ms / 1000)))} * * * * *`;
     this.scheduler = new HealthScheduler(
       this.runner,

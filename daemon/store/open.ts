@@ -10,15 +10,15 @@ import { SqliteStore } from './sqlite/sqlite-store.js';
 export interface StoreSettings {
   /** sqlite:PATH or postgres://… */
   url: string;
-  /** SQLite busy timeout. */
+  /** SQLite busy timeout, ms (config durations are ms once parsed). */
   busy_timeout: number;
   /** PostgreSQL pool size. */
   pool_max: number;
-  /** PostgreSQL idle connection timeout. */
+  /** PostgreSQL idle connection timeout, ms. */
   idle_timeout: number;
-  /** PostgreSQL statement timeout. */
+  /** PostgreSQL statement timeout, ms. */
   statement_timeout: number;
-  /** PostgreSQL connect timeout. */
+  /** PostgreSQL connect timeout, ms. */
   connect_timeout: number;
   /** PostgreSQL read replica for read-only queries. */
   read_replica_url?: string | undefined;

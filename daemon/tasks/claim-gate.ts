@@ -27,9 +27,9 @@ export interface ClaimGateSettings {
   /** Free bytes under which the node stops claiming (tasks.disk_floor_mb). */
   diskFloorBytes: number;
   /** First pause after a launch failed for an environmental reason (tasks.retry_base). */
-  retryBase: number;
+  retryBaseMs: number;
   /** Longest such pause (tasks.retry_max). */
-  retryMax: number;
+  retryMaxMs: number;
   /** Clock. */
   now?: () => number;
 }
@@ -52,7 +52,7 @@ export class ClaimGate {
   /** Records an environmental launch failure; returns the pause (ms) before the next claim. */
   launchFailed(code: string, message: string): number {
     this.failures += 1;
-    const pause = backoffDelay(this.failures, this.s.retryBase, this.s.retryMax);
+    const pause = backoffDelay(this.failures, this.s.retryBaseMs, this.s.retryMaxMs);
     this.pausedUntil = this.now() + pause;
     this.pauseReason = `agent launches fail with ${code} (${message})`;
     return pause;

@@ -66,8 +66,8 @@ export const tasksModule: DaemonModule = {
     const gate = new ClaimGate({
       dataDir: config.data_dir,
       diskFloorBytes: config.tasks.disk_floor_mb * 1024 * 1024,
-      retryBase: config.tasks.retry_base,
-      retryMax: config.tasks.retry_max,
+      retryBaseMs: config.tasks.retry_base,
+      retryMaxMs: config.tasks.retry_max,
     });
     const gateway = installGateway(ctx, execLauncher, () => worker.wake());
     const launcher = gateway?.launcher ?? execLauncher;

@@ -1,3 +1,4 @@
+import { FINAL_TASK_STATES } from '../../shared/tasks.js';
 import { runLogFile } from '../agents/layout.js';
 import { readLogTail } from '../agents/log-file.js';
 import { AidosError } from '../errors.js';
@@ -39,8 +40,7 @@ export class TaskLogReader {
     if (running && running.attempt === wanted) {
       return { id, attempt: wanted, lines: running.recentLines().slice(-tail), ended: false };
     }
-    if (wanted < 1)
-      return { id, attempt: wanted, lines: [], ended: task.state !== 'queued' && task.state !== 'running' };
+    if (wanted < 1) return { id, attempt: wanted, lines: [], ended: FINAL_TASK_STATES.includes(task.state) };
     const lines = readLogTail(runLogFile(this.logDir, id, wanted), tail);
     const ended =
       !(task.state === 'running' && task.attempt === wanted) &&

@@ -56,6 +56,16 @@ describe('module boundaries', () => {
     expect(show(wrong)).toEqual([]);
   });
 
+  it("a module's services throw AidosError: only its operations and routes know the HTTP layer's ApiError", () => {
+    const wrong = edges.filter(
+      (e) =>
+        moduleOf(e.from) &&
+        e.to === 'daemon/server/api-error.ts' &&
+        !/(operations|routes|route|module)\.ts$/.test(e.from),
+    );
+    expect(show(wrong)).toEqual([]);
+  });
+
   it('nothing outside daemon/store/ tells the store implementations apart by class', () => {
     const wrong = files.filter(
       (f) =>

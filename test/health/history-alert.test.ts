@@ -168,7 +168,7 @@ describe('alert hook', () => {
       ),
     );
     const changes: StatusChange[] = [];
-    runner.on('change', (c: StatusChange) => changes.push(c));
+    runner.events.on('health.change', (c: StatusChange) => changes.push(c));
     await runner.run('a:b');
     await runner.run('a:b');
     for (const c of changes) await hook.send(c);

@@ -31,7 +31,7 @@ describe('health runner', () => {
     const script = [1, 30, 1, 30, 30, 30, 1, 1, 1].map(v);
     runner.add(scriptedCheck('t:flap', script, {}, { failures_before_fail: 3, successes_before_pass: 2 }));
     const changes: StatusChange[] = [];
-    runner.on('change', (c: StatusChange) => changes.push(c));
+    runner.events.on('health.change', (c: StatusChange) => changes.push(c));
     const reported: string[] = [];
     for (let i = 0; i < script.length; i++) {
       await runner.run('t:flap');

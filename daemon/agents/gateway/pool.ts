@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { AgentServiceConfig, GatewayConfig } from '../../config/schema.js';
 import { errorMessage } from '../../errors.js';
 import type { Clock } from '../clock.js';
+import { agentLayout } from '../layout.js';
 import { type AgentLogger, silentLogger } from '../logger.js';
 import { sampleTree, startTimeOf } from '../sampler.js';
 import { type ServiceStatus, ServiceSupervisor } from '../service-supervisor.js';
@@ -78,7 +79,7 @@ export interface GatewayPoolEvents {
 
 /** The state root of the gateways. */
 export function gatewayStateRoot(config: GatewayConfig, dataDir: string): string {
-  return config.state_dir ?? join(dataDir, 'agents', 'gateway');
+  return config.state_dir ?? agentLayout(dataDir).gateway;
 }
 
 /**
@@ -139,7 +140,7 @@ export class GatewayPool extends EventEmitter<GatewayPoolEvents> {
       };
     }
     this.services = new ServiceSupervisor(defs, {
-      logDir: join(options.dataDir, 'agents', 'logs'),
+      logDir: agentLayout(options.dataDir).logs,
       killGraceMs: options.killGraceMs,
       logger: this.logger,
       ...(options.spawn ? { spawn: options.spawn } : {}),
