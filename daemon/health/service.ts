@@ -26,7 +26,7 @@ export interface HealthServiceDeps {
   store: Pick<StoreFacets, 'tasks' | 'health' | 'diagnostics'>;
   /** Whether the store takes queries now. */
   storeReady: () => boolean;
-  /** Metrics to feed; /metrics serves them. */
+  /** The runtime's metrics, to feed the health gauges into; /metrics serves them. */
   metrics: DaemonMetrics;
   /** The daemon's bus, where results and status changes are published (a bus of its own by default). */
   events?: EventBus;
@@ -48,8 +48,6 @@ export class HealthService implements DaemonComponent {
   readonly name = 'health';
   readonly runner: HealthRunner;
   readonly history: HealthHistory;
-  /** The registry /metrics serves; other modules increment its hooks. */
-  readonly metrics: DaemonMetrics;
   private readonly scheduler: HealthScheduler;
   private readonly alert: AlertHook;
   private firstRound = false;
@@ -60,7 +58,6 @@ export class HealthService implements DaemonComponent {
 
   constructor(private readonly deps: HealthServiceDeps) {
     const { config, logger } = deps;
-    this.metrics = deps.metrics;
     this.runner = new HealthRunner({
       nodeId: deps.nodeId,
       freshMinIntervalMs: config.fresh_min_interval,

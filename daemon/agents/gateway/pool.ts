@@ -255,7 +255,13 @@ export class GatewayPool extends EventEmitter<GatewayPoolEvents> {
         this.emit('change');
       });
       this.logger.info(
-        { gateway: gw.name, pid, version: client.hello.server.version, protocol: client.hello.protocol },
+        // `pid` is pino's own key (the daemon's), so the gateway's is named apart.
+        {
+          gateway: gw.name,
+          gateway_pid: pid,
+          version: client.hello.server.version,
+          protocol: client.hello.protocol,
+        },
         'gateway connected',
       );
       this.emit('change');
@@ -292,9 +298,9 @@ export class GatewayPool extends EventEmitter<GatewayPoolEvents> {
           this.logger.warn(
             {
               gateway: gw.name,
-              rssBytes: gw.rssBytes,
+              rss_bytes: gw.rssBytes,
               limit: config.memory_limit,
-              inFlight: gw.inFlight.size,
+              in_flight: gw.inFlight.size,
             },
             'gateway past its memory limit: draining, then restarting',
           );
