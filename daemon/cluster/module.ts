@@ -143,14 +143,10 @@ export const clusterModule: DaemonModule = {
       state_since: ctx.node.startedAt,
       last_seen: null,
     });
-    const changeListeners = new Set<(node: ClusterNode) => void>();
     const clusterView: ClusterView = {
       nodes: () => view?.nodes() ?? [selfNode()],
       node: (id) => (view ? view.node(id) : id === config.node_id ? selfNode() : undefined),
-      onChange: (listener) => {
-        changeListeners.add(listener);
-        return () => changeListeners.delete(listener);
-      },
+      onChange: (listener) => ctx.events.on('cluster.member', listener),
     };
     const health: ClusterHealthSource = {
       required: cluster.join.length > 0,
@@ -209,7 +205,7 @@ export const clusterModule: DaemonModule = {
     );
     ctx.addTopic('nodes', {
       snapshot: async () => clusterView.nodes(),
-      subscribe: (_params, push) => clusterView.onChange(push),
+      subscribe: (_params, push) => ctx.events.on('cluster.member', push),
     });
     const refreshMetrics = clusterMetrics(ctx.metrics, () => swim);
 
@@ -269,7 +265,6 @@ export const clusterModule: DaemonModule = {
       view.onChange((node) => {
         if (node.state === 'dead' || node.state === 'left' || node.removed) logLink.memberGone(node.id);
         ctx.events.emit('cluster.member', node);
-        for (const listener of changeListeners) listener(node);
       });
       swim.start(cluster.join);
       metaTimer = setInterval(republish, META_EVERY_MS);
