@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { importCycles, importEdges, sourceFiles } from './import-graph.js';
+import { importCycles, importEdges, sourceFiles, stringLiterals } from './import-graph.js';
 
 // The layering rules of DESIGN.md (Layout, Boundaries) and docs/modules.md, checked on the source:
 // they stay true only if breaking one fails a test.
@@ -75,6 +75,16 @@ describe('module boundaries', () => {
     expect(
       matching(/\b(SELECT\s+[\w*]|INSERT\s+INTO|DELETE\s+FROM|UPDATE\s+\w+\s+SET|CREATE\s+TABLE)\b/),
     ).toEqual([]);
+  });
+
+  it('route strings live in shared/ (the route table); the daemon, CLI, TUI and chaos name them', () => {
+    // The chaos module's node-to-node path is its own, defined once beside its signer.
+    const own = ['chaos/cluster/peer-protocol.ts'];
+    const wrong = files
+      .filter((f) => !f.startsWith('shared/') && !own.includes(f))
+      .flatMap((f) => stringLiterals(root, f).map((text) => `${f}: ${text}`))
+      .filter((hit) => /: \/(api\/v1|health|metrics|v1\/)/.test(hit));
+    expect(wrong).toEqual([]);
   });
 
   it('shared/ depends on nothing of ours; the TUI only on shared/', () => {

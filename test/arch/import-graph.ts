@@ -114,3 +114,16 @@ export function importCycles(edges: readonly ImportEdge[]): string[][] {
   for (const v of next.keys()) if (!index.has(v)) connect(v);
   return cycles;
 }
+
+/** The text of every string and template literal in a file (a template's parts without their holes). */
+export function stringLiterals(root: string, file: string): string[] {
+  const source = ts.createSourceFile(file, readFileSync(join(root, file), 'utf8'), ts.ScriptTarget.Latest);
+  const found: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateHead(node))
+      found.push(node.text);
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}
