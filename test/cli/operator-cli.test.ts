@@ -228,7 +228,7 @@ describe('operator commands against a real daemon', { timeout: 90_000 }, () => {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ message: 'sleep:5', timeout_s }),
-      }).then(async (r) => [r.status, await r.json()] as const);
+      }).then(async (r) => [r.status, (await r.json()) as { task: { timeout_ms: number } }] as const);
     expect((await submit('10m'))[1].task.timeout_ms).toBe(600_000);
     expect((await submit(90))[1].task.timeout_ms).toBe(90_000);
     expect((await submit('90'))[1].task.timeout_ms).toBe(90_000);
