@@ -28,7 +28,13 @@ export const submitTaskSchema = z
     max_attempts: z.number().int().min(1).max(100).optional(),
     /** Time limit of one run: seconds, or a duration such as "10m" (default: the profile's timeout). */
     timeout_s: z
-      .union([z.number(), z.string()])
+      .union([
+        z
+          .number()
+          .min(0.001, 'must be at least 0.001 (one millisecond)')
+          .max(7 * 24 * 3600),
+        z.string(),
+      ])
       .transform((value, ctx) => {
         if (typeof value === 'number') return value;
         try {
