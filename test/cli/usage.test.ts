@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,10 +73,14 @@ describe('aidos command line without a daemon', { timeout: 90_000 }, () => {
       results.set(args.join(' '), r);
       expect({ args, code: r.code, line: firstLine(r) }).toEqual({ args, code: 64, line });
     }
-    const second = (args: string) => results.get(args)?.stderr.split('\n')[1];
-    expect(second('tsk')).toBe('(Did you mean task?)');
-    expect(second('task submit --mesage x')).toBe('(Did you mean --message?)');
-    expect(second('task submit -m ')).toBe('(run "aidos task submit --help" for usage)');
+    const line = (args: string, n: number) => results.get(args)?.stderr.split('\n')[n];
+    expect(line('tsk', 1)).toBe('(Did you mean task?)');
+    expect(line('tsk', 2)).toBe('(run "aidos --help" for usage)');
+    expect(line('task submit --mesage x', 1)).toBe('(Did you mean --message?)');
+    // Commander's own errors and the CLI's name the same --help: the command's.
+    expect(line('task submit --mesage x', 2)).toBe('(run "aidos task submit --help" for usage)');
+    expect(line('task list --state bogus', 1)).toBe('(run "aidos task list --help" for usage)');
+    expect(line('task submit -m ', 1)).toBe('(run "aidos task submit --help" for usage)');
   });
 
   it('takes durations with units everywhere and refuses a bare number, naming the key the user set', async () => {
@@ -147,6 +152,11 @@ describe('aidos command line without a daemon', { timeout: 90_000 }, () => {
     expect(r.stdout).not.toContain('hunter2');
     const text = await runAidos(['config', 'check', '--config', file], clean);
     expect(firstLine(text)).toBe(`configuration ok: ${file}`);
+    // The table shows durations and sizes as written (2m, not 120000); --json above keeps them raw.
+    expect(text.stdout).toMatch(new RegExp(`^tasks\\.lease +2m +file ${file}$`, 'm'));
+    expect(text.stdout).toMatch(/^tasks\.retention +7d +default$/m);
+    expect(text.stdout).toMatch(/^api\.max_body_bytes +5\.0 MiB +default$/m);
+    expect(text.stdout).toMatch(/^api\.tokens +\["\*\*\*\*"\] +file /m);
   });
 
   it('prints completion scripts for bash, zsh and fish; the bash one loads and completes', async () => {
@@ -208,6 +218,12 @@ describe('aidos command line without a daemon', { timeout: 90_000 }, () => {
     expect(status.stdout).toContain(`(${join(data, 'aidos.db')} does not exist yet: nothing is applied)`);
     expect((await runAidos(['migrate', 'verify', '--data-dir', data], clean)).code).toBe(0);
     expect(existsSync(join(data, 'aidos.db'))).toBe(false);
+    // Once applied, the time is local with its offset, as everywhere in the CLI.
+    expect((await runAidos(['migrate', 'up', '--data-dir', data], clean)).code).toBe(0);
+    const applied = await runAidos(['migrate', 'status', '--data-dir', data], clean);
+    expect(applied.stdout).toMatch(
+      /^0001 +initial +applied +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d +\d+(\.\d+)? +[0-9a-f]{12}$/m,
+    );
   });
 
   it('says "permission denied" with the path when the data dir cannot be written', async () => {
@@ -257,6 +273,33 @@ describe('aidos command line without a daemon', { timeout: 90_000 }, () => {
     expect(firstLine(r)).toMatch(
       /^aidos: the daemon answered but its store is down: PostgreSQL: .*ECONNREFUSED/,
     );
+  });
+
+  it('a server on --url that speaks no HTTP is unreachable (3) in words; one that is not aidos is 70', async () => {
+    const garbage: Server = createServer((socket) => socket.end('garbage\r\n\r\n'));
+    const other = createHttpServer((_req, res) => res.end('hello'));
+    const json = createHttpServer((_req, res) => res.end('{"foo":1}'));
+    const listen = async (s: Server) => {
+      await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+      return `http://127.0.0.1:${(s.address() as { port: number }).port}`;
+    };
+    try {
+      const [g, o, j] = [await listen(garbage), await listen(other), await listen(json)];
+      const bad = await runAidos(['task', 'list', '--url', g]);
+      expect([bad.code, firstLine(bad)]).toEqual([
+        3,
+        `aidos: cannot reach ${g}: Response does not match the HTTP/1.1 protocol (Expected HTTP/)`,
+      ]);
+      const text = await runAidos(['task', 'list', '--url', o]);
+      expect(text.code).toBe(70);
+      expect(firstLine(text)).toMatch(
+        /^aidos: http:\/\/127\.0\.0\.1:\d+\/api\/v1\/tasks\S* answered 200 with something that is not an aidos reply \(is --url an aidos daemon\?\)$/,
+      );
+      // A JSON object of another shape gets as far as the table; that is a bug-class error, not "task failed".
+      expect((await runAidos(['task', 'list', '--url', j])).code).toBe(70);
+    } finally {
+      for (const s of [garbage, other, json]) s.close();
+    }
   });
 
   it('aidos health exits 3 with one line when the server closes the connection on connect', async () => {

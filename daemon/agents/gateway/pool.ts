@@ -255,10 +255,9 @@ export class GatewayPool extends EventEmitter<GatewayPoolEvents> {
         this.emit('change');
       });
       this.logger.info(
-        // `pid` is pino's own key (the daemon's), so the gateway's is named apart.
         {
           gateway: gw.name,
-          gateway_pid: pid,
+          agent_pid: pid,
           version: client.hello.server.version,
           protocol: client.hello.protocol,
         },
@@ -299,7 +298,7 @@ export class GatewayPool extends EventEmitter<GatewayPoolEvents> {
             {
               gateway: gw.name,
               rss_bytes: gw.rssBytes,
-              limit: config.memory_limit,
+              limit_bytes: config.memory_limit,
               in_flight: gw.inFlight.size,
             },
             'gateway past its memory limit: draining, then restarting',

@@ -1,3 +1,4 @@
+import { plural } from '../../../shared/plural.js';
 import { resolveCommand } from '../../agents/resolve-command.js';
 import type { AgentHealthSource } from '../providers.js';
 import type { HealthCheck } from '../types.js';
@@ -22,7 +23,7 @@ export function agentCommandCheck(commands: () => string[]): HealthCheck {
         observedUnit: 'count',
         output: missing.length
           ? `not found: ${missing.join(', ')}`
-          : `${wanted.length} command(s) resolvable`,
+          : `${plural(wanted.length, 'command')} resolvable`,
       };
     },
   };
@@ -93,7 +94,7 @@ export function agentSourceChecks(source: AgentHealthSource, now: () => number =
         return {
           observedValue: down.length,
           observedUnit: 'count',
-          output: down.length ? `down: ${down.join(', ')}` : `${services.length} service(s) up`,
+          output: down.length ? `down: ${down.join(', ')}` : `${plural(services.length, 'service')} up`,
         };
       },
     },
