@@ -4,6 +4,7 @@ import { migrationRunner } from '../../daemon/store/open.js';
 import { PostgresStore } from '../../daemon/store/postgres/pg-store.js';
 import { cleanupDaemons, startDaemon } from '../helpers/daemon-process.js';
 import { type DebianProcess, startDebianPrimary, startPgBouncer } from '../helpers/debian-postgres.js';
+import { testStore } from '../helpers/postgres-db.js';
 import { waitFor } from '../helpers/wait.js';
 import { newTask } from './contract/fixtures.js';
 import { storeContract } from './store-contract.js';
@@ -94,14 +95,7 @@ describe('named statements behind a pooler nobody named', () => {
   it('without store.direct_url the hot statements fall back to unnamed ones: every task submitted, claimed and completed once', async () => {
     // Named statements are prepared on one PgBouncer server connection and bound on another:
     // the store must notice and go on unnamed, losing and repeating nothing.
-    const store = new PostgresStore({
-      url: bouncer.url,
-      poolMax: 10,
-      idleTimeoutMs: 10_000,
-      statementTimeoutMs: 10_000,
-      connectTimeoutMs: 5_000,
-      applicationName: 'aidos-pgbouncer-named',
-    });
+    const store = testStore(bouncer.url, 10, 'aidos-pgbouncer-named');
     try {
       const submitted = await Promise.all(Array.from({ length: 40 }, () => store.submitTask(newTask())));
       const ids = new Set(submitted.map((r) => r.task.id));

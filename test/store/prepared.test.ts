@@ -1,8 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationRunner } from '../../daemon/store/open.js';
-import { PostgresStore } from '../../daemon/store/postgres/pg-store.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres-db.js';
+import { createTestDatabase, type TestDatabase, testStore } from '../helpers/postgres-db.js';
 import { newTask } from './contract/fixtures.js';
 
 let db: TestDatabase;
@@ -18,14 +17,7 @@ afterAll(async () => {
 describe('named statements on a direct connection', () => {
   it('a column added under a prepared SELECT * / RETURNING * (a newer node migrating) does not break reads or claims', async () => {
     // One connection, so the statements prepared before the change are the ones used after it.
-    const store = new PostgresStore({
-      url: db.url,
-      poolMax: 1,
-      idleTimeoutMs: 10_000,
-      statementTimeoutMs: 10_000,
-      connectTimeoutMs: 5_000,
-      applicationName: 'aidos-prepared-test',
-    });
+    const store = testStore(db.url, 1, 'aidos-prepared-test');
     const admin = new pg.Client({ connectionString: db.url });
     await admin.connect();
     try {
