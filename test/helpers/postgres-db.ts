@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { PostgresStore } from '../../daemon/store/postgres/pg-store.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -45,4 +46,16 @@ export async function createTestDatabase(prefix = 'aidos_test'): Promise<TestDat
       }
     },
   };
+}
+
+/** A store on `url` with the tests' timeouts; `poolMax` 1 keeps every statement on one connection. */
+export function testStore(url: string, poolMax: number, applicationName: string): PostgresStore {
+  return new PostgresStore({
+    url,
+    poolMax,
+    idleTimeoutMs: 10_000,
+    statementTimeoutMs: 10_000,
+    connectTimeoutMs: 5_000,
+    applicationName,
+  });
 }

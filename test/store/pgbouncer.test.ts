@@ -4,7 +4,9 @@ import { migrationRunner } from '../../daemon/store/open.js';
 import { PostgresStore } from '../../daemon/store/postgres/pg-store.js';
 import { cleanupDaemons, startDaemon } from '../helpers/daemon-process.js';
 import { type DebianProcess, startDebianPrimary, startPgBouncer } from '../helpers/debian-postgres.js';
+import { testStore } from '../helpers/postgres-db.js';
 import { waitFor } from '../helpers/wait.js';
+import { newTask } from './contract/fixtures.js';
 import { storeContract } from './store-contract.js';
 
 /** A real PgBouncer (Debian package) in transaction mode in front of a real PostgreSQL. */
@@ -86,5 +88,39 @@ describe('pooler detection', () => {
     expect(ready.status).toBe(200);
     expect(direct.logs().some((l) => String(l.msg).includes('connection pooler'))).toBe(false);
     await direct.stop();
+  }, 60_000);
+});
+
+describe('named statements behind a pooler nobody named', () => {
+  it('without store.direct_url the hot statements fall back to unnamed ones: every task submitted, claimed and completed once', async () => {
+    // Named statements are prepared on one PgBouncer server connection and bound on another:
+    // the store must notice and go on unnamed, losing and repeating nothing.
+    const store = testStore(bouncer.url, 10, 'aidos-pgbouncer-named');
+    try {
+      const submitted = await Promise.all(Array.from({ length: 40 }, () => store.submitTask(newTask())));
+      const ids = new Set(submitted.map((r) => r.task.id));
+      const claimed: string[] = [];
+      for (let round = 0; round < 20 && claimed.length < ids.size; round++) {
+        const batch = (
+          await Promise.all([1, 2, 3, 4].map(() => store.claimTasks('pooled', 5, 30_000)))
+        ).flat();
+        claimed.push(...batch.map((t) => t.id));
+        const done = await store.completeRuns(
+          batch.map((t) => ({
+            id: t.id,
+            fence: t.fence,
+            next: 'succeeded' as const,
+            event: 'succeeded',
+            node_id: 'pooled',
+            detail: {},
+          })),
+        );
+        expect(done.every((t) => t?.state === 'succeeded')).toBe(true);
+      }
+      expect(claimed.filter((id) => ids.has(id)).sort()).toEqual([...ids].sort());
+      expect(new Set(claimed).size).toBe(claimed.length);
+    } finally {
+      await store.close();
+    }
   }, 60_000);
 });

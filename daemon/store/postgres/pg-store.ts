@@ -22,8 +22,9 @@ import { PostgresStoreDiagnostics } from './diagnostics.js';
 import { PgListener } from './listener.js';
 import { PostgresMigrationDriver } from './migration-driver.js';
 import { PgPoolActions } from './pool-actions.js';
+import { PreparedStatements } from './prepared.js';
 import { ReplicaReads } from './replica.js';
-import { NOTIFY_CHANNEL, SQL } from './sql.js';
+import { HOT_STATEMENTS, NOTIFY_CHANNEL, SQL } from './sql.js';
 
 /** Options for the shared cluster store. */
 export interface PostgresStoreOptions {
@@ -65,6 +66,8 @@ export class PostgresStore implements Store {
   readonly description: string;
   readonly migrations: PostgresMigrationDriver;
   private readonly pool: pg.Pool;
+  /** Behind a transaction pooler (direct_url set) statements stay unnamed. */
+  private readonly prepared: PreparedStatements;
   readonly diagnostics: PostgresStoreDiagnostics;
   private readonly listener: PgListener;
   /** Read replica routing, when one is configured. */
@@ -82,6 +85,7 @@ export class PostgresStore implements Store {
 
   constructor(private readonly options: PostgresStoreOptions) {
     this.description = redact(options.url);
+    this.prepared = new PreparedStatements(HOT_STATEMENTS, !options.directUrl);
     const client: pg.ClientConfig = {
       connectionString: options.url,
       application_name: options.applicationName,
@@ -127,10 +131,15 @@ export class PostgresStore implements Store {
     return (await this.replica?.read(sql, params)) ?? this.query(sql, params);
   }
 
-  private async query(sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+  private async query(
+    sql: string,
+    params: unknown[] = [],
+    retried = false,
+  ): Promise<Record<string, unknown>[]> {
     try {
-      return (await this.pool.query(sql, params)).rows;
+      return (await this.pool.query(this.prepared.config(sql, params))).rows;
     } catch (cause) {
+      if (!retried && this.prepared.retryable(cause, sql)) return this.query(sql, params, true);
       const error = cause as Error & { code?: string };
       if (error.code === '23505') throw new AidosError('conflict', error.message, { cause });
       throw new AidosError('store', `PostgreSQL: ${error.message}`, { cause });

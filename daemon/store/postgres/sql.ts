@@ -45,12 +45,11 @@ export const SQL = {
   insertEvent: `INSERT INTO task_events (task_id, at, kind, node_id, attempt, fence, detail)
     SELECT id, ${NOW}, $2, $3, attempt, fence, $4 FROM tasks WHERE id = $1`,
 
-  /** One round trip: pick with SKIP LOCKED, mark running with a new fence and lease, log the claim. */
-  claim: `WITH picked AS (
-      SELECT id FROM tasks WHERE state = 'queued' AND run_after <= ${NOW} AND ($4::text[] IS NULL OR profile = ANY($4))
-        AND (pin_node IS NULL OR pin_node = $1) AND requires <@ $5::jsonb
-        AND (NOT $6::boolean OR pin_node = $1 OR requires <> '{}'::jsonb)
-      ORDER BY priority DESC, run_after, created_at LIMIT $2 FOR UPDATE SKIP LOCKED),
+  /**
+   * One round trip: pick with SKIP LOCKED (aidos_claimable, migration 0005: the queue index in
+   * order, never a sort of the whole queue), mark running with a new fence and lease, log the claim.
+   */
+  claim: `WITH picked AS (SELECT id FROM aidos_claimable($1, $2::int, $4::text[], $5::jsonb, $6::boolean) AS id),
     claimed AS (
       UPDATE tasks t SET state = 'running', attempt = t.attempt + 1, fence = t.fence + 1, node_id = $1,
         lease_expires_at = ${NOW} + $3 ${MS}, started_at = ${NOW}, updated_at = ${NOW}, cancel_requested = false,
@@ -137,3 +136,15 @@ export const SQL = {
       AS r(node_id, check_name, status, observed_value, observed_unit, output, duration_ms, at_ms)`,
   pruneHealth: 'DELETE FROM health_results WHERE at < to_timestamp($1 / 1000.0)',
 } as const;
+
+/** Run on every claim, run and submission: named, so each connection plans them once (prepared.ts). */
+export const HOT_STATEMENTS: readonly string[] = [
+  SQL.claim,
+  SQL.renew,
+  SQL.complete,
+  SQL.completeMany,
+  SQL.insertEvents,
+  SQL.insertEvent,
+  SQL.insertTask,
+  SQL.taskById,
+];

@@ -1,0 +1,3 @@
+-- Nothing to change on SQLite: numbered to keep both dialects at the same version (a copy
+-- brings the target to the source's version). PostgreSQL's 0005 makes its claim walk the queue
+-- index in order whatever its planner statistics say; SQLite's planner already does.
