@@ -8,6 +8,8 @@ import type { DrillTarget, HealthState, Sample, TaskHistory } from './target.js'
 /** A drill target reached through its HTTP API, on the typed client (health documents, tasks, nodes). */
 export class HttpDrillTarget implements DrillTarget {
   private readonly client: AidosClient;
+  /** Health is read without the token, as a load balancer would: status only, no check details. */
+  private readonly probe: AidosClient;
 
   constructor(
     readonly nodeId: string,
@@ -25,6 +27,7 @@ export class HttpDrillTarget implements DrillTarget {
       timeoutMs: 2_000,
       ...(options.token ? { token: options.token } : {}),
     });
+    this.probe = new AidosClient({ url: options.url, timeoutMs: 2_000 });
   }
 
   async capabilities(): Promise<{ postgres: boolean; agents: boolean; clusterSize: number }> {
@@ -36,7 +39,7 @@ export class HttpDrillTarget implements DrillTarget {
   }
 
   private async health(view: HealthPathView): Promise<HealthDocument | undefined> {
-    const fetched = await this.client.health(view, { timeoutMs: 2_000 });
+    const fetched = await this.probe.health(view, { timeoutMs: 2_000 });
     return 'doc' in fetched ? fetched.doc : undefined;
   }
 

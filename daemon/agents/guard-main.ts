@@ -106,7 +106,7 @@ async function abortInGateway(turn: Turn): Promise<{ status?: string }> {
 }
 
 async function stopTurn(turn: Turn, why: string): Promise<void> {
-  const base = { task_id: turn.taskId, run_id: turn.runId, gateway_pid: turn.gatewayPid, why };
+  const base = { task: turn.taskId, run_id: turn.runId, gateway_pid: turn.gatewayPid, why };
   const silent = Date.now() - turn.beatAt;
   const leader = readStat(turn.gatewayPid);
   if (!leader || leader.startTime !== turn.gatewayStart) {
@@ -187,7 +187,7 @@ input.on('close', () => {
       // A gateway without its daemon must not go on running turns nobody will collect.
       else
         report({
-          task_id: entry.taskId,
+          task: entry.taskId,
           stopped: entry.gatewayPid,
           why: 'daemon gone',
           processes: killGroup(entry.gatewayPid, entry.gatewayStart),
