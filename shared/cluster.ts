@@ -95,9 +95,18 @@ export const peerLogMessageSchemas = [
   z.object({ type: z.literal('log-stop'), from: id, sub }).strict(),
 ] as const;
 
+/**
+ * Tasks a node changed (ids only: the receiver reads them from the shared store), sent to the
+ * members with the `api` role so their `tasks` topic pushes changes made anywhere in the cluster.
+ */
+export const peerTaskChangedSchema = z
+  .object({ type: z.literal('task-changed'), from: id, ids: z.array(z.string().min(1).max(100)).max(1000) })
+  .strict();
+
 /** A protocol message inside an authenticated peer frame. */
 export const peerMessageSchema = z.discriminatedUnion('type', [
   ...peerLogMessageSchemas,
+  peerTaskChangedSchema,
   z.object({ type: z.literal('ping'), seq, from: id, to: id, updates }).strict(),
   z.object({ type: z.literal('ack'), seq, from: id, updates }).strict(),
   z.object({ type: z.literal('nack'), seq, from: id, updates }).strict(),

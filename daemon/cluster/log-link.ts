@@ -173,23 +173,3 @@ export class PeerLogLink implements ClusterLogLink {
     this.following.clear();
   }
 }
-
-/** The transport as SWIM sees it: log messages go to the link, everything else to SWIM. */
-export function withLogLink(transport: Transport, link: PeerLogLink): Transport {
-  return {
-    get address() {
-      return transport.address;
-    },
-    get stats() {
-      return transport.stats;
-    },
-    send: (address, message) => transport.send(address, message),
-    onMessage: (handler) =>
-      transport.onMessage((message, from) => {
-        if (isLogMessage(message)) link.receive(message);
-        else handler(message, from);
-      }),
-    onHint: (handler) => transport.onHint(handler),
-    close: () => transport.close(),
-  };
-}

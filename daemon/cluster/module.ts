@@ -15,12 +15,13 @@ import { ApiError } from '../server/api-error.js';
 import { VERSION } from '../version.js';
 import { NetworkFaults } from './faults.js';
 import { LocalMeta } from './local-meta.js';
-import { type ClusterLogLink, PeerLogLink, withLogLink } from './log-link.js';
+import { type ClusterLogLink, isLogMessage, PeerLogLink } from './log-link.js';
 import { clusterMetrics } from './metrics.js';
 import { advertisedParams, PROFILES } from './params.js';
 import { Keyring } from './peer-auth.js';
 import { Swim } from './swim.js';
-import type { Transport } from './transport.js';
+import { type ClusterTaskLink, isTaskChangedMessage, PeerTaskLink } from './task-link.js';
+import { type Transport, withSideChannels } from './transport.js';
 import { type ClusterView, SwimClusterView } from './view.js';
 import { WsTransport } from './ws-transport.js';
 
@@ -30,6 +31,8 @@ declare module '../runtime/module.js' {
     'cluster.view': ClusterView;
     /** Following a task's output on the node that runs it, over /v1/peer. */
     'cluster.logs': ClusterLogLink;
+    /** Telling the members that serve clients which tasks this node changed, over /v1/peer. */
+    'cluster.tasks': ClusterTaskLink;
     /** The peer transport's fault seam (chaos `network`); only on a node with a cluster key. */
     'cluster.faults': NetworkFaults;
   }
@@ -184,6 +187,22 @@ export const clusterModule: DaemonModule = {
       },
     );
     ctx.provide('cluster.logs', logLink);
+    const taskLink = new PeerTaskLink(
+      config.node_id,
+      () => transport,
+      () =>
+        clusterView
+          .nodes()
+          .filter((n) => !n.self && (n.state === 'alive' || n.state === 'suspect') && n.roles.includes('api'))
+          .map((n) => n.address),
+    );
+    ctx.provide('cluster.tasks', taskLink);
+    const sideChannels = (message: { type: string }): boolean => {
+      if (isLogMessage(message)) logLink.receive(message);
+      else if (isTaskChangedMessage(message)) taskLink.receive(message);
+      else return false;
+      return true;
+    };
     ctx.provide('cluster.health', health);
 
     ctx.addOperation(
@@ -257,7 +276,7 @@ export const clusterModule: DaemonModule = {
         paramsOf: advertisedParams,
         clock: ctx.inject.clock,
         rng: Math.random,
-        transport: transport ? withLogLink(transport, logLink) : loneTransport(advertised()),
+        transport: transport ? withSideChannels(transport, sideChannels) : loneTransport(advertised()),
         // A restart must outrank its earlier life at once; wall-clock seconds only grow.
         incarnation: Math.floor(Date.now() / 1000),
       });
@@ -295,6 +314,7 @@ export const clusterModule: DaemonModule = {
       stop: async () => {
         if (metaTimer) clearInterval(metaTimer);
         logLink.close();
+        taskLink.close();
         if (loadTimer) clearTimeout(loadTimer);
         swim?.stop();
         await transport?.close();

@@ -28,3 +28,28 @@ export interface Transport {
   /** Closes every connection. */
   close(): Promise<void>;
 }
+
+/**
+ * The transport as SWIM sees it: messages that are not SWIM's (log proxy, task changes) go to
+ * `side`, which returns true when it took one; everything else goes to SWIM.
+ */
+export function withSideChannels(
+  transport: Transport,
+  side: (message: { type: string }) => boolean,
+): Transport {
+  return {
+    get address() {
+      return transport.address;
+    },
+    get stats() {
+      return transport.stats;
+    },
+    send: (address, message) => transport.send(address, message),
+    onMessage: (handler) =>
+      transport.onMessage((message, from) => {
+        if (!side(message)) handler(message, from);
+      }),
+    onHint: (handler) => transport.onHint(handler),
+    close: () => transport.close(),
+  };
+}

@@ -13,6 +13,7 @@ import { NodeFailover } from './failover.js';
 import { installGateway } from './gateway-install.js';
 import { operatorRoutes } from './operator-routes.js';
 import { poolOperations } from './pool-operations.js';
+import { RemoteTaskChanges } from './remote-changes.js';
 import { servicesComponent } from './services-component.js';
 import { SupervisorLauncher } from './supervisor-launcher.js';
 import { TaskFeed } from './task-feed.js';
@@ -161,9 +162,28 @@ export const tasksModule: DaemonModule = {
           taskLogs: logs,
         }),
       );
+    // Changes made here go out to the peers that serve clients; theirs come back as ids to read.
+    const remote = new RemoteTaskChanges(store);
+    feed.subscribe((task) => ctx.optional('cluster.tasks')?.announce(task.id));
+    let offRemote: (() => void) | undefined;
+    ctx.use({
+      name: 'remote-task-changes',
+      start: async () => {
+        offRemote = ctx.optional('cluster.tasks')?.onChanged((ids) => remote.changed(ids));
+      },
+      stop: async () => offRemote?.(),
+    });
     ctx.addTopic('tasks', {
       snapshot: async () => store.listTasks({ limit: SNAPSHOT_TASKS }),
-      subscribe: (_params, push) => feed.subscribe((task: Task) => push(summarizeTask(task))),
+      subscribe: (_params, push) => {
+        const send = (task: Task) => push(summarizeTask(task));
+        const offLocal = feed.subscribe(send);
+        const offPeers = remote.subscribe(send);
+        return () => {
+          offLocal();
+          offPeers();
+        };
+      },
     });
     ctx.addTopic('logs', {
       snapshot: async (params) => logs.read(params.task_id ?? '', undefined, 200),

@@ -1,34 +1,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { submit, waitForState } from '../helpers/api.js';
 import { cleanupDaemons, startDaemon } from '../helpers/daemon-process.js';
 import { writeStandinConfig } from '../helpers/standin-config.js';
-import { waitFor } from '../helpers/wait.js';
+import { tmuxPane } from '../helpers/tmux.js';
 
 const TUI_BIN = resolve('dist/tui/bin/aidos-tui.js');
 const SOCKET = `aidos-tui-e2e-${process.pid}`;
 const dir = mkdtempSync(join(tmpdir(), 'aidos-tui-e2e-'));
 
-const tmux = (...args: string[]) => execa('tmux', ['-L', SOCKET, ...args], { timeout: 10_000 });
-const screen = async () => (await tmux('capture-pane', '-p', '-t', 'tui')).stdout;
-/** The pane with its colours and attributes as escape sequences. */
-const styled = async () => (await tmux('capture-pane', '-e', '-p', '-t', 'tui')).stdout;
+const { tmux, screen, styled, keys, shows } = tmuxPane(SOCKET);
 const COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*(3[0-7]|9[0-7]|38;[0-9;]+)m`);
-const keys = (...k: string[]) => tmux('send-keys', '-t', 'tui', ...k);
-const shows = (text: string | RegExp, what = String(text), timeoutMs = 20_000) =>
-  waitFor(
-    async () => {
-      const s = await screen();
-      return (typeof text === 'string' ? s.includes(text) : text.test(s)) ? s : undefined;
-    },
-    timeoutMs,
-    `the pane to show ${what}`,
-  ).catch(async (error: Error) => {
-    throw new Error(`${error.message}\n--- pane ---\n${await screen().catch(() => '')}`);
-  });
 
 afterAll(async () => {
   await tmux('kill-server').catch(() => {});

@@ -17,7 +17,9 @@ export function confirmMove(connection: FleetConnection, taskId: string, node: s
     question: `move task ${taskId} to node ${node}? (y/n)`,
     run: async () => {
       const r = await connection.call('task.move', { id: taskId, node });
-      return `move: ${taskId} ${r.outcome === 'moving' ? 'is stopping here to run' : 'will run'} on ${node}`;
+      // A running task is stopped by the node that runs it, which may not be the attached one.
+      const stopping = `is stopping on ${r.task.node_id ?? 'its node'} to run`;
+      return `move: ${taskId} ${r.outcome === 'moving' ? stopping : 'will run'} on ${node}`;
     },
   };
 }

@@ -37,6 +37,7 @@ export function Header({ fleet, context, readonly, theme }: HeaderProps) {
           {` ${badge} `}
         </Text>
         {readonly ? ' [readonly]' : ''}
+        {fleet.link !== 'live' && fleet.trying ? ` trying ${fleet.trying}${fleet.linkError ? ' ·' : ''}` : ''}
         {fleet.link !== 'live' && fleet.linkError ? ` ${fleet.linkError}` : ''}
       </Text>
       <Text wrap="truncate">

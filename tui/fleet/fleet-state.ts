@@ -40,8 +40,10 @@ export interface FleetEvent {
 export interface FleetSnapshot {
   /** Link to the daemon. */
   link: LinkState;
-  /** URL of the daemon attached to (or being tried). */
+  /** URL of the daemon attached to (or, before the first attach, being tried). */
   url: string;
+  /** While the link is down: another member's URL being tried now (fall-over), else null. */
+  trying: string | null;
   /** Why the last connection attempt or link failed. */
   linkError: string | null;
   /** Node id of the attached daemon, once known. */
@@ -97,6 +99,7 @@ export class FleetStore {
     this.state = {
       link: 'connecting',
       url,
+      trying: null,
       linkError: null,
       nodeId: null,
       tasks: this.tasks,
@@ -158,6 +161,7 @@ export class FleetStore {
     this.checks.clear();
     this.update({
       url,
+      trying: null,
       link: 'connecting',
       linkError: null,
       nodeId: null,
@@ -169,7 +173,10 @@ export class FleetStore {
 
   /** The link changed. */
   setLink(link: LinkState, url: string, error: string | null = null): void {
-    this.update({ link, url, linkError: error });
+    // Until another daemon answers, the header keeps naming the one the rows came from.
+    if (link === 'live' || this.state.nodeId === null)
+      this.update({ link, url, trying: null, linkError: error });
+    else this.update({ link, trying: url === this.state.url ? null : url, linkError: error });
   }
 
   /** The tasks topic's snapshot: it replaces what the TUI holds (a stale copy must not linger). */
@@ -195,6 +202,9 @@ export class FleetStore {
   /** One task changed. */
   taskChange(task: Task): void {
     const before = this.tasks.get(task.id);
+    // Changes come from the attached node and, read back from the store, from its peers: a copy
+    // read before a change the attached node already pushed must not roll the row back.
+    if (before && before.updated_at > task.updated_at) return;
     this.tasks.set(task.id, task);
     this.index.change(before, task);
     this.update({ ...this.bumped(!before), lastFrameAt: Date.now() });
