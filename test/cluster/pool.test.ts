@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -200,7 +200,12 @@ describe('agent pool operator actions', { timeout: 120_000 }, () => {
   });
 
   it('drain without --move: the running task finishes there, nothing new is claimed, the drain survives a restart, undrain resumes', async () => {
-    const running = await submit(a.url, { message: `ledger:${ledger} sleep:2500 drain-finish`, node: id(b) });
+    // The run ends when the test says so, so the drain always lands while it is running.
+    const release = join(root, 'drain-finish.release');
+    const running = await submit(a.url, {
+      message: `ledger:${ledger} until-file:${release} drain-finish`,
+      node: id(b),
+    });
     await waitForState(a.url, running.id, ['running'], 30_000);
     const drained = await runAidos(['node', 'drain', id(b), '--deadline', '10m', '--url', a.url]);
     expect(drained.stdout).toContain(`${id(b)} drained`);
@@ -212,6 +217,7 @@ describe('agent pool operator actions', { timeout: 120_000 }, () => {
     const list = await runAidos(['node', 'list', '--json', '--url', c.url]);
     expect((JSON.parse(list.stdout) as ClusterNode[]).find((m) => m.id === id(b))?.drain).toBe(true);
     const waiting = await submit(a.url, { message: `ledger:${ledger} sleep:50 drain-waits`, node: id(b) });
+    writeFileSync(release, '');
 
     const finished = await waitForState(a.url, running.id, undefined, 30_000);
     expect(finished.task).toMatchObject({ state: 'succeeded', node_id: id(b), attempt: 1 });
