@@ -14,9 +14,10 @@ import { AuditLog } from './audit.js';
 import { DrillRunner } from './drills.js';
 import { RunHistory } from './history.js';
 import { nodeProcesses } from './node-processes.js';
-import { type ChaosOps, chaosOperations, refuseDisabled } from './operations.js';
+import { type ChaosOps, chaosOperations, chaosStatus, refuseDisabled } from './operations.js';
 import { RunFiles } from './runs.js';
 import { startSchedules } from './schedules.js';
+import { installChaosTopic } from './topic.js';
 
 /**
  * Chaos as a daemon module: a fault host on this node (journal, deadlines, dead man's switch),
@@ -128,6 +129,7 @@ export const chaosModule: DaemonModule = {
         client: clientAddress,
       }),
     );
+    const history = new RunHistory(ctx.store.chaos, runs);
     const ops: ChaosOps = {
       enabled: chaos.enabled,
       protectedNode: chaos.protected,
@@ -135,7 +137,7 @@ export const chaosModule: DaemonModule = {
       host,
       context,
       library: () => loadLibrary(),
-      history: new RunHistory(ctx.store.chaos, runs),
+      history,
       drills,
       audit,
       abortLocal,
@@ -150,6 +152,13 @@ export const chaosModule: DaemonModule = {
         ),
     };
     ctx.addOperation(...chaosOperations(ops));
+    installChaosTopic(ctx, {
+      nodeId: ctx.node.id,
+      host,
+      drills,
+      history,
+      status: () => chaosStatus(ops),
+    });
     let stopSchedules = () => {};
     ctx.use({
       name: 'chaos',
