@@ -1,6 +1,7 @@
 import { isPidRunning } from '../../daemon/agents/proc.js';
 import { ClientError } from '../../shared/client/errors.js';
-import { HttpClient } from '../../shared/client/http-client.js';
+import type { WireError } from '../../shared/errors.js';
+import { type HttpAnswer, requestJson, type TlsTrust } from '../cluster/http-json.js';
 import type { DrillTarget, HealthState, Sample, TaskHistory } from './target.js';
 
 interface HealthDoc {
@@ -13,26 +14,60 @@ interface TaskRow {
   state: string;
 }
 
-/** A drill target reached through its HTTP API (`/health/*`, `/api/v1/tasks`). */
+/** A drill target reached through its HTTP API (`/health/*`, `/api/v1/tasks`), over https when it serves TLS. */
 export class HttpDrillTarget implements DrillTarget {
-  private readonly client: HttpClient;
+  private readonly base: string;
 
   constructor(
     readonly nodeId: string,
     private readonly options: {
       url: string;
       token?: string;
+      /** Trust for an https url (the node's own certificate, the cluster's CA). */
+      tls?: TlsTrust;
       postgres: boolean;
       clusterSize?: () => number;
       /** Alive member ids (default: only this node). */
       members?: () => string[];
     },
   ) {
-    this.client = new HttpClient({
-      url: options.url,
-      timeoutMs: 2_000,
-      ...(options.token ? { token: options.token } : {}),
-    });
+    this.base = options.url.replace(/\/+$/, '');
+  }
+
+  /** One call; the body parsed whatever the status (a failing /health/ready answers 503 with its document). */
+  private async call(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: unknown }> {
+    let res: HttpAnswer;
+    try {
+      res = await requestJson(`${this.base}${path}`, {
+        method,
+        headers: this.options.token ? { authorization: `Bearer ${this.options.token}` } : {},
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        timeoutMs: 2_000,
+        ...(this.options.tls ? { tls: this.options.tls } : {}),
+      });
+    } catch (cause) {
+      throw new ClientError(`cannot reach ${this.base}: ${(cause as Error).message}`, 0, undefined, cause);
+    }
+    let json: unknown;
+    try {
+      json = res.text ? JSON.parse(res.text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, json };
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const { status, json } = await this.call(method, path, body);
+    if (status < 200 || status >= 300) {
+      const wire = (json as { error?: WireError } | undefined)?.error;
+      throw new ClientError(wire?.message ?? `HTTP ${status}`, status, wire);
+    }
+    return json as T;
   }
 
   async capabilities(): Promise<{ postgres: boolean; agents: boolean; clusterSize: number }> {
@@ -44,12 +79,10 @@ export class HttpDrillTarget implements DrillTarget {
   }
 
   private async health(path: string): Promise<HealthDoc | undefined> {
-    try {
-      const res = await fetch(`${this.client.base}${path}`, { signal: AbortSignal.timeout(2_000) });
-      return (await res.json()) as HealthDoc;
-    } catch {
-      return undefined;
-    }
+    return this.call('GET', path).then(
+      (r) => r.json as HealthDoc | undefined,
+      () => undefined,
+    );
   }
 
   async sample(label: string): Promise<Sample> {
@@ -57,14 +90,15 @@ export class HttpDrillTarget implements DrillTarget {
     const [ready, deep, tasks, nodes] = await Promise.all([
       this.health('/health/ready'),
       this.health('/health/deep'),
-      this.client
-        .request<{ tasks: TaskRow[] }>('GET', `/api/v1/tasks?label=${encodeURIComponent(label)}&limit=1000`)
-        .catch(() => undefined),
+      this.request<{ tasks: TaskRow[] }>(
+        'GET',
+        `/api/v1/tasks?label=${encodeURIComponent(label)}&limit=1000`,
+      ).catch(() => undefined),
       // Membership is what a network fault changes first; deep health checks may run only once a minute.
       (this.options.clusterSize?.() ?? 1) > 1
-        ? this.client
-            .request<{ nodes: { state: string; incarnation: number }[] }>('GET', '/api/v1/nodes')
-            .catch(() => undefined)
+        ? this.request<{ nodes: { state: string; incarnation: number }[] }>('GET', '/api/v1/nodes').catch(
+            () => undefined,
+          )
         : Promise.resolve(undefined),
     ]);
     const status = ready?.status;
@@ -88,7 +122,7 @@ export class HttpDrillTarget implements DrillTarget {
 
   async submit(task: { message: string; max_attempts: number; label: string; key: string }): Promise<string> {
     const [key, value] = task.label.split('=') as [string, string];
-    const reply = await this.client.request<{ task: { id: string } }>('POST', '/api/v1/tasks', {
+    const reply = await this.request<{ task: { id: string } }>('POST', '/api/v1/tasks', {
       message: task.message,
       max_attempts: task.max_attempts,
       labels: { [key]: value },
@@ -99,15 +133,13 @@ export class HttpDrillTarget implements DrillTarget {
 
   /** Pids of the agents running now, from each running task's latest `started` event (oldest task first). */
   async agentPids(): Promise<number[]> {
-    const list = await this.client.request<{ tasks: TaskRow[] }>(
-      'GET',
-      '/api/v1/tasks?state=running&limit=1000',
-    );
+    const list = await this.request<{ tasks: TaskRow[] }>('GET', '/api/v1/tasks?state=running&limit=1000');
     const pids: number[] = [];
     for (const t of list.tasks.reverse()) {
-      const d = await this.client
-        .request<{ events: { kind: string; detail: { pid?: number } }[] }>('GET', `/api/v1/tasks/${t.id}`)
-        .catch(() => undefined);
+      const d = await this.request<{ events: { kind: string; detail: { pid?: number } }[] }>(
+        'GET',
+        `/api/v1/tasks/${t.id}`,
+      ).catch(() => undefined);
       const started = d?.events.filter((e) => e.kind === 'started').at(-1);
       if (typeof started?.detail.pid === 'number' && isPidRunning(started.detail.pid))
         pids.push(started.detail.pid);
@@ -119,7 +151,7 @@ export class HttpDrillTarget implements DrillTarget {
     return Promise.all(
       ids.map(async (id) => {
         try {
-          const d = await this.client.request<{ task: TaskRow; events: { kind: string }[] }>(
+          const d = await this.request<{ task: TaskRow; events: { kind: string }[] }>(
             'GET',
             `/api/v1/tasks/${encodeURIComponent(id)}`,
           );

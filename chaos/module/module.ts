@@ -1,6 +1,7 @@
 import type { DaemonModule } from '../../daemon/runtime/module.js';
 import { clientAddress } from '../../daemon/server/auth.js';
 import { ClusterFaults } from '../cluster/cluster-faults.js';
+import { type ChaosTls, chaosTls } from '../cluster/http-json.js';
 import { peerCaller } from '../cluster/peer-client.js';
 import { peerChaosRoute } from '../cluster/peer-route.js';
 import { HttpDrillTarget } from '../drill/http-target.js';
@@ -80,9 +81,21 @@ export const chaosModule: DaemonModule = {
     );
     const runs = new RunFiles(config.data_dir);
     const token = config.api.tokens[0];
+    // Read when first needed: the cluster module, which reads cluster.ca_file, may install later.
+    let tlsTrust: ChaosTls | undefined;
+    const tls = () => {
+      const dial = ctx.optional('cluster.tls');
+      tlsTrust ??= chaosTls({
+        clusterTls: dial?.secure ?? config.cluster.tls,
+        ...(dial?.ca ? { caPem: dial.ca } : {}),
+        ...(config.tls.pem ? { ownCertPem: config.tls.pem.cert } : {}),
+      });
+      return tlsTrust;
+    };
     const target = () =>
       new HttpDrillTarget(ctx.node.id, {
-        url: `http://${ctx.node.address()}`,
+        url: `${tls().selfSecure ? 'https' : 'http'}://${ctx.node.address()}`,
+        tls: tls().self,
         postgres: pg !== undefined,
         // Only a node whose peer transport takes faults counts as a cluster for the drills.
         clusterSize: () =>
@@ -97,7 +110,10 @@ export const chaosModule: DaemonModule = {
         ...(token ? { token } : {}),
       });
     const keys = config.cluster.key ? [config.cluster.key, ...config.cluster.accept_keys] : [];
-    const call = peerCaller(config.cluster.key ?? '', config.cluster.tls);
+    const call = peerCaller(config.cluster.key ?? '', () => ({
+      secure: tls().peersSecure,
+      trust: tls().peers,
+    }));
     const faults = new ClusterFaults(
       host,
       ctx.node.id,

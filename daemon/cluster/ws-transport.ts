@@ -20,8 +20,8 @@ export interface WsTransportOptions {
   keyring: Keyring;
   /** Connect with wss:// instead of ws://. */
   secure?: boolean;
-  /** Extra CA certificates to trust for wss:// (PEM). */
-  ca?: string;
+  /** CA certificates to trust for wss:// (PEM), instead of the system's. */
+  ca?: string | string[];
   /** The fault seam (chaos); a fresh clean one when absent. */
   faults?: NetworkFaults;
   /** The host's peer-transport wrappers (ctx.inject.peerTransport). */
