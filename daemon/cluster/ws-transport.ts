@@ -149,6 +149,8 @@ export class WsTransport implements Transport {
   /** After the host's wrappers: the fault seam, then the socket. */
   private rawSend(address: string, message: PeerMessage): void {
     if (this.closed) return;
+    // No fault in force (chaos off, or idle): straight to the socket, no verdict built.
+    if (this.faults.idle) return this.deliver(address, JSON.stringify(message));
     const verdict = this.faults.decide(this.options.address, address);
     if (verdict.drop) return;
     const body = JSON.stringify(message);
