@@ -150,7 +150,10 @@ export class WsTransport implements Transport {
   private rawSend(address: string, message: PeerMessage): void {
     if (this.closed) return;
     // No fault in force (chaos off, or idle): straight to the socket, no verdict built.
-    if (this.faults.idle) return this.deliver(address, JSON.stringify(message));
+    if (this.faults.idle) {
+      this.deliver(address, JSON.stringify(message));
+      return;
+    }
     const verdict = this.faults.decide(this.options.address, address);
     if (verdict.drop) return;
     const body = JSON.stringify(message);
