@@ -82,7 +82,7 @@ export const replyFrameSchema = z.union([
 export type ReplyFrame = z.infer<typeof replyFrameSchema>;
 
 /** Topics a client can subscribe to. */
-export const topicSchema = z.enum(['tasks', 'health', 'nodes', 'logs']);
+export const topicSchema = z.enum(['tasks', 'health', 'nodes', 'logs', 'chaos']);
 export type Topic = z.infer<typeof topicSchema>;
 
 /** Daemon → client: pushed data for a subscription (a snapshot first, then changes). */

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { chaosActiveFaultSchema } from '../../shared/api/chaos-topic.js';
 import type { Leftover } from '../faults/fault.js';
 
 const leftoverSchema = z.discriminatedUnion('type', [
@@ -9,23 +10,13 @@ const leftoverSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('file'), path: z.string() }),
 ]);
 
-/** One active fault as the journal keeps it. */
-export const journalEntrySchema = z.object({
-  /** Fault id. */
-  id: z.string(),
-  /** Fault kind. */
-  kind: z.string(),
-  /** What it acts on. */
-  target: z.string(),
-  /** Its magnitude. */
-  magnitude: z.record(z.string(), z.unknown()),
-  /** When it was injected (epoch ms). */
-  injected_at: z.number(),
-  /** When the host reverts it on its own (epoch ms). */
-  deadline_at: z.number(),
-  /** What outlives the host process and must be undone on restart. */
-  leftovers: z.array(leftoverSchema),
-});
+/** One active fault as the journal keeps it: what status shows, and what outlives the host process. */
+export const journalEntrySchema = chaosActiveFaultSchema
+  .pick({ id: true, kind: true, target: true, magnitude: true, injected_at: true, deadline_at: true })
+  .extend({
+    /** What outlives the host process and must be undone on restart. */
+    leftovers: z.array(leftoverSchema),
+  });
 export type JournalEntry = z.infer<typeof journalEntrySchema>;
 
 const fileSchema = z.object({ entries: z.array(journalEntrySchema) });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ChaosStore } from '../../daemon/store/facets.js';
 import type { ChaosRunSummary } from '../../shared/api/chaos.js';
-import { runDrill } from '../drill/engine.js';
+import { type DrillEvent, runDrill } from '../drill/engine.js';
 import type { DrillReport } from '../drill/report.js';
 import type { DrillFaults } from '../drill/steps.js';
 import type { DrillTarget } from '../drill/target.js';
@@ -9,8 +9,17 @@ import { ChaosError, message } from '../errors.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { RunFiles } from './runs.js';
 
+/** What a drill runner tells its listener: the drill's own progress, and its start and end. */
+export type DrillProgress =
+  | DrillEvent
+  | { type: 'started'; run: ChaosRunSummary }
+  | { type: 'ended'; run: ChaosRunSummary };
+
 /** Runs drills one at a time on this node, in the background, storing each run. */
 export class DrillRunner {
+  /** Progress listener (the `chaos` topic); set once by the module. */
+  onProgress: (event: DrillProgress) => void = () => {};
+
   private current: { summary: ChaosRunSummary; abort: AbortController; done: Promise<void> } | undefined;
 
   constructor(
@@ -69,6 +78,7 @@ export class DrillRunner {
       runId: summary.run_id,
       dryRun,
       signal: abort.signal,
+      onEvent: (event) => this.onProgress(event),
     })
       .then(
         (report: DrillReport) => {
@@ -80,22 +90,32 @@ export class DrillRunner {
           };
           this.runs.save({ summary: final, report });
           return this.record(final, report as unknown as Record<string, unknown>).then(() =>
-            this.onEnd(final),
+            this.ended(final),
           );
         },
         (error: unknown) => {
           const final = { ...summary, verdict: 'error', finished_at: Date.now() };
           this.runs.save({ summary: final, report: null });
           return this.record(final, { ...final, error: message(error) }).then(() =>
-            this.onEnd(final, message(error)),
+            this.ended(final, message(error)),
           );
         },
       )
-      .finally(() => {
-        this.current = undefined;
-      });
+      .finally(() => this.clear(summary.run_id));
     this.current = { summary, abort, done };
+    this.onProgress({ type: 'started', run: summary });
     return summary;
+  }
+
+  private clear(runId: string): void {
+    if (this.current?.summary.run_id === runId) this.current = undefined;
+  }
+
+  // The drill is over before anyone hears of it: a status read on `ended` shows no drill running.
+  private ended(summary: ChaosRunSummary, error?: string): void {
+    this.clear(summary.run_id);
+    this.onEnd(summary, error);
+    this.onProgress({ type: 'ended', run: summary });
   }
 
   // The drill may end right after a store outage it caused: keep trying for a while (the file copy is already written).

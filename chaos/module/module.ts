@@ -1,6 +1,7 @@
 import type { DaemonModule } from '../../daemon/runtime/module.js';
 import { clientAddress } from '../../daemon/server/auth.js';
 import { ClusterFaults } from '../cluster/cluster-faults.js';
+import { type ChaosTls, chaosTls } from '../cluster/http-json.js';
 import { peerCaller } from '../cluster/peer-client.js';
 import { peerChaosRoute } from '../cluster/peer-route.js';
 import { HttpDrillTarget } from '../drill/http-target.js';
@@ -14,9 +15,10 @@ import { AuditLog } from './audit.js';
 import { DrillRunner } from './drills.js';
 import { RunHistory } from './history.js';
 import { nodeProcesses } from './node-processes.js';
-import { type ChaosOps, chaosOperations, refuseDisabled } from './operations.js';
+import { type ChaosOps, chaosOperations, chaosStatus, refuseDisabled } from './operations.js';
 import { RunFiles } from './runs.js';
 import { startSchedules } from './schedules.js';
+import { installChaosTopic } from './topic.js';
 
 /**
  * Chaos as a daemon module: a fault host on this node (journal, deadlines, dead man's switch),
@@ -79,9 +81,21 @@ export const chaosModule: DaemonModule = {
     );
     const runs = new RunFiles(config.data_dir);
     const token = config.api.tokens[0];
+    // Read when first needed: the cluster module, which reads cluster.ca_file, may install later.
+    let tlsTrust: ChaosTls | undefined;
+    const tls = () => {
+      const dial = ctx.optional('cluster.tls');
+      tlsTrust ??= chaosTls({
+        clusterTls: dial?.secure ?? config.cluster.tls,
+        ...(dial?.ca ? { caPem: dial.ca } : {}),
+        ...(config.tls.pem ? { ownCertPem: config.tls.pem.cert } : {}),
+      });
+      return tlsTrust;
+    };
     const target = () =>
       new HttpDrillTarget(ctx.node.id, {
-        url: `http://${ctx.node.address()}`,
+        url: `${tls().selfSecure ? 'https' : 'http'}://${ctx.node.address()}`,
+        tls: tls().self,
         postgres: pg !== undefined,
         // Only a node whose peer transport takes faults counts as a cluster for the drills.
         clusterSize: () =>
@@ -96,7 +110,10 @@ export const chaosModule: DaemonModule = {
         ...(token ? { token } : {}),
       });
     const keys = config.cluster.key ? [config.cluster.key, ...config.cluster.accept_keys] : [];
-    const call = peerCaller(config.cluster.key ?? '', config.cluster.tls);
+    const call = peerCaller(config.cluster.key ?? '', () => ({
+      secure: tls().peersSecure,
+      trust: tls().peers,
+    }));
     const faults = new ClusterFaults(
       host,
       ctx.node.id,
@@ -128,6 +145,7 @@ export const chaosModule: DaemonModule = {
         client: clientAddress,
       }),
     );
+    const history = new RunHistory(ctx.store.chaos, runs);
     const ops: ChaosOps = {
       enabled: chaos.enabled,
       protectedNode: chaos.protected,
@@ -135,7 +153,7 @@ export const chaosModule: DaemonModule = {
       host,
       context,
       library: () => loadLibrary(),
-      history: new RunHistory(ctx.store.chaos, runs),
+      history,
       drills,
       audit,
       abortLocal,
@@ -150,6 +168,13 @@ export const chaosModule: DaemonModule = {
         ),
     };
     ctx.addOperation(...chaosOperations(ops));
+    installChaosTopic(ctx, {
+      nodeId: ctx.node.id,
+      host,
+      drills,
+      history,
+      status: () => chaosStatus(ops),
+    });
     let stopSchedules = () => {};
     ctx.use({
       name: 'chaos',

@@ -1,6 +1,11 @@
 import { type Operation, type OperationContext, operation } from '../../daemon/api/operation.js';
 import { ApiError } from '../../daemon/server/api-error.js';
-import { chaosInjectSchema, chaosReportSchema, chaosRunSchema } from '../../shared/api/chaos.js';
+import {
+  type ChaosStatus,
+  chaosInjectSchema,
+  chaosReportSchema,
+  chaosRunSchema,
+} from '../../shared/api/chaos.js';
 import { emptyParamsSchema } from '../../shared/protocol.js';
 import { reportMarkdown } from '../drill/markdown.js';
 import { faultSteps } from '../drill/steps.js';
@@ -57,6 +62,11 @@ export function refuseDisabled(c: Pick<ChaosOps, 'enabled' | 'protectedNode' | '
       `node ${c.nodeId} is protected from chaos (chaos.protected: true)`,
       'chaos.protected',
     );
+}
+
+/** What chaos.status answers (and the `chaos` topic's snapshot holds). */
+export function chaosStatus(c: Pick<ChaosOps, 'enabled' | 'nodeId' | 'host' | 'drills'>): ChaosStatus {
+  return { enabled: c.enabled, node_id: c.nodeId, active_faults: c.host.list(), drill: c.drills.running };
 }
 
 /** chaos.list, chaos.run, chaos.inject, chaos.status, chaos.abort, chaos.report. */
@@ -138,12 +148,7 @@ export function chaosOperations(c: ChaosOps): Operation[] {
     operation({
       name: 'chaos.status',
       input: emptyParamsSchema,
-      handle: async () => ({
-        enabled: c.enabled,
-        node_id: c.nodeId,
-        active_faults: c.host.list(),
-        drill: c.drills.running,
-      }),
+      handle: async () => chaosStatus(c),
     }),
     operation({
       name: 'chaos.abort',

@@ -34,6 +34,17 @@ export interface FaultSettings {
  */
 export class NetworkFaults {
   private settings: FaultSettings = { loss: 0, delayMs: 0, jitterMs: 0, partitions: [] };
+  private clean = true;
+
+  /** No fault in force: a transport may skip `decide` (the hot path pays one field read). */
+  get idle(): boolean {
+    return this.clean;
+  }
+
+  private changed(): void {
+    const { loss, delayMs, jitterMs, partitions } = this.settings;
+    this.clean = loss === 0 && delayMs === 0 && jitterMs === 0 && partitions.length === 0;
+  }
 
   constructor(private readonly rng: Rng = Math.random) {}
 
@@ -48,16 +59,19 @@ export class NetworkFaults {
     if (!(next.loss >= 0 && next.loss <= 1)) throw new RangeError('loss must be between 0 and 1');
     if (!(next.delayMs >= 0) || !(next.jitterMs >= 0)) throw new RangeError('delay and jitter must be ≥ 0');
     this.settings = next;
+    this.changed();
   }
 
   /** Cuts `a` from `b` until healed. */
   partition(a: Iterable<string>, b: Iterable<string>): void {
     this.settings.partitions = [...this.settings.partitions, { a: new Set(a), b: new Set(b) }];
+    this.changed();
   }
 
   /** Back to a clean network. */
   reset(): void {
     this.settings = { loss: 0, delayMs: 0, jitterMs: 0, partitions: [] };
+    this.clean = true;
   }
 
   /** The fate of one message from `from` to `to`. */

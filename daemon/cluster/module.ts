@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
 import {
   type ClusterNode,
   type MemberMeta,
@@ -35,6 +36,8 @@ declare module '../runtime/module.js' {
     'cluster.tasks': ClusterTaskLink;
     /** The peer transport's fault seam (chaos `network`); only on a node with a cluster key. */
     'cluster.faults': NetworkFaults;
+    /** How peers are dialled: wss/https or not, and the extra CA of cluster.ca_file (PEM). */
+    'cluster.tls': { secure: boolean; ca?: string };
   }
 }
 
@@ -91,6 +94,9 @@ export const clusterModule: DaemonModule = {
         );
       }
     }
+    // A daemon serving TLS expects its peers to as well: one cluster, one scheme.
+    const secure = cluster.tls || config.tls.pem !== undefined;
+    ctx.provide('cluster.tls', { secure, ...(ca ? { ca } : {}) });
     const local = new LocalMeta({
       version: VERSION,
       roles: config.roles,
@@ -259,9 +265,9 @@ export const clusterModule: DaemonModule = {
           address: advertised(),
           storeIdentity: () => identity,
           keyring: new Keyring(keys),
-          // A daemon serving TLS expects its peers to as well: one cluster, one scheme.
-          secure: cluster.tls || config.tls.pem !== undefined,
-          ...(ca ? { ca } : {}),
+          secure,
+          // The system's CAs and the configured one (`ca` alone would replace the system's).
+          ...(ca ? { ca: [...rootCertificates, ca] } : {}),
           faults,
           wrap: (t) => ctx.inject.peerTransport(t),
           logger,

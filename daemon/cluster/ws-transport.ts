@@ -20,8 +20,8 @@ export interface WsTransportOptions {
   keyring: Keyring;
   /** Connect with wss:// instead of ws://. */
   secure?: boolean;
-  /** Extra CA certificates to trust for wss:// (PEM). */
-  ca?: string;
+  /** CA certificates to trust for wss:// (PEM), instead of the system's. */
+  ca?: string | string[];
   /** The fault seam (chaos); a fresh clean one when absent. */
   faults?: NetworkFaults;
   /** The host's peer-transport wrappers (ctx.inject.peerTransport). */
@@ -149,6 +149,11 @@ export class WsTransport implements Transport {
   /** After the host's wrappers: the fault seam, then the socket. */
   private rawSend(address: string, message: PeerMessage): void {
     if (this.closed) return;
+    // No fault in force (chaos off, or idle): straight to the socket, no verdict built.
+    if (this.faults.idle) {
+      this.deliver(address, JSON.stringify(message));
+      return;
+    }
     const verdict = this.faults.decide(this.options.address, address);
     if (verdict.drop) return;
     const body = JSON.stringify(message);

@@ -4,6 +4,7 @@ import type { HealthChange, HealthDocument } from '../health.js';
 import type { NodeInfo, OperationName, Topic } from '../protocol.js';
 import type { Task } from '../tasks.js';
 import type { ChaosOperationTypes } from './chaos.js';
+import type { ChaosTopicChange, ChaosTopicSnapshot } from './chaos-topic.js';
 import type {
   nodeDrainReplySchema,
   nodeDrainSchema,
@@ -68,6 +69,8 @@ export interface TopicPayloads {
   };
   /** Every cluster member, then each member that changed (`removed: true` once reaped). */
   nodes: { snapshot: ClusterNode[]; change: ClusterNode };
+  /** This node's chaos status and the drills, then each fault injected or reverted and each drill's progress. */
+  chaos: { snapshot: ChaosTopicSnapshot; change: ChaosTopicChange };
 }
 
 /** Input of an operation. */

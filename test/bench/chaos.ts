@@ -3,7 +3,8 @@
 // library's detection and recovery times per scenario as one table (BENCH_CHAOS_SCENARIOS=0 skips); (2) overhead of the fault seams when no fault
 // is active: PostgreSQL round trips straight vs through an idle fault proxy, and sleep:0 task
 // throughput of a daemon with chaos disabled on a direct store vs chaos enabled with its store
-// behind an idle fault proxy. Prints one JSON line.
+// behind an idle fault proxy, and the ABBA comparison of chaos-overhead.ts (claims/s and peer
+// round trips, chaos enabled-idle vs disabled; BENCH_CHAOS_OVERHEAD=0 skips). Prints one JSON line.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import { cleanupDaemons, type DaemonProcess, startDaemon } from '../helpers/daem
 import { freePort, startThrowawayPostgres } from '../helpers/postgres-server.js';
 import { writeStandinConfig } from '../helpers/standin-config.js';
 import { clusterAbortRounds } from './chaos-cluster-abort.js';
+import { measureChaosOverhead } from './chaos-overhead.js';
 import { scenarioTable } from './chaos-scenarios.js';
 
 const ROUNDS = Number(process.env.BENCH_CHAOS_ROUNDS ?? 20);
@@ -130,6 +132,7 @@ export default async function benchChaos(): Promise<void> {
     });
     const onRate = await throughput(on);
     await on.stop();
+    const overhead = process.env.BENCH_CHAOS_OVERHEAD === '0' ? undefined : await measureChaosOverhead();
     process.stdout.write(
       `${JSON.stringify({
         bench: 'chaos',
@@ -161,6 +164,8 @@ export default async function benchChaos(): Promise<void> {
           target_ratio: 'within 2% (0.98..1.02)',
           tasks: TASKS,
         },
+        // The seams with chaos enabled but idle vs disabled, same process, ABBA (chaos-overhead.ts).
+        ...(overhead ? { seam_idle_ab: overhead } : {}),
       })}\n`,
     );
   } finally {

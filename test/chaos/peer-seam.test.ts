@@ -27,16 +27,24 @@ describe('chaos rules on the cluster seam', () => {
   it('stacks delay ± jitter and loss, cuts chosen peers, and the last removal leaves a clean network', () => {
     const faults = new NetworkFaults(() => 0.99);
     const seam = new ClusterPeerSeam(faults, view);
+    expect(faults.idle).toBe(true);
     const slow = seam.add(rule({ delay_ms: 100, jitter_ms: 30, loss: 0.5 }));
+    // A rule in force: the transport asks the seam about every message again.
+    expect(faults.idle).toBe(false);
     const more = seam.add(rule({ delay_ms: 50, loss: 0.5 }));
     expect(faults.current).toMatchObject({ delayMs: 120, jitterMs: 60, loss: 0.75 });
     const cut = seam.add(rule({ peers: ['n3'], partition: true }));
     expect(faults.decide('127.0.0.1:1', '127.0.0.1:3').drop).toBe(true);
     expect(faults.decide('127.0.0.1:1', '127.0.0.1:2')).toEqual({ drop: false, delayMs: 120 + 0.99 * 60 });
     expect(seam.active()).toEqual([slow, more, cut]);
-    for (const id of [slow, more, cut, cut]) seam.remove(id);
+    seam.remove(slow);
+    seam.remove(more);
+    expect(faults.idle).toBe(false);
+    for (const id of [cut, cut]) seam.remove(id);
     expect(seam.active()).toEqual([]);
     expect(faults.current).toEqual({ loss: 0, delayMs: 0, jitterMs: 0, partitions: [] });
+    // Idle again: the send path skips the seam altogether.
+    expect(faults.idle).toBe(true);
   });
 
   it('refuses what the seam cannot do, naming the field, and changes nothing', () => {

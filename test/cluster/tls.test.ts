@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { get } from 'node:https';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { loadConfig } from '../../daemon/config/load.js';
 import type { ClusterNode } from '../../shared/cluster.js';
 import { cleanupDaemons, type DaemonProcess, startDaemon } from '../helpers/daemon-process.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres-db.js';
+import { httpsJson, selfSignedCert } from '../helpers/tls-cert.js';
 import { waitFor } from '../helpers/wait.js';
 
 // Two real daemons serving their one port over TLS with a certificate made here (openssl), peers
@@ -21,33 +21,7 @@ let ca: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'aidos-tls-'));
-  cert = join(dir, 'cert.pem');
-  key = join(dir, 'key.pem');
-  // Arguments as an array, no shell. A self-signed certificate for 127.0.0.1 is its own CA here.
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=aidos-test',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
-  ca = await readFile(cert, 'utf8');
+  ({ cert, key, pem: ca } = selfSignedCert(dir));
   db = await createTestDatabase('aidos_tls');
 }, 60_000);
 
@@ -56,18 +30,6 @@ afterAll(async () => {
   await db?.drop();
   await rm(dir, { recursive: true, force: true });
 });
-
-function httpsJson(url: string): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    get(url, { ca }, (res) => {
-      let body = '';
-      res.on('data', (d) => {
-        body += d;
-      });
-      res.on('end', () => resolve(JSON.parse(body)));
-    }).on('error', reject);
-  });
-}
 
 const tlsArgs = () => ['--set', `tls.cert_file=${cert}`, '--set', `tls.key_file=${key}`];
 
@@ -86,7 +48,9 @@ const start = (seed?: DaemonProcess) =>
   });
 
 async function alive(d: DaemonProcess): Promise<string[]> {
-  const { nodes } = (await httpsJson(`https://127.0.0.1:${d.port}/api/v1/nodes`)) as { nodes: ClusterNode[] };
+  const { nodes } = (await httpsJson(`https://127.0.0.1:${d.port}/api/v1/nodes`, ca)) as {
+    nodes: ClusterNode[];
+  };
   return nodes.filter((n) => n.state === 'alive').map((n) => n.id);
 }
 

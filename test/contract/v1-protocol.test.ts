@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import * as chaosApi from '../../shared/api/chaos.js';
+import * as chaosTopic from '../../shared/api/chaos-topic.js';
 import * as poolApi from '../../shared/api/pool.js';
 import * as tasksApi from '../../shared/api/tasks.js';
 import * as cluster from '../../shared/cluster.js';
@@ -36,6 +37,8 @@ const SCHEMAS = {
   chaosRun: chaosApi.chaosRunSchema,
   chaosInject: chaosApi.chaosInjectSchema,
   chaosReport: chaosApi.chaosReportSchema,
+  chaosTopicSnapshot: chaosTopic.chaosTopicSnapshotSchema,
+  chaosTopicChange: chaosTopic.chaosTopicChangeSchema,
   nodeDrain: poolApi.nodeDrainSchema,
   nodeUndrain: poolApi.nodeUndrainSchema,
   nodeDrainReply: poolApi.nodeDrainReplySchema,
@@ -98,6 +101,7 @@ const V1_CLIENT_FRAMES = [
   { type: 'request', id: 18, op: 'task.move', params: { id: 't_0mx0h4kwhc3cb5ebd9252', node: 'node-b' } },
   { type: 'request', id: 19, op: 'node.drain', params: { id: 'node-b', deadline: '10m', move: true } },
   { type: 'request', id: 20, op: 'node.undrain', params: { id: 'node-b' } },
+  { type: 'request', id: 21, op: 'subscribe', params: { topics: ['chaos'] } },
 ];
 
 const PARAMS_SCHEMA: Record<string, z.ZodType> = {

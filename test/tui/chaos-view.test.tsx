@@ -102,6 +102,56 @@ describe('Chaos view', () => {
     await frame(/Past drills \[\d+\][\s\S]*cr_\S+\s+node-pause\s+error/, 'the verdict');
   }, 60_000);
 
+  it("shows a drill's progress as it is pushed, then enter on it opens its report, scrolled with j/G, esc back", async () => {
+    const { frame, keys } = mount(enabled);
+    await frame(/cpu-saturation/, 'the library');
+    // Started by another client: the view hears of it only through the chaos topic (nothing polls).
+    const res = await fetch(`${enabled.url}/api/v1/chaos/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        scenario: 'cpu-saturation',
+        set: { 'steps.0.duration': '3s', 'steps.0.fault.workers': 1, 'load.tasks': 1 },
+      }),
+    });
+    const { run } = (await res.json()) as { run: { run_id: string } };
+    const id = run.run_id;
+    await frame(
+      new RegExp(`drill ${id} \\(cpu-saturation\\) running for \\d+s · phase \\w+ · \\d+ samples`),
+      'live progress',
+    );
+    await frame(/Active faults \[1\][\s\S]*cpu-stress/, 'the drill fault, pushed');
+    await frame(new RegExp(`${id}\\s+cpu-saturation\\s+passed\\s+100`), 'the verdict, pushed');
+    await frame(/Active faults \[0\]/, 'the fault reverted');
+    keys('\r');
+    await frame(/enter opens the report of a past drill/, 'enter on a scenario');
+    keys('/cpu-saturation\r');
+    await frame(/chaos \[\d+\/\d+\] {2}\/cpu-saturation/, 'filtered');
+    keys('j');
+    keys('\r');
+    const top = await frame(new RegExp(`chaos › report ${id}`), 'the report');
+    await frame(new RegExp(`Chaos drill ${id}: cpu-saturation — PASSED \\(score 100/100\\)`), 'the title');
+    const report = await frame(/^faults {3}[·#]+$/m, 'the timeline chart');
+    expect(report).toMatch(/^health {3}[▁▄█X ]+$/m);
+    expect(report).toMatch(/lines 1–\d+ of \d+/);
+    // Windowed to the terminal: never more lines than it has.
+    expect(report.split('\n').length).toBeLessThanOrEqual(30);
+    expect(top).not.toMatch(/Left injected/);
+    keys('G');
+    const end = await frame(
+      /Nothing: every fault was reverted and checked from outside/,
+      'the end of the report',
+    );
+    expect(end).not.toMatch(/Chaos drill/);
+    // Tables as aligned columns, markers gone.
+    expect(end).toMatch(/^check +held +weight +detail$/m);
+    expect(end).not.toMatch(/\|---|\*\*/);
+    keys('g');
+    await frame(/Chaos drill/, 'back at the top');
+    keys('\x1b');
+    await frame(/Past drills \[\d+\]/, 'back in the Chaos view');
+  }, 90_000);
+
   it('a click on a scenario row selects it for x', async () => {
     const { frame, keys } = mount(enabled);
     await frame(/node-pause/, 'the library');

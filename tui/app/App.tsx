@@ -7,6 +7,7 @@ import { columnWidths, Table, type TableProps } from '../components/Table.js';
 import type { FleetConnection } from '../fleet/connection.js';
 import type { FleetSnapshot } from '../fleet/fleet-state.js';
 import { type ChaosData, useChaos } from '../hooks/use-chaos.js';
+import { useChaosReport } from '../hooks/use-chaos-report.js';
 import { useClock } from '../hooks/use-clock.js';
 import { useFleet } from '../hooks/use-fleet.js';
 import { useKeyHandler } from '../hooks/use-key-handler.js';
@@ -14,10 +15,12 @@ import { type TerminalSize, useTerminalSize } from '../hooks/use-terminal-size.j
 import type { ViewName } from '../keys/actions.js';
 import type { Keymap } from '../keys/keymap.js';
 import { agentsModel } from '../views/agents-model.js';
+import { ChaosReportView } from '../views/ChaosReportView.js';
 import { ChaosView, chaosSections, SCENARIOS_TOP } from '../views/ChaosView.js';
-import { scenariosModel } from '../views/chaos-model.js';
+import { type ChaosList, chaosList } from '../views/chaos-model.js';
 import { eventsModel } from '../views/events-model.js';
 import { healthModel } from '../views/health-model.js';
+import { markdownLines } from '../views/markdown-lines.js';
 import { nodesModel } from '../views/nodes-model.js';
 import { TaskDetailView } from '../views/TaskDetailView.js';
 import { type RowList, type TableModel, visibleRows } from '../views/table-model.js';
@@ -49,13 +52,7 @@ export interface AppProps {
   initialView?: ViewName;
 }
 
-function modelFor(
-  view: ViewName,
-  fleet: FleetSnapshot,
-  now: number,
-  chaos: ChaosData,
-): TableModel | undefined {
-  if (view === 'chaos') return scenariosModel(chaos);
+function modelFor(view: ViewName, fleet: FleetSnapshot, now: number): TableModel | undefined {
   if (view === 'tasks') return tasksModel(fleet, now);
   if (view === 'nodes') return nodesModel(fleet);
   if (view === 'agents') return agentsModel(fleet, now);
@@ -69,23 +66,24 @@ const BODY_TOP = 3;
 
 /** Where the list's table is on screen, for the mouse. */
 function mouseLayout(
-  view: ViewName,
   model: TableModel,
   count: number,
   selected: number,
   size: TerminalSize,
   chaos: ChaosData,
+  list: ChaosList | null,
 ): TableLayout {
   const body = size.rows - 5;
-  const chaosView = view === 'chaos';
+  const widths = columnWidths(model.columns, size.columns);
+  if (!list) return { top: BODY_TOP, height: body, widths, count, selected };
+  // The mouse acts on the Chaos view's scenarios table (the drills below it: j/k).
+  const faults = chaos.status?.active_faults.length ?? 0;
   return {
-    top: BODY_TOP + (chaosView ? SCENARIOS_TOP : 0),
-    height: chaosView
-      ? chaosSections(body, chaos.status?.active_faults.length ?? 0, chaos.runs.length).scenariosH
-      : body,
-    widths: columnWidths(model.columns, size.columns),
-    count,
-    selected,
+    top: BODY_TOP + SCENARIOS_TOP,
+    height: chaosSections(body, faults, list.rows.length - list.scenarios).scenariosH,
+    widths,
+    count: list.scenarios,
+    selected: selected < list.scenarios ? selected : -1,
   };
 }
 
@@ -109,14 +107,30 @@ export function App(props: AppProps) {
   const [ui, setUi] = useState<UiState>(() => initialUi(props.initialView));
   const screen = current(ui);
   const options = listOf(ui, screen.view);
-  const chaos = useChaos(connection, screen.view === 'chaos');
+  const chaos = useChaos(connection, screen.view === 'chaos' || screen.view === 'report');
+  const list = useMemo(
+    () => (screen.view === 'chaos' ? chaosList(chaos, options, now) : null),
+    [screen.view, chaos, options, now],
+  );
   // Rows are rebuilt when the data changes (or a second passes, for ages), not on every keypress.
-  const model = useMemo(() => modelFor(screen.view, fleet, now, chaos), [screen.view, fleet, now, chaos]);
-  const rows = useMemo<RowList>(() => (model ? visibleRows(model, options) : []), [model, options]);
+  const model = useMemo(
+    () => list?.model ?? modelFor(screen.view, fleet, now),
+    [list, screen.view, fleet, now],
+  );
+  const rows = useMemo<RowList>(
+    () => list?.rows ?? (model ? visibleRows(model, options) : []),
+    [list, model, options],
+  );
   const bodyHeight = size.rows - 5;
   const selected = Math.min(ui.cursor[screen.view] ?? 0, Math.max(0, rows.length - 1));
+  const runId = screen.view === 'report' ? screen.runId : undefined;
+  const report = useChaosReport(connection, runId, chaos.runs.find((r) => r.run_id === runId)?.finished_at);
+  const reportLines = useMemo(
+    () => (report.markdown ? markdownLines(report.markdown, size.columns) : []),
+    [report.markdown, size.columns],
+  );
   useKeyHandler({
-    table: model ? mouseLayout(screen.view, model, rows.length, selected, size, chaos) : null,
+    table: model ? mouseLayout(model, rows.length, selected, size, chaos, list) : null,
     ui,
     setUi,
     keymap,
@@ -125,6 +139,7 @@ export function App(props: AppProps) {
     connection,
     fleet,
     chaos,
+    reportLines: reportLines.length,
     contexts: props.contexts.names,
     switchContext: props.contexts.switchTo,
     exit: () => app.exit(),
@@ -136,7 +151,13 @@ export function App(props: AppProps) {
       </Text>
     );
   const crumb = ui.stack
-    .map((s) => (s.view === 'task' ? `${s.logsOnly ? 'logs' : 'task'} ${s.taskId}` : s.view))
+    .map((s) =>
+      s.view === 'task'
+        ? `${s.logsOnly ? 'logs' : 'task'} ${s.taskId}`
+        : s.view === 'report'
+          ? `report ${s.runId}`
+          : s.view,
+    )
     .join(' › ');
   const counter = model ? ` [${rows.length}${options.filter ? `/${model.rows.length}` : ''}]` : '';
   const filter = options.filter ? `  /${options.filter}` : '';
@@ -168,7 +189,19 @@ export function App(props: AppProps) {
         theme={theme}
       />
     );
-  else if (screen.view === 'chaos' && table) body = <ChaosView chaos={chaos} table={table} now={now} />;
+  else if (screen.view === 'report' && runId)
+    body = (
+      <ChaosReportView
+        runId={runId}
+        report={report}
+        lines={reportLines}
+        top={ui.logScroll}
+        height={bodyHeight}
+        theme={theme}
+      />
+    );
+  else if (list && table)
+    body = <ChaosView chaos={chaos} table={table} scenarios={list.scenarios} now={now} />;
   else if (table) body = <Table {...table} />;
   const foot = footerLine(ui, size.columns);
   return (

@@ -29,22 +29,8 @@ export const FAULT_PRESETS: readonly FaultPreset[] = [
   },
 ];
 
-/** Where the result lands: the status line, after the view has re-read the daemon. */
-async function thenRefresh(chaos: ChaosData, work: () => Promise<string>): Promise<string> {
-  try {
-    return await work();
-  } finally {
-    chaos.refresh();
-  }
-}
-
 /** The confirmation of a drill, naming scenario, target, magnitude, duration and blast radius. */
-export function confirmScenario(
-  connection: FleetConnection,
-  chaos: ChaosData,
-  s: ChaosScenarioSummary,
-  members: number,
-): Mode {
+export function confirmScenario(connection: FleetConnection, s: ChaosScenarioSummary, members: number): Mode {
   const steps = s.steps ?? [];
   const described = steps.map((st) => describeFault(st.fault.kind, st.fault));
   const uniq = (xs: string[]) => [...new Set(xs)].join(' / ') || '-';
@@ -55,21 +41,15 @@ export function confirmScenario(
       `run drill ${s.name} (${s.faults.join(', ')}): target ${uniq(described.map((d) => d.target))}, ` +
       `magnitude ${uniq(described.map((d) => d.magnitude))}, duration ${duration}, ` +
       `blast radius ${blastRadius(s, members)}? (y/n)`,
-    run: () =>
-      thenRefresh(chaos, async () => {
-        const { run } = await connection.call('chaos.run', { scenario: s.name });
-        return `drill ${run.run_id} (${s.name}) started; its verdict appears under Past drills`;
-      }),
+    run: async () => {
+      const { run } = await connection.call('chaos.run', { scenario: s.name });
+      return `drill ${run.run_id} (${s.name}) started; its verdict appears under Past drills`;
+    },
   };
 }
 
 /** The confirmation of one fault on the attached node, naming it and everything the drill one names. */
-export function confirmInject(
-  connection: FleetConnection,
-  chaos: ChaosData,
-  preset: FaultPreset,
-  node: string,
-): Mode {
+export function confirmInject(connection: FleetConnection, preset: FaultPreset, node: string): Mode {
   const { kind, ...spec } = preset.fault;
   const d = describeFault(kind, spec);
   return {
@@ -77,16 +57,15 @@ export function confirmInject(
     question:
       `inject ${kind} on ${node}: target ${d.target}, magnitude ${d.magnitude}, ` +
       `duration ${span(preset.duration_ms)}, blast radius this node only (${node})? (y/n)`,
-    run: () =>
-      thenRefresh(chaos, async () => {
-        const r = await connection.call('chaos.inject', {
-          fault: preset.fault,
-          duration_ms: preset.duration_ms,
-        });
-        return r.fault
-          ? `injected ${r.fault.id} (${kind}) on ${node}; reverted in ${span(preset.duration_ms)} or by A`
-          : `inject ${kind}: planned only`;
-      }),
+    run: async () => {
+      const r = await connection.call('chaos.inject', {
+        fault: preset.fault,
+        duration_ms: preset.duration_ms,
+      });
+      return r.fault
+        ? `injected ${r.fault.id} (${kind}) on ${node}; reverted in ${span(preset.duration_ms)} or by A`
+        : `inject ${kind}: planned only`;
+    },
   };
 }
 
@@ -112,8 +91,8 @@ export function chaosRunMode(
     choose: (option) => {
       const preset = FAULT_PRESETS.find((p) => option === `inject ${p.label}`);
       return preset && node
-        ? confirmInject(connection, chaos, preset, node)
-        : confirmScenario(connection, chaos, s!, members);
+        ? confirmInject(connection, preset, node)
+        : confirmScenario(connection, s!, members);
     },
   };
 }
@@ -124,12 +103,11 @@ export function confirmAbort(connection: FleetConnection, chaos: ChaosData): Mod
   return {
     kind: 'confirm',
     question: `abort all chaos: revert every fault cluster-wide (${here} on this node) and stop the running drill? (y/n)`,
-    run: () =>
-      thenRefresh(chaos, async () => {
-        const r = await connection.call('chaos.abort', {});
-        const drill = r.drill_aborted ? `, drill ${r.drill_aborted} stopped` : '';
-        const lost = r.unreachable?.length ? `; unreachable: ${r.unreachable.join(', ')}` : '';
-        return `abort: ${r.reverted} fault${r.reverted === 1 ? '' : 's'} reverted${drill}${lost}`;
-      }),
+    run: async () => {
+      const r = await connection.call('chaos.abort', {});
+      const drill = r.drill_aborted ? `, drill ${r.drill_aborted} stopped` : '';
+      const lost = r.unreachable?.length ? `; unreachable: ${r.unreachable.join(', ')}` : '';
+      return `abort: ${r.reverted} fault${r.reverted === 1 ? '' : 's'} reverted${drill}${lost}`;
+    },
   };
 }

@@ -9,6 +9,8 @@ export interface Screen {
   taskId?: string;
   /** For the task view: the log tail over the whole height. */
   logsOnly?: boolean;
+  /** For the report view: which drill. */
+  runId?: string;
 }
 
 /** What the keyboard is doing right now. */
@@ -68,7 +70,7 @@ export interface UiState {
   mode: Mode;
   /** Last result or error, shown in the footer. */
   message: { text: string; tone?: string };
-  /** Task view: lines scrolled back from the end of the log. */
+  /** Task view: lines scrolled back from the end of the log; report view: first line shown. */
   logScroll: number;
 }
 

@@ -1,3 +1,9 @@
+import {
+  type ChaosTopicChange,
+  type ChaosTopicSnapshot,
+  chaosTopicChangeSchema,
+  chaosTopicSnapshotSchema,
+} from '../../shared/api/chaos-topic.js';
 import type { OperationInput, OperationResult } from '../../shared/api/operations.js';
 import { WsClient } from '../../shared/client/ws-client.js';
 import { type HealthChange, healthDocumentSchema } from '../../shared/health.js';
@@ -30,6 +36,11 @@ export interface LogLine {
   /** The text. */
   text: string;
 }
+
+/** What the `chaos` topic pushed: its snapshot, or one change (validated). */
+export type ChaosFrame =
+  | { kind: 'snapshot'; data: ChaosTopicSnapshot }
+  | { kind: 'change'; data: ChaosTopicChange };
 
 /** Callbacks of one followed log. */
 export interface LogFollower {
@@ -68,6 +79,7 @@ export class FleetConnection {
   private infoTimer: NodeJS.Timeout | undefined;
   private nodesTopic = false;
   private follow: { taskId: string; handlers: LogFollower } | null = null;
+  private chaos: ((frame: ChaosFrame) => void) | null = null;
 
   constructor(private readonly options: ConnectionOptions) {
     if (options.urls.length === 0) throw new TuiError('no daemon URL to connect to', { field: '--url' });
@@ -135,6 +147,29 @@ export class FleetConnection {
     };
   }
 
+  /**
+   * Follows the `chaos` topic while the Chaos view is shown (one follower; re-subscribed after a
+   * reconnect, whose snapshot replaces what it held). `unavailable` hears why a daemon refused it.
+   * Returns stop.
+   */
+  followChaos(handler: (frame: ChaosFrame) => void, unavailable: (reason: string) => void): () => void {
+    const mine = handler;
+    this.chaos = mine;
+    this.chaosRefused = unavailable;
+    if (this.client) this.subscribeChaos(this.client);
+    return () => {
+      if (this.chaos !== mine) return;
+      this.chaos = null;
+      if (this.client) void this.client.call('unsubscribe', { topics: ['chaos'] }).catch(() => {});
+    };
+  }
+
+  private chaosRefused: (reason: string) => void = () => {};
+
+  private subscribeChaos(client: WsClient): void {
+    void client.subscribe(['chaos']).catch((error: Error) => this.chaosRefused(error.message));
+  }
+
   private async connect(): Promise<void> {
     if (this.stopped) return;
     const generation = ++this.generation;
@@ -178,6 +213,7 @@ export class FleetConnection {
       this.client = client;
       if (!this.nodesTopic) await this.readNodeInfo(client);
       if (this.follow) await client.subscribe(['logs'], this.follow.taskId);
+      if (this.chaos) this.subscribeChaos(client);
     } catch (error) {
       client.close();
       this.failed(url, (error as Error).message);
@@ -235,6 +271,12 @@ export class FleetConnection {
       if (!this.nodesTopic) this.scheduleNodeInfo();
     } else if (frame.topic === 'nodes') {
       this.applyNodes(frame);
+    } else if (frame.topic === 'chaos' && this.chaos) {
+      const parsed =
+        frame.kind === 'snapshot'
+          ? chaosTopicSnapshotSchema.safeParse(frame.data)
+          : chaosTopicChangeSchema.safeParse(frame.data);
+      if (parsed.success) this.chaos({ kind: frame.kind, data: parsed.data } as ChaosFrame);
     } else if (frame.topic === 'logs' && this.follow) {
       const d = frame.data as { lines?: LogLine[]; attempt?: number; ended?: boolean } & LogLine;
       if (frame.kind === 'snapshot')

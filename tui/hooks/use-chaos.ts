@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ChaosRunSummary, ChaosScenarioSummary, ChaosStatus } from '../../shared/api/chaos.js';
+import { applyChaosFrame, type DrillProgress, EMPTY_FEED } from '../fleet/chaos-feed.js';
 import type { FleetConnection } from '../fleet/connection.js';
 
 /** What the Chaos view shows: the library, past drills and the faults in force on the attached node. */
@@ -12,33 +13,34 @@ export interface ChaosData {
   runs: ChaosRunSummary[];
   /** Faults in force and the running drill (null until the first answer). */
   status: ChaosStatus | null;
+  /** The running drill's progress as pushed (phase, samples, last health). */
+  progress: DrillProgress | null;
   /** Why the last read failed, if it did. */
   error: string | null;
-  /** Reads chaos.list and chaos.status again (after an action, on entering the view). */
+  /** Reads the scenario library again. */
   refresh(): void;
 }
 
-/** While a drill runs, a fault is in force or a read failed, how often it is re-read (the daemon pushes no chaos topic yet). */
-const BUSY_REFRESH_MS = 2000;
-
-/** Reads the chaos operations while `active` (the Chaos view is shown); idle otherwise. */
+/**
+ * While `active` (the Chaos view is shown): follows the daemon's `chaos` topic — the status and the
+ * drills first, then every fault injected or reverted and every step of a drill, pushed — and
+ * reads the scenario library with chaos.list on each (re)attach. Nothing polls.
+ */
 export function useChaos(connection: FleetConnection, active: boolean): ChaosData {
-  const [data, setData] = useState<Omit<ChaosData, 'refresh'>>({
+  const [feed, setFeed] = useState(EMPTY_FEED);
+  const [library, setLibrary] = useState<{ enabled: boolean | null; scenarios: ChaosScenarioSummary[] }>({
     enabled: null,
     scenarios: [],
-    runs: [],
-    status: null,
-    error: null,
   });
+  const [error, setError] = useState<string | null>(null);
   const alive = useRef(true);
   const refresh = useCallback(() => {
-    Promise.all([connection.call('chaos.list', {}), connection.call('chaos.status', {})]).then(
-      ([list, status]) => {
-        if (alive.current)
-          setData({ enabled: list.enabled, scenarios: list.scenarios, runs: list.runs, status, error: null });
+    connection.call('chaos.list', {}).then(
+      (list) => {
+        if (alive.current) setLibrary({ enabled: list.enabled, scenarios: list.scenarios });
       },
-      (error: Error) => {
-        if (alive.current) setData((d) => ({ ...d, error: error.message }));
+      (e: Error) => {
+        if (alive.current) setError(e.message);
       },
     );
   }, [connection]);
@@ -49,15 +51,34 @@ export function useChaos(connection: FleetConnection, active: boolean): ChaosDat
     };
   }, []);
   useEffect(() => {
-    if (active) refresh();
-  }, [active, refresh]);
-  const busy = !!data.status && (data.status.drill !== null || data.status.active_faults.length > 0);
-  useEffect(() => {
-    // A failed read (not connected yet, a restart) is retried at the same pace.
-    if (!active || !(busy || data.error)) return;
-    const timer = setInterval(refresh, BUSY_REFRESH_MS);
-    return () => clearInterval(timer);
-  }, [active, busy, data.error, refresh]);
-  // One object per answer, so the views' memoised rows are rebuilt on data, not on every keypress.
-  return useMemo(() => ({ ...data, refresh }), [data, refresh]);
+    if (!active) return;
+    return connection.followChaos(
+      (frame) => {
+        if (!alive.current) return;
+        setFeed((f) => applyChaosFrame(f, frame));
+        if (frame.kind === 'snapshot') {
+          setError(null);
+          refresh();
+        }
+      },
+      (reason) => {
+        if (alive.current) setError(reason);
+      },
+    );
+  }, [active, connection, refresh]);
+  // One object per pushed frame, so the views' memoised rows are rebuilt on data, not on every keypress.
+  // Shown once the library is read too, so the view appears whole and what `x` offers matches it.
+  const ready = library.enabled !== null;
+  return useMemo(
+    () => ({
+      enabled: library.enabled,
+      scenarios: library.scenarios,
+      runs: ready ? feed.runs : [],
+      status: ready ? feed.status : null,
+      progress: ready ? feed.progress : null,
+      error,
+      refresh,
+    }),
+    [library, ready, feed, error, refresh],
+  );
 }

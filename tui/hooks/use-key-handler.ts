@@ -33,8 +33,10 @@ export interface KeyContext {
   fleet: FleetSnapshot;
   /** Where the list's table is on screen (for mouse clicks), if the view has one. */
   table: TableLayout | null;
-  /** The Chaos view's data (scenarios, the attached node, a refresh after an action). */
+  /** The Chaos view's data (scenarios, past drills, the attached node). */
   chaos: ChaosData;
+  /** Lines of the drill report shown (the report view scrolls within them). */
+  reportLines: number;
   /** Context names for `:ctx` completion. */
   contexts: string[];
   /** Switches context; returns what to tell the user. */
@@ -186,6 +188,16 @@ export function useKeyHandler(ctx: KeyContext): void {
   });
 }
 
+/** `enter` in the Chaos view: the selected past drill's report (scenarios have none). */
+function openReport(ctx: KeyContext, ui: UiState, at: number): Partial<UiState> {
+  const id = ctx.rows.at(at)?.id;
+  if (!ctx.chaos.runs.some((r) => r.run_id === id))
+    return {
+      message: { text: 'enter opens the report of a past drill: move down to Past drills', tone: 'warn' },
+    };
+  return { stack: [...ui.stack, { view: 'report', runId: id! }], logScroll: 0, message: { text: '' } };
+}
+
 function step(ctx: KeyContext, ui: UiState, set: Set, input: string, name: string) {
   const mode = ui.mode;
   if (mode.kind === 'command' || mode.kind === 'filter') return textInput(ctx, ui, set, input, name);
@@ -210,7 +222,15 @@ function step(ctx: KeyContext, ui: UiState, set: Set, input: string, name: strin
   const move = (to: number) =>
     set({ cursor: { ...ui.cursor, [view]: Math.max(0, Math.min(count - 1, to)) } });
   const at = ui.cursor[view] ?? 0;
-  const scroll = (by: number) => set({ logScroll: Math.max(0, ui.logScroll + by) });
+  // The task view counts lines back from the log's end, the report view lines down from its top.
+  const lastTop = Math.max(0, ctx.reportLines - ctx.page);
+  const scroll = (by: number) =>
+    set({
+      logScroll:
+        view === 'report'
+          ? Math.max(0, Math.min(lastTop, ui.logScroll - by))
+          : Math.max(0, ui.logScroll + by),
+    });
   const isList = LIST_VIEWS.includes(view);
   switch (action.id) {
     case 'quit':
@@ -241,7 +261,7 @@ function step(ctx: KeyContext, ui: UiState, set: Set, input: string, name: strin
     case 'cursor.top':
       return isList ? move(0) : scroll(Number.MAX_SAFE_INTEGER / 2);
     case 'cursor.bottom':
-      return isList ? move(count - 1) : set({ logScroll: 0 });
+      return isList ? move(count - 1) : set({ logScroll: view === 'report' ? lastTop : 0 });
     case 'sort': {
       const opts = listOf(ui, view);
       const columns = ctx.rows.at(0)?.cells.length ?? 1;
@@ -253,6 +273,7 @@ function step(ctx: KeyContext, ui: UiState, set: Set, input: string, name: strin
     }
     case 'open':
     case 'logs': {
+      if (view === 'chaos') return set(openReport(ctx, ui, at));
       const id = selectedTask(ctx, ui, screen);
       if (!id) return;
       if (view === 'task')
@@ -286,10 +307,12 @@ function step(ctx: KeyContext, ui: UiState, set: Set, input: string, name: strin
       if (!node) return;
       return set({ mode: confirmDrain(ctx.connection, node.id, !node.draining) });
     }
-    case 'chaos.run':
-      return set(
-        modeOr(chaosRunMode(ctx.connection, ctx.chaos, ctx.rows.at(at)?.id, ctx.fleet.nodes.length)),
-      );
+    case 'chaos.run': {
+      // On a past drill, `x` offers its scenario again.
+      const id = ctx.rows.at(at)?.id;
+      const scenario = ctx.chaos.runs.find((r) => r.run_id === id)?.scenario ?? id;
+      return set(modeOr(chaosRunMode(ctx.connection, ctx.chaos, scenario, ctx.fleet.nodes.length)));
+    }
     case 'chaos.abort':
       return set({ mode: confirmAbort(ctx.connection, ctx.chaos) });
     default:

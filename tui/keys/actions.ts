@@ -1,5 +1,5 @@
-/** Every screen the TUI shows; `task` is the detail of one task. */
-export type ViewName = 'nodes' | 'agents' | 'tasks' | 'health' | 'events' | 'chaos' | 'task';
+/** Every screen the TUI shows; `task` is the detail of one task, `report` one drill's report. */
+export type ViewName = 'nodes' | 'agents' | 'tasks' | 'health' | 'events' | 'chaos' | 'task' | 'report';
 
 /** The top-level views, in the order of keys 1–6 and tab. */
 export const MAIN_VIEWS: readonly ViewName[] = ['nodes', 'agents', 'tasks', 'health', 'events', 'chaos'];
@@ -63,7 +63,7 @@ export const ACTIONS: readonly ActionSpec[] = [
     id: 'open',
     keys: ['enter'],
     label: 'detail',
-    views: ['tasks', 'agents'],
+    views: ['tasks', 'agents', 'chaos'],
     dangerous: false,
     footer: true,
   },

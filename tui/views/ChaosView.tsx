@@ -1,14 +1,17 @@
 import { Box, Text } from 'ink';
 import { Table, type TableProps } from '../components/Table.js';
 import type { ChaosData } from '../hooks/use-chaos.js';
-import { faultsModel, runsModel, span } from './chaos-model.js';
+import { faultsModel, RUN_COLUMNS, span } from './chaos-model.js';
+import { allRows } from './table-model.js';
 
 /** Props of ChaosView. */
 export interface ChaosViewProps {
   /** What the chaos operations answered. */
   chaos: ChaosData;
-  /** The scenarios table as a list view shows it; its height is the whole view's. */
+  /** The view's one list (scenarios, then past drills) as a list view shows it; its height is the whole view's. */
   table: TableProps;
+  /** How many of the table's rows are scenarios; the rest are past drills. */
+  scenarios: number;
   /** Now (epoch ms), for time left. */
   now: number;
 }
@@ -16,8 +19,19 @@ export interface ChaosViewProps {
 function stateLine(chaos: ChaosData, now: number): string {
   const s = chaos.status;
   if (!s) return chaos.error ? `chaos: ${chaos.error}` : 'chaos: reading…';
+  const p = chaos.progress?.run_id === s.drill?.run_id ? chaos.progress : null;
+  const tasks = p ? Object.entries(p.tasks).map(([state, n]) => `${n} ${state}`) : [];
+  const progress = p
+    ? [
+        p.phase && `phase ${p.phase}`,
+        `${p.samples} samples`,
+        p.health && `health ${p.health}`,
+        tasks.length && `tasks ${tasks.join(' ')}`,
+        p.aborted && `abort: ${p.aborted}`,
+      ].filter(Boolean)
+    : [];
   const drill = s.drill
-    ? `  drill ${s.drill.run_id} (${s.drill.scenario}) running for ${span(now - s.drill.started_at)}`
+    ? `  drill ${s.drill.run_id} (${s.drill.scenario}) running for ${span(now - s.drill.started_at)}${progress.length ? ` · ${progress.join(' · ')}` : ''}`
     : '';
   return s.enabled
     ? `chaos enabled on ${s.node_id}${drill}`
@@ -39,13 +53,19 @@ export function chaosSections(height: number, faults: number, runs: number) {
   return { faultsH, runsH, scenariosH: Math.max(3, room - faultsH - runsH) };
 }
 
-/** The Chaos view: the scenario library (selectable), faults in force with time left, past drills with verdicts. */
+/** The Chaos view: the scenario library, faults in force with time left, past drills with verdicts (scenarios and drills selectable). */
 export function ChaosView(props: ChaosViewProps) {
-  const { chaos, table, now } = props;
-  const { theme, width } = table;
+  const { chaos, table, now, scenarios } = props;
+  const { theme, width, selected } = table;
   const faults = faultsModel(chaos.status?.active_faults ?? [], now);
-  const runs = runsModel(chaos.runs, now);
-  const { faultsH, runsH, scenariosH } = chaosSections(table.height, faults.rows.length, runs.rows.length);
+  const all = allRows(table.rows);
+  const runRows = all.slice(scenarios);
+  const runs = {
+    columns: RUN_COLUMNS,
+    rows: runRows,
+    empty: chaos.runs.length ? 'no drill matches the filter' : 'no drill has run yet',
+  };
+  const { faultsH, runsH, scenariosH } = chaosSections(table.height, faults.rows.length, runRows.length);
   const title = (text: string) => (
     <Text bold wrap="truncate">
       {text}
@@ -60,11 +80,23 @@ export function ChaosView(props: ChaosViewProps) {
         {stateLine(chaos, now)}
       </Text>
       {title('Scenarios')}
-      <Table {...table} height={scenariosH} />
+      <Table
+        {...table}
+        rows={all.slice(0, scenarios)}
+        selected={selected < scenarios ? selected : -1}
+        height={scenariosH}
+      />
       {title(`Active faults [${faults.rows.length}]`)}
       <Table {...faults} selected={-1} height={faultsH} width={width} theme={theme} sort={-1} />
       {title(`Past drills [${runs.rows.length}]`)}
-      <Table {...runs} selected={-1} height={runsH} width={width} theme={theme} sort={-1} />
+      <Table
+        {...runs}
+        selected={selected >= scenarios ? selected - scenarios : -1}
+        height={runsH}
+        width={width}
+        theme={theme}
+        sort={-1}
+      />
     </Box>
   );
 }

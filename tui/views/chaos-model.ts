@@ -1,7 +1,7 @@
 import type { ChaosActiveFault, ChaosRunSummary, ChaosScenarioSummary } from '../../shared/api/chaos.js';
 import type { ChaosData } from '../hooks/use-chaos.js';
 import { age } from './format.js';
-import type { Row, TableModel } from './table-model.js';
+import { allRows, type ListOptions, type Row, type TableModel, visibleRows } from './table-model.js';
 
 /** A duration as "8s", "1m30s", "2h5m". */
 export function span(ms: number): string {
@@ -102,16 +102,19 @@ const VERDICT_TONE: Record<string, string> = {
   running: 'running',
 };
 
+/** Columns of the past drills table. */
+export const RUN_COLUMNS = [
+  { title: 'RUN', width: 18 },
+  { title: 'SCENARIO', width: 22 },
+  { title: 'VERDICT', width: 10 },
+  { title: 'SCORE', width: 5 },
+  { title: 'STARTED', width: 0 },
+];
+
 /** Past drills, newest first, with their verdict and score. */
 export function runsModel(runs: readonly ChaosRunSummary[], now: number): TableModel {
   return {
-    columns: [
-      { title: 'RUN', width: 18 },
-      { title: 'SCENARIO', width: 22 },
-      { title: 'VERDICT', width: 10 },
-      { title: 'SCORE', width: 5 },
-      { title: 'STARTED', width: 0 },
-    ],
+    columns: RUN_COLUMNS,
     rows: runs.map(
       (r): Row => ({
         id: r.run_id,
@@ -127,5 +130,28 @@ export function runsModel(runs: readonly ChaosRunSummary[], now: number): TableM
       }),
     ),
     empty: 'no drill has run yet',
+  };
+}
+
+/** The Chaos view's one cursor list: the scenarios, then the past drills below them. */
+export interface ChaosList {
+  /** The whole list's model: the scenarios' columns, every scenario and drill (for the counter). */
+  model: TableModel;
+  /** Rows as shown: scenarios filtered and sorted, then drills filtered, newest first. */
+  rows: Row[];
+  /** How many of `rows` are scenarios (the rest are drills). */
+  scenarios: number;
+}
+
+/** `/` filters both parts; `s` sorts the scenarios only, so drills stay newest first. */
+export function chaosList(chaos: ChaosData, options: ListOptions, now: number): ChaosList {
+  const scenarios = scenariosModel(chaos);
+  const runs = runsModel(chaos.runs, now);
+  const shownScenarios = allRows(visibleRows(scenarios, options));
+  const shownRuns = allRows(visibleRows(runs, { filter: options.filter, sort: -1 }));
+  return {
+    model: { ...scenarios, rows: [...allRows(scenarios.rows), ...allRows(runs.rows)] },
+    rows: [...shownScenarios, ...shownRuns],
+    scenarios: shownScenarios.length,
   };
 }
