@@ -50,6 +50,8 @@ export class HealthRunner {
   private readonly checks = new Map<string, ResolvedCheck>();
   private readonly results = new Map<string, CheckResult>();
   private readonly streaks = new Map<string, Streak>();
+  /** Checks reported passing at least once since start: only they are held back on the way up. */
+  private readonly passedOnce = new Set<string>();
   private readonly inflight = new Map<string, Promise<CheckResult>>();
   private readonly now: () => number;
   private lastForced = Number.NEGATIVE_INFINITY;
@@ -140,7 +142,11 @@ export class HealthRunner {
         ? { status: rawStatus, count: previous.count + 1 }
         : { status: rawStatus, count: 1 };
     this.streaks.set(check.name, streak);
-    const status = guard(before?.status, streak, check.failuresBeforeFail, check.successesBeforePass);
+    // The guard damps a flapping check; one that has not passed since start is not flapping, it is
+    // starting (a joining node's membership, a warming cache), so its first pass counts at once.
+    const successes = this.passedOnce.has(check.name) ? check.successesBeforePass : 1;
+    const status = guard(before?.status, streak, check.failuresBeforeFail, successes);
+    if (status === 'pass') this.passedOnce.add(check.name);
     const at = this.now();
     const result: CheckResult = {
       name: check.name,

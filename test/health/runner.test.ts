@@ -42,6 +42,19 @@ describe('health runner', () => {
     expect(runner.result('t:flap')?.rawStatus).toBe('pass');
   });
 
+  it('lets a check that has not passed since start pass at its first pass, and guards it after', async () => {
+    const runner = new HealthRunner({ nodeId: 'n1', freshMinIntervalMs: 0 });
+    // fail (starting), pass, fail, fail, pass, pass
+    const script = [30, 1, 30, 30, 1, 1].map(v);
+    runner.add(scriptedCheck('t:start', script, {}, { failures_before_fail: 2, successes_before_pass: 2 }));
+    const reported: string[] = [];
+    for (let i = 0; i < script.length; i++) {
+      await runner.run('t:start');
+      reported.push(runner.result('t:start')?.status ?? '?');
+    }
+    expect(reported).toEqual(['fail', 'pass', 'pass', 'fail', 'fail', 'pass']);
+  });
+
   it('fails a check that exceeds its timeout and one that throws', async () => {
     const runner = new HealthRunner({ nodeId: 'n1', freshMinIntervalMs: 0 });
     let aborted = false;
