@@ -62,3 +62,17 @@ export function formatDuration(ms: number): string {
   if (h < 24) return `${h}h${String(m % 60).padStart(2, '0')}m`;
   return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, '0')}h`;
 }
+
+/**
+ * A duration exactly as it could be written back into the config: the largest unit that divides it
+ * (`120000` → `2m`, `1500` → `1500ms`), so `config check` shows `2m` where the file said `2m`.
+ */
+export function formatDurationExact(ms: number): string {
+  if (!Number.isFinite(ms)) return '-';
+  if (ms === 0) return '0s';
+  for (const unit of ['d', 'h', 'm', 's'] as const) {
+    const size = DURATION_UNITS[unit];
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}

@@ -1,7 +1,9 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { AidosClient } from '../../shared/client/client.js';
 import { ClientError } from '../../shared/client/errors.js';
+import { plural } from '../../shared/plural.js';
 import { addClientFlags, type ClientFlagValues, clientOptions, durationArg } from './client-flags.js';
+import { formatTime } from './format.js';
 import { examples } from './help.js';
 import { printJson, table } from './output.js';
 import { UsageError } from './usage.js';
@@ -48,8 +50,7 @@ export function faultFromArgs(kind: string, pairs: string[]): Record<string, unk
   return fault;
 }
 
-const time = (ms: number | null | undefined) =>
-  ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) : null;
+const time = (ms: number | null | undefined) => (ms ? formatTime(ms) : null);
 
 const CHAOS_EXAMPLES: Record<string, string[]> = {
   list: ['aidos chaos list', 'aidos chaos list --json'],
@@ -219,7 +220,7 @@ export function registerChaosCommand(program: Command): void {
       const r = await new AidosClient(clientOptions(flags)).call('chaos.abort', {});
       if (flags.json) return printJson(r);
       process.stdout.write(
-        `reverted ${r.reverted} fault(s)${r.drill_aborted ? `, aborted ${r.drill_aborted}` : ''}\n`,
+        `reverted ${plural(r.reverted, 'fault')}${r.drill_aborted ? `, aborted ${r.drill_aborted}` : ''}\n`,
       );
     }),
   );

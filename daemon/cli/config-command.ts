@@ -1,9 +1,14 @@
 import type { Command } from 'commander';
+import { formatDurationExact } from '../../shared/duration.js';
 import type { Config } from '../config/load.js';
 import { describeOrigin, originOf } from '../config/provenance.js';
+import { configSchema } from '../config/schema.js';
+import { baseSchema, leafAtPath } from '../config/schema-walk.js';
+import { duration, memorySize } from '../config/units.js';
 import { AidosError, errorMessage } from '../errors.js';
 import { addConfigFlags, type ConfigFlagValues, configFromFlags } from './config-flags.js';
 import { EXIT } from './exit-codes.js';
+import { formatBytes } from './format.js';
 import { examples } from './help.js';
 import { printJson, table } from './output.js';
 
@@ -54,8 +59,18 @@ export function effectiveSettings(config: Config): EffectiveSetting[] {
   return rows.sort((a, b) => a.key.localeCompare(b.key));
 }
 
-function show(value: unknown): string {
+const DURATION = baseSchema(duration);
+const MEMORY = baseSchema(memorySize);
+
+/** A value as the table shows it: durations and sizes human-readable (raw in --json). */
+function show(key: string, value: unknown): string {
   if (value === undefined) return '-';
+  if (typeof value === 'number') {
+    const leaf = leafAtPath(configSchema, key.split('.'));
+    const base = leaf && baseSchema(leaf);
+    if (base === DURATION) return formatDurationExact(value);
+    if (base === MEMORY || key.endsWith('_bytes')) return formatBytes(value) ?? String(value);
+  }
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
@@ -90,7 +105,7 @@ export function registerConfigCommand(program: Command): void {
     process.stdout.write(
       `${table(
         ['KEY', 'VALUE', 'SOURCE'],
-        rows.map((r) => [r.key, show(r.value), r.source]),
+        rows.map((r) => [r.key, show(r.key, r.value), r.source]),
       )}\n`,
     );
   });

@@ -18,11 +18,6 @@ export function formatTime(ms: number | null | undefined, style: TimeStyle = {})
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${zone}`;
 }
 
-/** `1 attempt`, `3 attempts`. */
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
 /** 512 B, 1.5 KiB, 120 MiB. */
 export function formatBytes(bytes: number | null | undefined): string | null {
   if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return null;

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import type { HealthPathView } from '../../shared/api/operations.js';
 import { AidosClient, type HealthFetch } from '../../shared/client/client.js';
+import { formatDuration } from '../../shared/duration.js';
 import type { HealthDocument } from '../../shared/health.js';
 import { addClientFlags, type ClientFlagValues, clientOptions, durationArg } from './client-flags.js';
+import { formatBytes } from './format.js';
 import { examples } from './help.js';
 import { printJson, table } from './output.js';
 
@@ -30,8 +32,17 @@ function viewFor(flags: HealthFlags): HealthPathView {
   return 'live';
 }
 
-function value(v: unknown, unit: string | undefined): string {
+/** An observed value as a person reads it: 53ms, 0.08ms, 41 MiB, 99.9%, 2/h (raw in --json). */
+export function humanValue(v: unknown, unit: string | undefined): string {
   if (v === undefined) return '-';
+  if (typeof v === 'number' && Number.isFinite(v)) {
+    // Sub-10 ms latencies matter to the hundredth; formatDuration would round them to whole ms.
+    if (unit === 'ms') return v < 10 ? `${Math.round(v * 100) / 100}ms` : formatDuration(v);
+    if (unit === 'bytes') return formatBytes(v) ?? String(v);
+    if (unit === 'percent') return `${Math.round(v * 10) / 10}%`;
+    if (unit === 'per_hour') return `${v}/h`;
+    if (unit === 'count') return String(v);
+  }
   return unit ? `${String(v)} ${unit}` : String(v);
 }
 
@@ -45,7 +56,7 @@ export function renderHealth(doc: HealthDocument): string {
       e.status.toUpperCase(),
       e.name,
       e.componentId ?? null,
-      value(e.observedValue, e.observedUnit),
+      humanValue(e.observedValue, e.observedUnit),
       e.output ?? null,
     ]);
   const head = `${doc.serviceId ?? 'aidosd'}: ${doc.status.toUpperCase()}${doc.output ? ` (${doc.output})` : ''}`;

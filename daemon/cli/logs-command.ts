@@ -29,6 +29,12 @@ function formatLine(line: OperatorLogLine, style: TimeStyle): string {
   return `${formatTime(line.at, style) ?? '-'.padEnd(style.utc ? 20 : 25)} ${line.source} ${stream}| ${line.text}`;
 }
 
+function emptyNote(flags: LogsFlags): string {
+  if (flags.task) return `(task ${flags.task} has no output yet)`;
+  if (flags.service) return `(service ${flags.service} has no output yet)`;
+  return '(no output: no service or agent on this node has written any yet)';
+}
+
 function query(flags: LogsFlags, since?: number) {
   return {
     tail: flags.tail,
@@ -112,6 +118,8 @@ export function registerLogsCommand(program: Command): void {
     const { lines } = await client.logs(query(flags));
     if (flags.json && !flags.follow) return printJson({ lines });
     for (const line of lines) process.stdout.write(`${formatLine(line, flags)}\n`);
+    // An empty tail says so (on stderr), rather than leaving a new user wondering whether it worked.
+    if (!lines.length && !flags.follow) process.stderr.write(`${emptyNote(flags)}\n`);
     if (flags.follow) await followPolling(flags, client, lines);
   });
 }

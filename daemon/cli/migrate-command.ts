@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { plural } from '../../shared/plural.js';
 import type { MigrationStatus } from '../store/migrate/runner.js';
 import { migrationRunner, openStore } from '../store/open.js';
 import { addConfigFlags, type ConfigFlagValues, configFromFlags } from './config-flags.js';
+import { formatTime } from './format.js';
 import { examples } from './help.js';
 import { registerMigrateCopyCommand } from './migrate-copy-command.js';
 import { printJson, table } from './output.js';
@@ -14,7 +16,7 @@ function render(rows: MigrationStatus[]): string {
       String(r.version).padStart(4, '0'),
       r.name,
       r.state,
-      r.applied_at ? new Date(r.applied_at).toISOString() : null,
+      formatTime(r.applied_at),
       r.duration_ms,
       r.checksum.slice(0, 12),
     ]),
@@ -70,7 +72,7 @@ export function registerMigrateCommand(program: Command): void {
         if (flags.json) printJson({ store: description, exists: !missing, migrations: shown });
         else if (name === 'up')
           process.stdout.write(
-            rows.length ? `${render(rows)}\napplied ${rows.length} migration(s)\n` : 'up to date\n',
+            rows.length ? `${render(rows)}\napplied ${plural(rows.length, 'migration')}\n` : 'up to date\n',
           );
         else
           process.stdout.write(

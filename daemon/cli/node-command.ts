@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { AidosClient } from '../../shared/client/client.js';
 import type { ClusterNode } from '../../shared/cluster.js';
+import { plural } from '../../shared/plural.js';
 import { addClientFlags, type ClientFlagValues, clientOptions } from './client-flags.js';
+import { formatTime } from './format.js';
 import { examples } from './help.js';
 import { printJson, table } from './output.js';
 import { registerNodeDrain } from './pool-commands.js';
@@ -56,12 +58,15 @@ export function registerNodeCommand(program: Command): void {
         const fields: [string, unknown][] = [
           ['id', n.id],
           ['address', n.address],
-          ['state', `${n.state} (since ${new Date(n.state_since).toISOString()})`],
+          ['state', `${n.state} (since ${formatTime(n.state_since)})`],
           ['incarnation', n.incarnation],
           ['version', n.version],
           ['roles', n.roles.join(', ')],
           ['slots', `${n.slots.free} free of ${n.slots.total}`],
-          ['load', `cpu ${percent(n.load.cpu)}, memory ${percent(n.load.memory)}, ${n.load.agents} agents`],
+          [
+            'load',
+            `cpu ${percent(n.load.cpu)}, memory ${percent(n.load.memory)}, ${plural(n.load.agents, 'agent')}`,
+          ],
           ['health', n.health],
           ['drain', n.drain],
           ['store', n.store_identity],

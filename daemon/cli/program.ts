@@ -18,7 +18,6 @@ export function buildProgram(): Command {
   const program = new Command('aidos')
     .description('AIDOS ops: supervise, cluster and check fleets of OpenClaw agents')
     .version(VERSION)
-    .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError(true)
     // Set before subcommands are added: commander copies these settings into each at creation.
     .exitOverride()
@@ -42,5 +41,12 @@ export function buildProgram(): Command {
   registerCompletionCommand(program);
   registerChaosCommand(program);
   registerNodeCommand(program);
+  helpHintsByPath(program);
   return program;
+}
+
+/** After a usage error commander finds, the hint names the command, as the CLI's own errors do. */
+function helpHintsByPath(cmd: Command, path = 'aidos'): void {
+  cmd.showHelpAfterError(`(run "${path} --help" for usage)`);
+  for (const sub of cmd.commands) helpHintsByPath(sub, `${path} ${sub.name()}`);
 }

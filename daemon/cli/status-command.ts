@@ -3,6 +3,7 @@ import type { StatusReply } from '../../shared/api/operator.js';
 import { AidosClient } from '../../shared/client/client.js';
 import { formatDuration } from '../../shared/duration.js';
 import type { HealthDocument } from '../../shared/health.js';
+import { plural } from '../../shared/plural.js';
 import { addClientFlags, type ClientFlagValues, clientOptions } from './client-flags.js';
 import { formatBytes } from './format.js';
 import { fetchHealth } from './health-command.js';
@@ -15,7 +16,7 @@ function clusterLines(doc: HealthDocument | undefined): string[] {
   const members = new Set(entries.map((e) => e.componentId).filter(Boolean));
   if (!doc || members.size < 2) return [];
   return [
-    `cluster: ${doc.status.toUpperCase()}, ${members.size} members${doc.output ? ` (${doc.output})` : ''}`,
+    `cluster: ${doc.status.toUpperCase()}, ${plural(members.size, 'member')}${doc.output ? ` (${doc.output})` : ''}`,
   ];
 }
 

@@ -1,6 +1,7 @@
 import { formatDuration } from '../../shared/duration.js';
+import { plural } from '../../shared/plural.js';
 import type { Task, TaskEvent } from '../../shared/tasks.js';
-import { formatBytes, formatMs, formatTime, plural, type TimeStyle } from './format.js';
+import { formatBytes, formatMs, formatTime, type TimeStyle } from './format.js';
 import { table } from './output.js';
 
 /** Event kinds that close an attempt, with the outcome they report. */
@@ -68,7 +69,7 @@ export function renderTask(task: Task, events: TaskEvent[], style: TimeStyle, wa
     ['final', (task.result as { final?: string } | null)?.final],
   ];
   const lines = fields
-    .filter(([, v]) => v !== null && v !== undefined)
+    .filter(([, v]) => v !== null && v !== undefined && v !== '')
     .map(([k, v]) => `${`${k}:`.padEnd(11)}${String(v)}`);
   const attempts = attemptRows(events, style);
   if (attempts.length)

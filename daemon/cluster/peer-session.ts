@@ -216,7 +216,7 @@ export class PeerSession {
       const ours = self.store();
       if (hello.data.store !== ours) {
         logger.error(
-          { peer: hello.data.address, node: hello.data.node, theirs: hello.data.store, ours },
+          { peer: hello.data.address, peer_node: hello.data.node, theirs: hello.data.store, ours },
           'refusing a peer on another store: two clusters must not merge',
         );
         return this.refuse(
@@ -262,7 +262,7 @@ export class PeerSession {
     const ours = self.store();
     if (welcome.data.store !== ours) {
       logger.error(
-        { peer: this.peerAddress, node: welcome.data.node, theirs: welcome.data.store, ours },
+        { peer: this.peerAddress, peer_node: welcome.data.node, theirs: welcome.data.store, ours },
         'refusing a peer on another store: two clusters must not merge',
       );
       return this.refuse(

@@ -1,3 +1,4 @@
+import { plural } from '../../shared/plural.js';
 import { AidosError, errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/facets.js';
@@ -53,6 +54,8 @@ export class StoreLink {
   };
   private readonly abort = new AbortController();
   private loop: Promise<void> | undefined;
+  /** The last error written to the log, so a retry failing the same way is not logged again. */
+  private loggedError: string | null = 'not connected yet';
 
   constructor(
     private readonly store: Pick<Store, 'ping' | 'description'>,
@@ -66,21 +69,31 @@ export class StoreLink {
     return this.state.reachable && this.state.migrated;
   }
 
-  private set(next: Partial<StoreLinkState>): void {
+  /**
+   * Applies a change; every change of reachable/migrated goes on the bus. The log gets one line per
+   * event: the store becoming ready, or a new reason it is not (not the steps of a bring-up, nor a
+   * retry that failed as the last one did). `message` names the event when there is a better name.
+   */
+  private set(next: Partial<StoreLinkState>, message?: string): void {
     const before = this.state;
+    const wasReady = this.ready;
     this.state = { ...before, ...next };
+    const error = this.state.error;
+    const fields = () => ({
+      store: this.store.description,
+      reachable: this.state.reachable,
+      migrated: this.state.migrated,
+      latency_ms: this.state.latencyMs === null ? null : Math.round(this.state.latencyMs * 1000) / 1000,
+    });
+    if (this.ready && !wasReady) {
+      this.loggedError = null;
+      this.logger.info({ ...fields() }, 'store ready');
+    } else if (!this.ready && error !== null && error !== this.loggedError) {
+      this.loggedError = error;
+      this.logger.warn({ ...fields(), err: error }, message ?? 'store not ready');
+    }
     if (before.reachable !== this.state.reachable || before.migrated !== this.state.migrated) {
       this.state.since = Date.now();
-      this.logger.info(
-        {
-          store: this.store.description,
-          reachable: this.state.reachable,
-          migrated: this.state.migrated,
-          latency_ms: this.state.latencyMs === null ? null : Math.round(this.state.latencyMs * 1000) / 1000,
-          err: this.state.error ?? undefined,
-        },
-        this.ready ? 'store ready' : 'store not ready',
-      );
       this.events.emit('store.change', this.state);
     }
   }
@@ -88,7 +101,7 @@ export class StoreLink {
   /** One bring-up attempt: migrate or verify. Throws AidosError('migration') when files and history disagree. */
   async bringUp(): Promise<void> {
     const latencyMs = await this.store.ping();
-    this.set({ reachable: true, latencyMs });
+    this.set({ reachable: true, latencyMs, error: null });
     if (this.options.migrate) {
       const applied = await this.runner.up();
       for (const m of applied)
@@ -100,7 +113,10 @@ export class StoreLink {
       const rows = await this.runner.verify();
       const pending = rows.filter((r) => r.state === 'pending');
       if (pending.length > 0) {
-        this.set({ migrated: false, error: `${pending.length} migration(s) pending; run aidos migrate up` });
+        this.set({
+          migrated: false,
+          error: `${plural(pending.length, 'migration')} pending; run aidos migrate up`,
+        });
         return;
       }
     }
@@ -114,11 +130,7 @@ export class StoreLink {
       await this.bringUp();
     } catch (error) {
       if (error instanceof AidosError && error.kind === 'migration') throw error;
-      this.set({ reachable: false, error: errorMessage(error) });
-      this.logger.warn(
-        { err: errorMessage(error), store: this.store.description },
-        'store unreachable; retrying',
-      );
+      this.set({ reachable: false, error: errorMessage(error) }, 'store unreachable; retrying');
     }
     this.loop = this.run();
   }
@@ -144,9 +156,8 @@ export class StoreLink {
           return;
         }
         failures++;
-        if (this.state.reachable)
-          this.logger.warn({ err: errorMessage(error) }, 'store connection lost; retrying');
-        this.set({ reachable: false, migrated: false, error: errorMessage(error) });
+        const lost = this.state.reachable ? 'store connection lost; retrying' : 'store unreachable; retrying';
+        this.set({ reachable: false, migrated: false, error: errorMessage(error) }, lost);
       }
     }
   }

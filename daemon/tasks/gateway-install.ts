@@ -41,7 +41,9 @@ export function installGateway(
   });
   // Queued gateway tasks wait (unclaimed) while no gateway accepts; a ready one wakes the worker.
   pool.on('change', wake);
-  pool.on('restart', (info) => logger.warn(info, 'gateway restarting'));
+  pool.on('restart', (info) =>
+    logger.warn({ gateway: info.name, reason: info.reason }, 'gateway restarting'),
+  );
   const launcher = new RoutingLauncher(exec, pool, config.agents.kill_grace, logger);
   if (config.roles.includes('worker')) {
     ctx.use({ name: 'openclaw-gateways', start: async () => pool.start(), stop: () => pool.stop() });

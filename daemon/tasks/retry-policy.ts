@@ -1,3 +1,4 @@
+import { plural } from '../../shared/plural.js';
 import type { RunOutcome } from '../agents/outcome.js';
 import type { RunCompletion, Task } from '../store/types.js';
 import { backoffDelay } from '../util/backoff.js';
@@ -70,7 +71,7 @@ function outcomeCompletion(
       ...base,
       next: 'dead',
       event: 'dead',
-      error: `${error} (gave up after ${task.attempt} attempts)`,
+      error: `${error} (gave up after ${plural(task.attempt, 'attempt')})`,
     };
   }
   const delay = backoffDelay(task.attempt, settings.retry_base_ms, settings.retry_max_ms, random);

@@ -20,6 +20,16 @@ declare module '../runtime/events.js' {
   }
 }
 
+/** A process exit as flat log keys, named as everywhere else in the log (exit_code, signal). */
+function exitFields(exit: SpawnExit | undefined): Record<string, unknown> {
+  if (!exit) return {};
+  return {
+    exit_code: exit.exitCode ?? null,
+    signal: exit.signal ?? null,
+    ...(exit.spawnError ? { err: exit.spawnError } : {}),
+  };
+}
+
 /** Keeps `agents.services` (e.g. an `openclaw gateway run`) up with PM2-style restart backoff. */
 export function servicesComponent(
   config: Config,
@@ -42,12 +52,18 @@ export function servicesComponent(
   // Daemon-wide: on the bus (metrics and health listen there), and logged once here.
   supervisor.on('restart', (info) => {
     const event = { service: info.name, delay_ms: info.delayMs, restarts: info.restarts, exit: info.exit };
-    logger.warn(event, 'agent service exited; restarting after backoff');
+    logger.warn(
+      { service: info.name, delay_ms: info.delayMs, restarts: info.restarts, ...exitFields(info.exit) },
+      'agent service exited; restarting after backoff',
+    );
     events.emit('service.restart', event);
   });
   supervisor.on('errored', (status) => {
     const event = { service: status.name, restarts: status.restarts, last_exit: status.lastExit ?? null };
-    logger.error(event, 'agent service keeps crashing; gave up restarting it');
+    logger.error(
+      { service: status.name, restarts: status.restarts, ...exitFields(status.lastExit) },
+      'agent service keeps crashing; gave up restarting it',
+    );
     events.emit('service.errored', event);
   });
   return {

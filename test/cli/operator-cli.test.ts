@@ -110,6 +110,16 @@ describe('operator commands against a real daemon', { timeout: 90_000 }, () => {
     );
     expect(r.stdout).toMatch(/^KIND +NAME +TASK +STATE +PID +UPTIME +CPU +RSS +RESTARTS$/m);
     expect(r.stdout).toMatch(/^service +ticker +- +running +\d+ +\S+ +\d+\.\d% +[\d.]+ MiB +0$/m);
+    // The health table reads as the status one does: durations and sizes for people, plurals right.
+    const deep = await runAidos(['health', '--deep', '--fresh'], env);
+    expect(deep.stdout).toMatch(/^PASS +agents:services-down +- +0 +2 services up$/m);
+    expect(deep.stdout).toMatch(/^\w+ +process:rss +- +[\d.]+ MiB /m);
+    expect(deep.stdout).toMatch(/^\w+ +process:eventloop-lag +- +[\d.]+(ms|s) /m);
+    const raw = JSON.parse((await runAidos(['health', '--deep', '--json'], env)).stdout);
+    expect(raw.checks['process:rss'][0]).toMatchObject({
+      observedUnit: 'bytes',
+      observedValue: expect.any(Number),
+    });
   });
 
   it('aidos logs prints a merged timestamped tail, --service one service, and -f follows it', async () => {
@@ -118,6 +128,15 @@ describe('operator commands against a real daemon', { timeout: 90_000 }, () => {
     expect(all.stdout).toMatch(new RegExp(`^${TIME} service:ticker out\\| svc hello$`, 'm'));
     const one = await runAidos(['logs', '--service', 'ticker', '--tail', '1'], env);
     expect(firstLine(one)).toMatch(new RegExp(`^${TIME} service:ticker out\\| tick \\d+$`));
+    // Nothing to show yet is said, not left as an empty screen.
+    const later = (await runAidos(['task', 'submit', '-m', 'x', '--run-after', '+1h'], env)).stdout.trim();
+    const quiet = await runAidos(['logs', '--task', later], env);
+    expect([quiet.code, quiet.stdout, firstLine(quiet)]).toEqual([
+      0,
+      '',
+      `(task ${later} has no output yet)`,
+    ]);
+    await runAidos(['task', 'cancel', later], env);
     const missing = await runAidos(['logs', '--service', 'nope'], env);
     expect([missing.code, firstLine(missing)]).toEqual([
       2,
@@ -210,6 +229,7 @@ describe('operator commands against a real daemon', { timeout: 90_000 }, () => {
     );
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).error).toMatch(/^agent failed \(exit 1\): Error: boom from agent/);
+    expect(JSON.parse(r.stdout).error).toMatch(/\(gave up after 1 attempt\)$/);
   });
 
   it('logs each agent start once, with task_id and agent_pid and no key twice', async () => {
@@ -220,6 +240,13 @@ describe('operator commands against a real daemon', { timeout: 90_000 }, () => {
     expect(started).toHaveLength(1);
     expect(started[0]).toMatchObject({ task_id: id, agent_pid: expect.any(Number), pid: daemon.child.pid });
     expect(daemon.logs().some((l) => 'taskId' in l || 'task' in l)).toBe(false);
+    // The store came up once: one line, not "not ready" first.
+    expect(
+      daemon
+        .logs()
+        .filter((l) => String(l.msg).startsWith('store '))
+        .map((l) => l.msg),
+    ).toEqual(['store ready']);
     // A key twice in one line would be lost by jq and Loki; JSON.parse keeps the last, so count raw keys.
     for (const line of daemon
       .output()
@@ -291,7 +318,12 @@ describe('daemon log format', { timeout: 60_000 }, () => {
       child.kill('SIGTERM');
       await exited;
       const first = out.split(/\r?\n/)[0] ?? '';
-      expect(first).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: store (not )?ready \{"store":"sqlite:/);
+      expect(first).toMatch(
+        /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: migration applied \{"version":1,"migration":"initial"/,
+      );
+      // A start is one store event (ready), not a "not ready: not connected yet" before it.
+      expect(out).not.toContain('store not ready');
+      expect(out.match(/INFO: store ready/g)).toHaveLength(1);
       expect(out).not.toContain('\x1b[');
       expect(out).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: aidosd started \{"listen":"127\.0\.0\.1:\d+"/m);
     } finally {

@@ -72,10 +72,14 @@ describe('aidos command line without a daemon', { timeout: 90_000 }, () => {
       results.set(args.join(' '), r);
       expect({ args, code: r.code, line: firstLine(r) }).toEqual({ args, code: 64, line });
     }
-    const second = (args: string) => results.get(args)?.stderr.split('\n')[1];
-    expect(second('tsk')).toBe('(Did you mean task?)');
-    expect(second('task submit --mesage x')).toBe('(Did you mean --message?)');
-    expect(second('task submit -m ')).toBe('(run "aidos task submit --help" for usage)');
+    const line = (args: string, n: number) => results.get(args)?.stderr.split('\n')[n];
+    expect(line('tsk', 1)).toBe('(Did you mean task?)');
+    expect(line('tsk', 2)).toBe('(run "aidos --help" for usage)');
+    expect(line('task submit --mesage x', 1)).toBe('(Did you mean --message?)');
+    // Commander's own errors and the CLI's name the same --help: the command's.
+    expect(line('task submit --mesage x', 2)).toBe('(run "aidos task submit --help" for usage)');
+    expect(line('task list --state bogus', 1)).toBe('(run "aidos task list --help" for usage)');
+    expect(line('task submit -m ', 1)).toBe('(run "aidos task submit --help" for usage)');
   });
 
   it('takes durations with units everywhere and refuses a bare number, naming the key the user set', async () => {
@@ -147,6 +151,11 @@ describe('aidos command line without a daemon', { timeout: 90_000 }, () => {
     expect(r.stdout).not.toContain('hunter2');
     const text = await runAidos(['config', 'check', '--config', file], clean);
     expect(firstLine(text)).toBe(`configuration ok: ${file}`);
+    // The table shows durations and sizes as written (2m, not 120000); --json above keeps them raw.
+    expect(text.stdout).toMatch(new RegExp(`^tasks\\.lease +2m +file ${file}$`, 'm'));
+    expect(text.stdout).toMatch(/^tasks\.retention +7d +default$/m);
+    expect(text.stdout).toMatch(/^api\.max_body_bytes +5\.0 MiB +default$/m);
+    expect(text.stdout).toMatch(/^api\.tokens +\["\*\*\*\*"\] +file /m);
   });
 
   it('prints completion scripts for bash, zsh and fish; the bash one loads and completes', async () => {
@@ -208,6 +217,12 @@ describe('aidos command line without a daemon', { timeout: 90_000 }, () => {
     expect(status.stdout).toContain(`(${join(data, 'aidos.db')} does not exist yet: nothing is applied)`);
     expect((await runAidos(['migrate', 'verify', '--data-dir', data], clean)).code).toBe(0);
     expect(existsSync(join(data, 'aidos.db'))).toBe(false);
+    // Once applied, the time is local with its offset, as everywhere in the CLI.
+    expect((await runAidos(['migrate', 'up', '--data-dir', data], clean)).code).toBe(0);
+    const applied = await runAidos(['migrate', 'status', '--data-dir', data], clean);
+    expect(applied.stdout).toMatch(
+      /^0001 +initial +applied +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d +\d+(\.\d+)? +[0-9a-f]{12}$/m,
+    );
   });
 
   it('says "permission denied" with the path when the data dir cannot be written', async () => {

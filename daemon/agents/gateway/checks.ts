@@ -1,3 +1,4 @@
+import { plural } from '../../../shared/plural.js';
 import type { HealthCheck } from '../../health/types.js';
 import type { GatewayPool } from './pool.js';
 
@@ -47,7 +48,9 @@ export function gatewayChecks(
         return {
           observedValue: down.length,
           observedUnit: 'count',
-          output: down.length ? `not ready: ${down.join(', ')}` : `${pool.gateways.length} gateway(s) ready`,
+          output: down.length
+            ? `not ready: ${down.join(', ')}`
+            : `${plural(pool.gateways.length, 'gateway')} ready`,
         };
       },
     },

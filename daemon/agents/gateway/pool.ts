@@ -254,7 +254,12 @@ export class GatewayPool extends EventEmitter<GatewayPoolEvents> {
         this.emit('change');
       });
       this.logger.info(
-        { gateway: gw.name, pid, version: client.hello.server.version, protocol: client.hello.protocol },
+        {
+          gateway: gw.name,
+          agent_pid: pid,
+          version: client.hello.server.version,
+          protocol: client.hello.protocol,
+        },
         'gateway connected',
       );
       this.emit('change');
@@ -291,9 +296,9 @@ export class GatewayPool extends EventEmitter<GatewayPoolEvents> {
           this.logger.warn(
             {
               gateway: gw.name,
-              rssBytes: gw.rssBytes,
-              limit: config.memory_limit,
-              inFlight: gw.inFlight.size,
+              rss_bytes: gw.rssBytes,
+              limit_bytes: config.memory_limit,
+              in_flight: gw.inFlight.size,
             },
             'gateway past its memory limit: draining, then restarting',
           );

@@ -198,7 +198,7 @@ async function abortTurn(
     await client.request('sessions.abort', { key: sessionKey, runId }, graceMs);
     await Promise.race([final.catch(() => undefined), new Promise((r) => setTimeout(r, graceMs).unref())]);
   } catch (error) {
-    logger.warn({ runId, err: errorMessage(error) }, 'gateway did not confirm the abort');
+    logger.warn({ run_id: runId, err: errorMessage(error) }, 'gateway did not confirm the abort');
   }
 }
 

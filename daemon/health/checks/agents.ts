@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { delimiter, isAbsolute, join } from 'node:path';
+import { plural } from '../../../shared/plural.js';
 import type { AgentHealthSource } from '../providers.js';
 import type { HealthCheck } from '../types.js';
 
@@ -44,7 +45,7 @@ export function agentCommandCheck(commands: () => string[]): HealthCheck {
         observedUnit: 'count',
         output: missing.length
           ? `not found: ${missing.join(', ')}`
-          : `${wanted.length} command(s) resolvable`,
+          : `${plural(wanted.length, 'command')} resolvable`,
       };
     },
   };
@@ -115,7 +116,7 @@ export function agentSourceChecks(source: AgentHealthSource, now: () => number =
         return {
           observedValue: down.length,
           observedUnit: 'count',
-          output: down.length ? `down: ${down.join(', ')}` : `${services.length} service(s) up`,
+          output: down.length ? `down: ${down.join(', ')}` : `${plural(services.length, 'service')} up`,
         };
       },
     },

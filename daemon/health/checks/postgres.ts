@@ -1,3 +1,4 @@
+import { plural } from '../../../shared/plural.js';
 import type { PoolFigures, PostgresProbe, ReplicationLag } from '../../store/facets.js';
 import type { HealthCheck, Observation } from '../types.js';
 
@@ -26,7 +27,7 @@ function lagObservation(lag: ReplicationLag): Observation {
     lag.role === 'primary'
       ? lag.replicas === 0
         ? 'primary, no replicas streaming'
-        : `primary, ${lag.replicas} replica(s), ${lag.lagBytes} bytes behind`
+        : `primary, ${plural(lag.replicas, 'replica')}, ${lag.lagBytes} bytes behind`
       : 'replica';
   return { observedValue: Math.round(lag.lagMs), observedUnit: 'ms', output: detail };
 }

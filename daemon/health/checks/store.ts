@@ -1,3 +1,4 @@
+import { plural } from '../../../shared/plural.js';
 import type { StoreLinkView } from '../../runtime/module.js';
 import type { StoreDiagnostics, TaskStore } from '../../store/facets.js';
 import type { HealthCheck } from '../types.js';
@@ -53,7 +54,7 @@ export function storeChecks(
           observedValue: latest,
           observedUnit: 'version',
           status: pending > 0 ? 'warn' : 'pass',
-          ...(pending > 0 ? { output: `${pending} migration(s) pending` } : {}),
+          ...(pending > 0 ? { output: `${plural(pending, 'migration')} pending` } : {}),
         };
       },
     },
