@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseDuration } from '../duration.js';
 import { taskEventSchema, taskSchema, taskStateSchema } from '../tasks.js';
 
 /** Largest message a task may carry, in UTF-8 bytes. */
@@ -25,11 +26,31 @@ export const submitTaskSchema = z
     priority: z.number().int().min(-1000).max(1000).optional(),
     /** Runs allowed before the task is dead-lettered, 1..100. */
     max_attempts: z.number().int().min(1).max(100).optional(),
-    /** Time limit of one run in seconds (default: the profile's timeout). */
+    /** Time limit of one run: seconds, or a duration such as "10m" (default: the profile's timeout). */
     timeout_s: z
-      .number()
-      .min(0.001, 'must be at least 0.001 (one millisecond)')
-      .max(7 * 24 * 3600)
+      .union([
+        z
+          .number()
+          .min(0.001, 'must be at least 0.001 (one millisecond)')
+          .max(7 * 24 * 3600),
+        z.string(),
+      ])
+      .transform((value, ctx) => {
+        if (typeof value === 'number') return value;
+        try {
+          // The one duration rule: units always; a bare "90" is seconds, as the key's name says.
+          return parseDuration(value, 's') / 1000;
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+          return z.NEVER;
+        }
+      })
+      .pipe(
+        z
+          .number()
+          .min(0.001, 'must be at least 0.001 (one millisecond)')
+          .max(7 * 24 * 3600),
+      )
       .optional(),
     /** Free-form labels. */
     labels: z

@@ -222,6 +222,28 @@ describe('operator commands against a real daemon', { timeout: 90_000 }, () => {
     expect(JSON.parse(piped.stdout)).toMatchObject({ message: 'sleep:5 from stdin', timeout_ms: 60_000 });
   });
 
+  it('the API takes timeout_s in seconds or as a duration with a unit, naming the field otherwise', async () => {
+    const submit = (timeout_s: unknown) =>
+      fetch(`${daemon.url}/api/v1/tasks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ message: 'sleep:5', timeout_s }),
+      }).then(async (r) => [r.status, (await r.json()) as { task: { timeout_ms: number } }] as const);
+    expect((await submit('10m'))[1].task.timeout_ms).toBe(600_000);
+    expect((await submit(90))[1].task.timeout_ms).toBe(90_000);
+    expect((await submit('90'))[1].task.timeout_ms).toBe(90_000);
+    expect(await submit('10 minutes')).toEqual([
+      400,
+      {
+        error: {
+          code: 'bad_request',
+          message: 'timeout_s: "10 minutes" is not a duration (use e.g. 500ms, 30s, 10m, 2h, 7d)',
+          field: 'timeout_s',
+        },
+      },
+    ]);
+  });
+
   it("summarises a crashed agent by its stderr's Error line, not Node's version footer", async () => {
     const r = await runAidos(
       ['task', 'submit', '-p', 'crasher', '-m', 'x', '--max-attempts', '1', '--wait', '--json'],
