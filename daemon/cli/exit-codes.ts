@@ -21,7 +21,7 @@ export const EXIT = {
   dataErr: 65,
   /** sysexits EX_UNAVAILABLE: the store could not be opened (local commands). */
   unavailable: 69,
-  /** sysexits EX_SOFTWARE: the daemon answered with an internal error. */
+  /** sysexits EX_SOFTWARE: the daemon answered with an internal error, or with a reply no daemon sends. */
   internal: 70,
   /** sysexits EX_CONFIG: the configuration is invalid. */
   config: 78,

@@ -49,6 +49,8 @@ export async function main(argv: string[]): Promise<void> {
     process.stderr.write(`aidos: ${prefix}${errorMessage(error)}\n`);
     if (code !== undefined) process.exit(code);
     if (error instanceof WaitTimeoutError) process.exit(EXIT.waitTimeout);
+    // A bug, or a reply no aidos daemon sends, must not pass for "the task failed" (1).
+    if (error instanceof TypeError || error instanceof RangeError) process.exit(EXIT.internal);
     process.exit(exitCodeFor(error));
   }
 }

@@ -10,7 +10,7 @@ import {
 } from '../api/operations.js';
 import type { OperatorLogsReply, StatusReply } from '../api/operator.js';
 import { type HealthDocument, healthDocumentSchema } from '../health.js';
-import { type ClientOptions, HttpClient } from './http-client.js';
+import { type ClientOptions, fetchText, HttpClient } from './http-client.js';
 
 /** What a health request came back with: a health document (any status), or why there is none. */
 export type HealthFetch = { doc: HealthDocument } | { error: string };
@@ -147,25 +147,16 @@ export class AidosClient {
     options: { fresh?: boolean; timeoutMs?: number } = {},
   ): Promise<HealthFetch> {
     const url = `${this.base}${HEALTH_PATHS[view]}${options.fresh ? '?fresh=1' : ''}`;
-    // A ref'd timer (AbortSignal.timeout's is not) keeps a CLI alive until the answer or the
-    // timeout, whatever the server does to the connection (on Node 20 a socket closed on connect
-    // left a promise nothing settles, and the process exited 13 with no output).
-    const abort = new AbortController();
-    const timeoutMs = options.timeoutMs ?? 5_000;
-    const timer = setTimeout(() => abort.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     let res: Response;
     let text: string;
     try {
-      res = await fetch(url, {
-        headers: this.options.token ? { authorization: `Bearer ${this.options.token}` } : {},
-        signal: abort.signal,
-      });
-      text = await res.text();
+      ({ res, text } = await fetchText(
+        url,
+        { headers: this.options.token ? { authorization: `Bearer ${this.options.token}` } : {} },
+        options.timeoutMs ?? 5_000,
+      ));
     } catch (error) {
-      const cause = (error as Error & { cause?: Error }).cause;
-      return { error: `${url}: unreachable (${cause?.message ?? (error as Error).message})` };
-    } finally {
-      clearTimeout(timer);
+      return { error: `${url}: unreachable (${(error as Error).message})` };
     }
     let body: unknown;
     try {

@@ -1,5 +1,38 @@
+import { formatDuration } from '../duration.js';
 import type { WireError } from '../errors.js';
 import { ClientError } from './errors.js';
+
+/** Why a fetch failed, in words: undici's cause says "other side closed" where its code says UND_ERR_SOCKET. */
+function failureReason(error: unknown): string {
+  const inner = (error as { cause?: unknown }).cause as (Error & { code?: string }) | undefined;
+  return inner?.message || inner?.code || (error as Error).message;
+}
+
+/**
+ * Fetches a URL and reads its body within `timeoutMs`; rejects with a ClientError of status 0
+ * (unreachable) that says why. The timer is ref'd (AbortSignal.timeout's is not), so a CLI stays
+ * alive until the answer or the timeout whatever the server does to the connection (on Node 20 a
+ * socket closed on connect left a promise nothing settles, and the process exited 13 silently).
+ */
+export async function fetchText(
+  url: string,
+  init: RequestInit,
+  timeoutMs: number,
+): Promise<{ res: Response; text: string }> {
+  const abort = new AbortController();
+  const timer = setTimeout(
+    () => abort.abort(new Error(`no answer within ${formatDuration(timeoutMs)}`)),
+    timeoutMs,
+  );
+  try {
+    const res = await fetch(url, { ...init, signal: abort.signal });
+    return { res, text: await res.text() };
+  } catch (error) {
+    throw new ClientError(failureReason(error), 0, undefined, error);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** Where a daemon is and how to authenticate. */
 export interface ClientOptions {
@@ -20,29 +53,21 @@ export class HttpClient {
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    // A ref'd timer (AbortSignal.timeout's is not) keeps a CLI alive until the answer or the timeout.
-    const abort = new AbortController();
-    const timeoutMs = this.options.timeoutMs ?? 10_000;
-    const timer = setTimeout(() => abort.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    let res: Response;
-    let text: string;
-    try {
-      res = await fetch(`${this.base}${path}`, {
-        method,
-        headers: {
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...(this.options.token ? { authorization: `Bearer ${this.options.token}` } : {}),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: abort.signal,
-      });
-      text = await res.text();
-    } catch (cause) {
-      const reason = (cause as Error & { cause?: { code?: string } }).cause?.code ?? (cause as Error).message;
-      throw new ClientError(`cannot reach ${this.base}: ${reason}`, 0, undefined, cause);
-    } finally {
-      clearTimeout(timer);
-    }
+    const init: RequestInit = {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(this.options.token ? { authorization: `Bearer ${this.options.token}` } : {}),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    };
+    const { res, text } = await fetchText(
+      `${this.base}${path}`,
+      init,
+      this.options.timeoutMs ?? 10_000,
+    ).catch((error: ClientError) => {
+      throw new ClientError(`cannot reach ${this.base}: ${error.message}`, 0, undefined, error.cause);
+    });
     let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;
@@ -53,6 +78,12 @@ export class HttpClient {
       const wire = (parsed as { error?: WireError } | undefined)?.error;
       throw new ClientError(wire?.message ?? `HTTP ${res.status}`, res.status, wire);
     }
+    // Every reply of an aidos daemon is a JSON object; anything else is another server on that port.
+    if (typeof parsed !== 'object' || parsed === null)
+      throw new ClientError(
+        `${this.base}${path} answered ${res.status} with something that is not an aidos reply (is --url an aidos daemon?)`,
+        res.status,
+      );
     return parsed as T;
   }
 }

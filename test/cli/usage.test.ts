@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -272,6 +273,33 @@ describe('aidos command line without a daemon', { timeout: 90_000 }, () => {
     expect(firstLine(r)).toMatch(
       /^aidos: the daemon answered but its store is down: PostgreSQL: .*ECONNREFUSED/,
     );
+  });
+
+  it('a server on --url that speaks no HTTP is unreachable (3) in words; one that is not aidos is 70', async () => {
+    const garbage: Server = createServer((socket) => socket.end('garbage\r\n\r\n'));
+    const other = createHttpServer((_req, res) => res.end('hello'));
+    const json = createHttpServer((_req, res) => res.end('{"foo":1}'));
+    const listen = async (s: Server) => {
+      await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+      return `http://127.0.0.1:${(s.address() as { port: number }).port}`;
+    };
+    try {
+      const [g, o, j] = [await listen(garbage), await listen(other), await listen(json)];
+      const bad = await runAidos(['task', 'list', '--url', g]);
+      expect([bad.code, firstLine(bad)]).toEqual([
+        3,
+        `aidos: cannot reach ${g}: Response does not match the HTTP/1.1 protocol (Expected HTTP/)`,
+      ]);
+      const text = await runAidos(['task', 'list', '--url', o]);
+      expect(text.code).toBe(70);
+      expect(firstLine(text)).toMatch(
+        /^aidos: http:\/\/127\.0\.0\.1:\d+\/api\/v1\/tasks\S* answered 200 with something that is not an aidos reply \(is --url an aidos daemon\?\)$/,
+      );
+      // A JSON object of another shape gets as far as the table; that is a bug-class error, not "task failed".
+      expect((await runAidos(['task', 'list', '--url', j])).code).toBe(70);
+    } finally {
+      for (const s of [garbage, other, json]) s.close();
+    }
   });
 
   it('aidos health exits 3 with one line when the server closes the connection on connect', async () => {
