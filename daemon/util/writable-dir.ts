@@ -1,4 +1,5 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { AidosError } from '../errors.js';
 import { makeDirectory } from './make-directory.js';
 
@@ -11,6 +12,11 @@ export function ensureWritableDir(path: string, key: string): void {
   try {
     makeDirectory(path);
     accessSync(path, constants.W_OK | constants.X_OK);
+    // access() asks the mode bits, which root passes everywhere; a file system that refuses even
+    // root (sysfs, a read-only bind) only shows when a file is really created.
+    const probe = join(path, `.aidos-write-check-${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe, { force: true });
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     const why =
