@@ -23,7 +23,7 @@ export function ensureWritableDir(path: string, key: string): void {
       code === 'EACCES' || code === 'EPERM'
         ? `permission denied: cannot write ${path}${uid}`
         : code === 'EROFS'
-          ? `${path} is on a read-only file system`
+          ? `permission denied: cannot write ${path} (read-only file system)`
           : `cannot create ${path} (${(cause as Error).message})`;
     throw new AidosError('config', `${key}: ${why}`, { field: key, cause });
   }
