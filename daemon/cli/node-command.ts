@@ -12,7 +12,8 @@ const ago = (ms: number | null) =>
   ms === null ? null : `${Math.max(0, Math.round((Date.now() - ms) / 1000))}s`;
 const percent = (fraction: number) => `${Math.round(fraction * 100)}%`;
 
-function row(n: ClusterNode): (string | number | null)[] {
+/** One member as a row under NODE_HEADERS (`aidos node list`, and `aidos status` on a cluster). */
+export function nodeRow(n: ClusterNode): (string | number | null)[] {
   return [
     n.self ? `${n.id}*` : n.id,
     n.address,
@@ -27,7 +28,8 @@ function row(n: ClusterNode): (string | number | null)[] {
   ];
 }
 
-const HEADERS = [
+/** The columns of a member row. */
+export const NODE_HEADERS = [
   'ID',
   'ADDRESS',
   'STATE',
@@ -48,7 +50,7 @@ export function registerNodeCommand(program: Command): void {
   ).action(async (flags: ClientFlagValues) => {
     const { nodes } = await new AidosClient(clientOptions(flags)).listNodes();
     if (flags.json) printJson(nodes);
-    else process.stdout.write(`${table(HEADERS, nodes.map(row))}\n`);
+    else process.stdout.write(`${table(NODE_HEADERS, nodes.map(nodeRow))}\n`);
   });
   addClientFlags(node.command('show <id>').description('one member in full')).action(
     async (id: string, flags: ClientFlagValues) => {

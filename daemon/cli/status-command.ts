@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { StatusReply } from '../../shared/api/operator.js';
 import { AidosClient } from '../../shared/client/client.js';
+import type { ClusterNode } from '../../shared/cluster.js';
 import { formatDuration } from '../../shared/duration.js';
 import type { HealthDocument } from '../../shared/health.js';
 import { plural } from '../../shared/plural.js';
@@ -8,6 +9,7 @@ import { addClientFlags, type ClientFlagValues, clientOptions } from './client-f
 import { formatBytes } from './format.js';
 import { fetchHealth } from './health-command.js';
 import { examples } from './help.js';
+import { NODE_HEADERS, nodeRow } from './node-command.js';
 import { printJson, table } from './output.js';
 
 /** Members of a cluster health document, when there is more than this node. */
@@ -25,6 +27,7 @@ export function renderStatus(
   status: StatusReply,
   ready: HealthDocument | undefined,
   cluster: HealthDocument | undefined,
+  nodes: ClusterNode[] = [],
   now = Date.now(),
 ): string {
   const n = status.node;
@@ -49,6 +52,8 @@ export function renderStatus(
     ];
   });
   const lines = [head, `listening on ${n.address}, roles ${n.roles.join(',')}`, ...clusterLines(cluster)];
+  // Clustered: every member as `aidos node list` shows it, so one command is the pm2 ls of the fleet.
+  if (nodes.length > 1) lines.push('', table(NODE_HEADERS, nodes.map(nodeRow)));
   lines.push(
     '',
     rows.length
@@ -66,15 +71,21 @@ export function registerStatusCommand(program: Command): void {
   examples(addClientFlags(cmd), ['aidos status', 'aidos status --url http://10.0.0.11:7420 --json']).action(
     async (flags: ClientFlagValues) => {
       const options = clientOptions(flags);
-      const status = await new AidosClient(options).status();
-      const [ready, cluster] = await Promise.all([
+      const client = new AidosClient(options);
+      const status = await client.status();
+      const [ready, cluster, nodes] = await Promise.all([
         fetchHealth({ ...flags, ready: true }),
         fetchHealth({ ...flags, cluster: true }),
+        client.listNodes().then(
+          (r) => r.nodes,
+          () => [],
+        ),
       ]);
       const readyDoc = 'doc' in ready ? ready.doc : undefined;
       const clusterDoc = 'doc' in cluster ? cluster.doc : undefined;
-      if (flags.json) return printJson({ ...status, ready: readyDoc ?? null, cluster: clusterDoc ?? null });
-      process.stdout.write(`${renderStatus(status, readyDoc, clusterDoc)}\n`);
+      if (flags.json)
+        return printJson({ ...status, ready: readyDoc ?? null, cluster: clusterDoc ?? null, nodes });
+      process.stdout.write(`${renderStatus(status, readyDoc, clusterDoc, nodes)}\n`);
     },
   );
 }

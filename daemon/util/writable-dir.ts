@@ -1,4 +1,5 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { AidosError } from '../errors.js';
 import { makeDirectory } from './make-directory.js';
 
@@ -11,13 +12,18 @@ export function ensureWritableDir(path: string, key: string): void {
   try {
     makeDirectory(path);
     accessSync(path, constants.W_OK | constants.X_OK);
+    // access() asks the mode bits, which root passes everywhere; a file system that refuses even
+    // root (sysfs, a read-only bind) only shows when a file is really created.
+    const probe = join(path, `.aidos-write-check-${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe, { force: true });
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     const why =
       code === 'EACCES' || code === 'EPERM'
         ? `permission denied: cannot write ${path}${uid}`
         : code === 'EROFS'
-          ? `${path} is on a read-only file system`
+          ? `permission denied: cannot write ${path} (read-only file system)`
           : `cannot create ${path} (${(cause as Error).message})`;
     throw new AidosError('config', `${key}: ${why}`, { field: key, cause });
   }

@@ -317,39 +317,50 @@ describe('operator commands against a real daemon', { timeout: 90_000 }, () => {
   });
 });
 
+/** A daemon on a pseudo-terminal (`script`), as an operator's shell runs it; its output until started. */
+async function daemonOnTerminal(env: Record<string, string | undefined>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'aidos-pretty-'));
+  try {
+    const child = spawn(
+      'script',
+      [
+        '-qfec',
+        `${process.execPath} ${AIDOS_BIN} daemon --data-dir ${dir} --listen 127.0.0.1:0`,
+        '/dev/null',
+      ],
+      { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, AIDOS_LOG_LEVEL: 'info', ...env } },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    await waitFor(() => out.includes('aidosd started'), 20_000, 'the daemon to start on a terminal');
+    child.kill('SIGTERM');
+    await exited;
+    return out;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 describe('daemon log format', { timeout: 60_000 }, () => {
-  it('is pretty on a terminal (colours off with NO_COLOR) and JSON lines on a pipe', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'aidos-pretty-'));
-    try {
-      // `script` gives the daemon a pseudo-terminal as stdout, as an operator's shell would.
-      const child = spawn(
-        'script',
-        [
-          '-qfec',
-          `${process.execPath} ${AIDOS_BIN} daemon --data-dir ${dir} --listen 127.0.0.1:0`,
-          '/dev/null',
-        ],
-        { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', AIDOS_LOG_LEVEL: 'info' } },
-      );
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-      });
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      await waitFor(() => out.includes('aidosd started'), 20_000, 'the daemon to start on a terminal');
-      child.kill('SIGTERM');
-      await exited;
-      const first = out.split(/\r?\n/)[0] ?? '';
-      expect(first).toMatch(
-        /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: migration applied \{"version":1,"migration":"initial"/,
-      );
-      // A start is one store event (ready), not a "not ready: not connected yet" before it.
-      expect(out).not.toContain('store not ready');
-      expect(out.match(/INFO: store ready/g)).toHaveLength(1);
-      expect(out).not.toContain('\x1b[');
-      expect(out).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: aidosd started \{"listen":"127\.0\.0\.1:\d+"/m);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+  it('is pretty on a terminal, in colour unless NO_COLOR (JSON lines on a pipe: every test above)', async () => {
+    const out = await daemonOnTerminal({ NO_COLOR: '1' });
+    const first = out.split(/\r?\n/)[0] ?? '';
+    expect(first).toMatch(
+      /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: migration applied \{"version":1,"migration":"initial"/,
+    );
+    // A start is one store event (ready), not a "not ready: not connected yet" before it.
+    expect(out).not.toContain('store not ready');
+    expect(out.match(/INFO: store ready/g)).toHaveLength(1);
+    expect(out).not.toContain('\x1b[');
+    expect(out).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: aidosd started \{"listen":"127\.0\.0\.1:\d+"/m);
+    const coloured = await daemonOnTerminal({ NO_COLOR: undefined, FORCE_COLOR: undefined });
+    const sgr = '\x1b\\[\\d+m'; // an ANSI colour code
+    expect(coloured).toMatch(new RegExp(`${sgr}INFO${sgr}`));
+    expect(coloured.replace(new RegExp(sgr, 'g'), '')).toMatch(
+      /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: aidosd started /m,
+    );
   });
 });

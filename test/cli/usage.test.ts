@@ -254,6 +254,14 @@ describe('aidos command line without a daemon', { timeout: 90_000 }, () => {
       78,
       `aidos: data_dir: permission denied: cannot write ${data} (running as uid ${uid})`,
     ]);
+    // A folder whose file system refuses everyone, root too (sysfs never takes a new file): the
+    // mode bits say yes to root, so only creating a file tells.
+    const sys = await runAidos(['daemon', '--data-dir', '/sys/kernel', '--listen', '127.0.0.1:0'], clean);
+    expect(sys.code).toBe(78);
+    // Mounted read-only in a container, read-write but closed to new files elsewhere.
+    expect(firstLine(sys)).toMatch(
+      /^aidos: data_dir: permission denied: cannot write \/sys\/kernel \((running as uid \d+|read-only file system)\)$/,
+    );
   });
 
   it('exits 5 when the daemon answers but its store is down', async () => {

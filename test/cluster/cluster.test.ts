@@ -96,6 +96,18 @@ describe('a cluster of real daemons', { timeout: 180_000 }, () => {
     expect(missing.code).toBe(2);
     const cluster = await (await fetch(`${a.url}/health/cluster`)).json();
     expect((cluster as { checks: Record<string, unknown[]> }).checks['cluster:member']).toHaveLength(3);
+    // aidos status on a member: this daemon, then the cluster and every member in one view.
+    const status = await runAidos(['status', '--url', c.url]);
+    expect(status.code).toBe(0);
+    expect(status.stdout.split('\n')[0]).toMatch(
+      new RegExp(`^n${c.port} \\S+: running, up \\S+, store postgres `),
+    );
+    expect(status.stdout).toMatch(/^cluster: (PASS|WARN|FAIL), 3 members/m);
+    expect(status.stdout).toMatch(
+      /^ID +ADDRESS +STATE +INC +ROLES +SLOTS +CPU MEM AGENTS +HEALTH +DRAIN +SEEN$/m,
+    );
+    for (const d of [a, b, c])
+      expect(status.stdout).toMatch(new RegExp(`^n${d.port}\\*? +127\\.0\\.0\\.1:${d.port} +alive `, 'm'));
   });
 
   it('a SIGSTOPped member is declared dead, and after SIGCONT it refutes and is alive again', async () => {
