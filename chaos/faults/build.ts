@@ -6,6 +6,7 @@ import { NetworkFault } from './network.js';
 import { PgKillConnectionsFault, PgPoolExhaustionFault, PgSlowQueriesFault } from './postgres.js';
 import { ProcessKillFault, ProcessPauseFault } from './process.js';
 import { ProxyToxicFault } from './proxy-toxic.js';
+import { PgReplicaFault } from './replica.js';
 import { CpuStressFault, MemoryPressureFault } from './resources.js';
 import type { FaultSpec } from './spec.js';
 
@@ -40,6 +41,8 @@ export function buildFault(
       return new PgSlowQueriesFault(spec, ctx);
     case 'pg-kill-connections':
       return new PgKillConnectionsFault(spec, ctx);
+    case 'pg-replica':
+      return new PgReplicaFault(spec, ctx);
     case 'proxy-toxic':
       return new ProxyToxicFault(spec, ctx);
     case 'network':

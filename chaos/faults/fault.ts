@@ -47,4 +47,10 @@ export type Leftover =
       type: 'file';
       /** Absolute path. */
       path: string;
+    }
+  | {
+      /** The read replica to restore: replay resumed (`lag`) or its server started (`stop`). */
+      type: 'replica';
+      /** What the fault did to it. */
+      mode: 'lag' | 'stop';
     };

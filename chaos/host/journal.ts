@@ -7,6 +7,7 @@ const leftoverSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stopped-process'), pid: z.number(), start_time: z.number() }),
   z.object({ type: z.literal('helper-process'), pid: z.number(), start_time: z.number() }),
   z.object({ type: z.literal('file'), path: z.string() }),
+  z.object({ type: z.literal('replica'), mode: z.enum(['lag', 'stop']) }),
 ]);
 
 /** One active fault as the journal keeps it. */

@@ -131,6 +131,13 @@ export const faultSpecSchema = z.discriminatedUnion('kind', [
     .strict(),
   z
     .object({
+      kind: z.literal('pg-replica'),
+      /** `lag`: WAL replay paused (pg_wal_replay_pause) until the revert resumes it; `stop`: the replica's server stopped with `chaos.replica.stop`, started again with `chaos.replica.start`. */
+      mode: z.enum(['lag', 'stop']),
+    })
+    .strict(),
+  z
+    .object({
       kind: z.literal('proxy-toxic'),
       /** Name of a fault proxy the hosting node runs. */
       proxy: z.string().min(1),
