@@ -1,4 +1,3 @@
-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../../daemon/store/postgres/pg-store.js';
 import { api } from '../helpers/api.js';
