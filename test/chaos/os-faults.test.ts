@@ -10,6 +10,10 @@ import { BLKIO } from '../../chaos/faults/io-throttle.js';
 import { type FaultSpecInput, faultSpecSchema } from '../../chaos/faults/spec.js';
 import { FaultHost } from '../../chaos/host/fault-host.js';
 import { pidTargets } from '../helpers/chaos.js';
+import { runAidos } from '../helpers/cli.js';
+import { cleanupDaemons, startDaemon } from '../helpers/daemon-process.js';
+import { writeStandinConfig } from '../helpers/standin-config.js';
+import { waitFor } from '../helpers/wait.js';
 
 // The faults that need root and the kernel (this machine: root, sch_tbf, cgroup v1 blkio; see
 // ../shared/reference/MACHINE.md): real tc in a network namespace made here, a real blkio cgroup.
@@ -44,6 +48,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
+  await cleanupDaemons();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -185,4 +190,61 @@ describe('io-throttle (cgroup v1 blkio)', () => {
     expect(h.list()).toEqual([]);
     expect(readdirSync(BLKIO).filter((f) => f.startsWith('aidos-chaos-'))).toEqual([]);
   });
+});
+
+describe('through the daemon', () => {
+  const chaosCgroups = () => readdirSync(BLKIO).filter((f) => f.startsWith('aidos-chaos-'));
+  const blkioOf = (pid: number) =>
+    readFileSync(`/proc/${pid}/cgroup`, 'utf8')
+      .split('\n')
+      .find((l) => l.includes(':blkio:'));
+
+  it('io-throttle puts the daemon itself under the limit until abort; one killed with it in force cleans up on restart', async () => {
+    const sub = await mkdtemp(join(dir, 'daemon-'));
+    const args = ['--config', writeStandinConfig(sub), '--set', 'chaos.enabled=true'];
+    const daemon = await startDaemon({ args });
+    const pid = daemon.child.pid!;
+    const before = blkioOf(pid);
+    const inject = () =>
+      runAidos([
+        'chaos',
+        'inject',
+        'io-throttle',
+        'write_bps=1048576',
+        '--duration',
+        '5m',
+        '--url',
+        daemon.url,
+      ]);
+    const first = await inject();
+    expect(first.code, first.stderr).toBe(0);
+    expect(blkioOf(pid)).toMatch(/:blkio:\/aidos-chaos-/);
+    const abort = await runAidos(['chaos', 'abort', '--url', daemon.url]);
+    expect(abort.code, abort.stderr).toBe(0);
+    expect(blkioOf(pid)).toBe(before);
+    expect(chaosCgroups()).toEqual([]);
+
+    expect((await inject()).code).toBe(0);
+    expect(chaosCgroups()).toHaveLength(1);
+    await daemon.kill9();
+    await startDaemon({ args, dataDir: daemon.dataDir, port: daemon.port });
+    await waitFor(
+      () => chaosCgroups().length === 0,
+      10_000,
+      'the restarted daemon to remove the journaled cgroup',
+    );
+    const unknown = await runAidos([
+      'chaos',
+      'inject',
+      'netns-bandwidth',
+      'netns=aidos-no-such-ns',
+      'rate_kbps=64',
+      '--duration',
+      '5s',
+      '--url',
+      daemon.url,
+    ]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/netns.*no network namespace aidos-no-such-ns/);
+  }, 60_000);
 });
