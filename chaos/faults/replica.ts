@@ -29,7 +29,16 @@ async function until(check: () => Promise<boolean>, ms: number): Promise<boolean
 export async function restoreReplica(replica: ReplicaTarget, mode: Mode): Promise<void> {
   if (mode === 'lag') await replica.control.resumeReplay();
   else if (replica.start) await run(replica.start, 'start');
-  await until(async () => (await replica.control.status()).behindBytes === 0, CATCH_UP_MS);
+  let behind: number | string = 'unknown';
+  const caughtUp = await until(async () => {
+    behind = (await replica.control.status()).behindBytes;
+    return behind === 0;
+  }, CATCH_UP_MS);
+  if (!caughtUp)
+    throw new ChaosError(
+      'inject',
+      `pg-replica: the replica did not replay what it received within ${CATCH_UP_MS / 1000} s (${behind} bytes behind)`,
+    );
 }
 
 /** The read replica stopped or lagging (replay paused): the daemon's reads must fall back to the primary. */
@@ -103,9 +112,8 @@ export class PgReplicaFault implements Fault {
     try {
       const s = await this.replica.control.status();
       if (!s.inRecovery) return ['the replica is not in recovery (no longer a standby)'];
-      if (s.replayPaused) return ['replica WAL replay still paused'];
-      if (s.behindBytes > 0) return [`replica has ${s.behindBytes} bytes of received WAL not replayed`];
-      return [];
+      // Catching up is the revert's wait; here a replica still streaming writes may be a few bytes behind.
+      return s.replayPaused ? ['replica WAL replay still paused'] : [];
     } catch (error) {
       return [`replica unreachable: ${message(error)}`];
     }
