@@ -2,10 +2,13 @@ import type { FaultContext } from './context.js';
 import { DaemonPauseFault } from './daemon-pause.js';
 import { DiskFillFault } from './disk.js';
 import type { Fault } from './fault.js';
+import { IoThrottleFault } from './io-throttle.js';
+import { NetnsBandwidthFault } from './netns-bandwidth.js';
 import { NetworkFault } from './network.js';
 import { PgKillConnectionsFault, PgPoolExhaustionFault, PgSlowQueriesFault } from './postgres.js';
 import { ProcessKillFault, ProcessPauseFault } from './process.js';
 import { ProxyToxicFault } from './proxy-toxic.js';
+import { PgReplicaFault } from './replica.js';
 import { CpuStressFault, MemoryPressureFault } from './resources.js';
 import type { FaultSpec } from './spec.js';
 
@@ -40,8 +43,14 @@ export function buildFault(
       return new PgSlowQueriesFault(spec, ctx);
     case 'pg-kill-connections':
       return new PgKillConnectionsFault(spec, ctx);
+    case 'pg-replica':
+      return new PgReplicaFault(spec, ctx);
     case 'proxy-toxic':
       return new ProxyToxicFault(spec, ctx);
+    case 'io-throttle':
+      return new IoThrottleFault(spec, ctx);
+    case 'netns-bandwidth':
+      return new NetnsBandwidthFault(spec);
     case 'network':
       return new NetworkFault(spec, ctx);
   }

@@ -1,8 +1,8 @@
-import type { PgChaosFacet, PgHold } from '../../daemon/store/facets.js';
+import type { PgChaosFacet, PgHold, PgReplicaControl } from '../../daemon/store/facets.js';
 import type { FaultProxy } from '../proxy/proxy.js';
 import type { ProcessTarget } from './spec.js';
 
-export type { PgChaosFacet, PgHold };
+export type { PgChaosFacet, PgHold, PgReplicaControl };
 
 /** What the hosting node lends its faults. */
 export interface FaultContext {
@@ -16,6 +16,8 @@ export interface FaultContext {
   processes(target: ProcessTarget): Promise<number[]>;
   /** PostgreSQL operations, when the node runs on PostgreSQL. */
   pg?: PgChaosFacet;
+  /** The read replica the pg-replica fault acts on, when one is configured. */
+  replica?: ReplicaTarget;
   /** Fault proxies the node runs, by name. */
   proxies: ReadonlyMap<string, FaultProxy>;
   /** The peer transport's fault seam, when the node runs in a cluster. */
@@ -48,4 +50,14 @@ export interface PeerFaultSeam {
   remove(id: string): void;
   /** Ids of the rules in force. */
   active(): string[];
+}
+
+/** A read replica as the pg-replica fault reaches it. */
+export interface ReplicaTarget {
+  /** Its replay, through SQL on the replica. */
+  control: PgReplicaControl;
+  /** Command (argument array) stopping its server (`chaos.replica.stop`), when configured. */
+  stop?: string[];
+  /** Command starting it again (`chaos.replica.start`). */
+  start?: string[];
 }

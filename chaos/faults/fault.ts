@@ -47,4 +47,26 @@ export type Leftover =
       type: 'file';
       /** Absolute path. */
       path: string;
+    }
+  | {
+      /** Chaos's tbf qdisc to delete (netns-bandwidth). */
+      type: 'tc-qdisc';
+      /** The network namespace. */
+      netns: string;
+      /** The device in it. */
+      device: string;
+    }
+  | {
+      /** A blkio cgroup to empty (its processes moved back) and remove (io-throttle). */
+      type: 'blkio-cgroup';
+      /** Its directory under /sys/fs/cgroup/blkio. */
+      path: string;
+      /** Where its processes go back to (a directory under /sys/fs/cgroup/blkio). */
+      back_to: string;
+    }
+  | {
+      /** The read replica to restore: replay resumed (`lag`) or its server started (`stop`). */
+      type: 'replica';
+      /** What the fault did to it. */
+      mode: 'lag' | 'stop';
     };

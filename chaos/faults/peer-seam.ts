@@ -1,4 +1,4 @@
-import type { NetworkFaults, Partition } from '../../daemon/cluster/faults.js';
+import type { FaultSettings, NetworkFaults, Partition } from '../../daemon/cluster/faults.js';
 import type { ClusterView } from '../../daemon/cluster/view.js';
 import { ChaosError } from '../errors.js';
 import type { PeerFaultRule, PeerFaultSeam } from './context.js';
@@ -6,8 +6,9 @@ import type { PeerFaultRule, PeerFaultSeam } from './context.js';
 /**
  * The chaos rules on top of the cluster's NetworkFaults: rules stack (delays and jitters add up,
  * losses combine, partitions accumulate) and every change rewrites the seam's settings from the
- * rules left, so removing the last rule leaves a clean network. The seam acts on what this node
- * sends; as every SWIM exchange needs an answer, cutting what it sends cuts the conversation.
+ * rules left, so removing the last rule leaves a clean network. A rule acts on what this node
+ * sends (`out`), what it receives (`in`) or both; a partition is a cut between this node's address
+ * and the chosen peers', checked on the rule's directions only.
  */
 export class ClusterPeerSeam implements PeerFaultSeam {
   private readonly rules = new Map<string, { rule: PeerFaultRule; cut: Partition | undefined }>();
@@ -19,11 +20,6 @@ export class ClusterPeerSeam implements PeerFaultSeam {
   ) {}
 
   add(rule: PeerFaultRule): string {
-    if (rule.direction === 'in')
-      throw refused(
-        'direction',
-        'network: direction in is not supported (the seam acts on what this node sends); use out or both',
-      );
     if (rule.bandwidth_kbps !== undefined)
       throw refused('bandwidth_kbps', 'network: bandwidth_kbps is not supported by the peer transport');
     const shaping = rule.delay_ms > 0 || rule.jitter_ms > 0 || rule.loss > 0;
@@ -66,18 +62,24 @@ export class ClusterPeerSeam implements PeerFaultSeam {
 
   private apply(): void {
     const rules = [...this.rules.values()];
-    const delay = rules.reduce((sum, r) => sum + r.rule.delay_ms, 0);
-    const jitter = rules.reduce((sum, r) => sum + r.rule.jitter_ms, 0);
-    const kept = rules.reduce((p, r) => p * (1 - r.rule.loss), 1);
-    // The seam adds 0…jitter on top of the delay; ± jitter around the delay is the same range shifted.
-    const low = Math.max(0, delay - jitter);
-    this.faults.set({
-      loss: 1 - kept,
-      delayMs: low,
-      jitterMs: delay + jitter - low,
-      partitions: rules.flatMap((r) => (r.cut ? [r.cut] : [])),
-    });
+    this.faults.set(settings(rules.filter((r) => r.rule.direction !== 'in')), 'out');
+    this.faults.set(settings(rules.filter((r) => r.rule.direction !== 'out')), 'in');
   }
+}
+
+/** One direction's seam settings from the rules acting on it. */
+function settings(rules: { rule: PeerFaultRule; cut: Partition | undefined }[]): FaultSettings {
+  const delay = rules.reduce((sum, r) => sum + r.rule.delay_ms, 0);
+  const jitter = rules.reduce((sum, r) => sum + r.rule.jitter_ms, 0);
+  const kept = rules.reduce((p, r) => p * (1 - r.rule.loss), 1);
+  // The seam adds 0…jitter on top of the delay; ± jitter around the delay is the same range shifted.
+  const low = Math.max(0, delay - jitter);
+  return {
+    loss: 1 - kept,
+    delayMs: low,
+    jitterMs: delay + jitter - low,
+    partitions: rules.flatMap((r) => (r.cut ? [r.cut] : [])),
+  };
 }
 
 function refused(field: string, text: string): ChaosError {

@@ -85,7 +85,7 @@ export class FaultHost extends EventEmitter {
     const entries = this.journal.read((error) => this.emit('journal-corrupt', error));
     const records: RevertRecord[] = [];
     for (const entry of entries) {
-      const errors = await undoLeftovers(entry.leftovers);
+      const errors = await undoLeftovers(entry.leftovers, this.options.context);
       records.push({ id: entry.id, kind: entry.kind, reason: 'restart', at: this.now(), left: [], errors });
     }
     this.journal.write([]);

@@ -8,6 +8,9 @@ const leftoverSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stopped-process'), pid: z.number(), start_time: z.number() }),
   z.object({ type: z.literal('helper-process'), pid: z.number(), start_time: z.number() }),
   z.object({ type: z.literal('file'), path: z.string() }),
+  z.object({ type: z.literal('replica'), mode: z.enum(['lag', 'stop']) }),
+  z.object({ type: z.literal('tc-qdisc'), netns: z.string(), device: z.string() }),
+  z.object({ type: z.literal('blkio-cgroup'), path: z.string(), back_to: z.string() }),
 ]);
 
 /** One active fault as the journal keeps it: what status shows, and what outlives the host process. */

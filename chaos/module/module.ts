@@ -44,6 +44,15 @@ export const chaosModule: DaemonModule = {
       ]),
     );
     const pg = ctx.store.chaos.chaosFaults();
+    const replicaUrl = chaos.replica.url ?? config.store.read_replica_url;
+    const replica =
+      pg && replicaUrl
+        ? {
+            control: pg.replicaControl(replicaUrl),
+            ...(chaos.replica.stop ? { stop: chaos.replica.stop } : {}),
+            ...(chaos.replica.start ? { start: chaos.replica.start } : {}),
+          }
+        : undefined;
     let seam: ClusterPeerSeam | undefined;
     const peerSeam = () => {
       const faults = ctx.optional('cluster.faults');
@@ -58,6 +67,7 @@ export const chaosModule: DaemonModule = {
       processes: nodeProcesses(ctx.store.tasks, ctx.node.id),
       proxies,
       ...(pg ? { pg } : {}),
+      ...(replica ? { replica } : {}),
       // Asked for at inject time: the cluster module may install after chaos.
       get peers() {
         return peerSeam();

@@ -23,7 +23,7 @@ export class MemoryTransport implements Transport {
   constructor(
     readonly address: string,
     private readonly network: MemoryNetwork,
-    /** Faults applied to what this member sends (the same seam the WebSocket transport has). */
+    /** Faults applied to what this member sends and receives (the same seam the WebSocket transport has). */
     readonly faults: NetworkFaults,
   ) {}
 
@@ -46,8 +46,9 @@ export class MemoryTransport implements Transport {
 
 /**
  * Members in one process exchanging messages through a shared clock: latency, and the faults of
- * the sender's seam plus the network-wide ones (loss, delay, jitter, partitions). A killed member
- * may reset its connections (peers get a hint, like a TCP RST) or vanish silently (a cut cable).
+ * the sender's seam (outgoing), the receiver's (incoming) and the network-wide ones (loss, delay,
+ * jitter, partitions). A killed member may reset its connections (peers get a hint, like a TCP
+ * RST) or vanish silently (a cut cable).
  */
 export class MemoryNetwork {
   /** Faults on every message, on top of each sender's own. */
@@ -95,11 +96,12 @@ export class MemoryNetwork {
     from.stats.bytesSent += bytes;
     const own = from.faults.decide(from.address, to);
     const shared = this.faults.decide(from.address, to);
-    if (own.drop || shared.drop || this.isolated.has(from.address) || this.isolated.has(to)) {
+    const theirs = this.endpoints.get(to)?.faults.decideIncoming(from.address, to);
+    if (own.drop || shared.drop || theirs?.drop || this.isolated.has(from.address) || this.isolated.has(to)) {
       this.dropped++;
       return;
     }
-    const delay = (this.options.latencyMs ?? 1) + own.delayMs + shared.delayMs;
+    const delay = (this.options.latencyMs ?? 1) + own.delayMs + shared.delayMs + (theirs?.delayMs ?? 0);
     this.clock.setTimer(() => {
       const target = this.endpoints.get(to);
       if (!target?.handler || this.isolated.has(to)) return;

@@ -72,9 +72,7 @@ export class WsTransport implements Transport {
       received: (bytes) => {
         this.stats.bytesReceived += bytes;
       },
-      onMessage: (message, session) => {
-        for (const handler of this.frameHandlers) handler(session.peerAddress!, message);
-      },
+      onMessage: (message, session) => this.received(session.peerAddress!, message),
       onEstablished: (session) => {
         this.sessions.set(session.peerAddress!, session);
         this.lastFailure.delete(session.peerAddress!);
@@ -144,6 +142,22 @@ export class WsTransport implements Transport {
 
   private reject(reason: Rejection): void {
     this.stats.rejected[reason] = (this.stats.rejected[reason] ?? 0) + 1;
+  }
+
+  /** From the socket (authenticated): the fault seam's incoming side, then the host's wrappers. */
+  private received(from: string, message: PeerMessage): void {
+    if (this.faults.idle) {
+      if (!this.closed) for (const handler of this.frameHandlers) handler(from, message);
+      return;
+    }
+    const verdict = this.faults.decideIncoming(from, this.options.address);
+    if (verdict.drop) return;
+    const dispatch = () => {
+      if (this.closed) return;
+      for (const handler of this.frameHandlers) handler(from, message);
+    };
+    if (verdict.delayMs > 0) setTimeout(dispatch, verdict.delayMs).unref();
+    else dispatch();
   }
 
   /** After the host's wrappers: the fault seam, then the socket. */

@@ -216,6 +216,25 @@ export const configSchema = z
             z.object({ listen: listenAddress, upstream: listenAddress }).strict(),
           )
           .default({}),
+        /** The read replica the pg-replica fault acts on. */
+        replica: z
+          .object({
+            /** A role allowed pg_wal_replay_pause on the replica (default store.read_replica_url). */
+            url: z
+              .string()
+              .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+              .optional(),
+            /** Command (argument array, no shell) that stops the replica's server. */
+            stop: z.array(z.string().min(1)).min(1).optional(),
+            /** Command that starts it again. */
+            start: z.array(z.string().min(1)).min(1).optional(),
+          })
+          .strict()
+          .refine((r) => !r.stop === !r.start, {
+            message: 'stop and start are given together (the revert needs start)',
+            path: ['start'],
+          })
+          .prefault({}),
       })
       .strict()
       .prefault({}),

@@ -199,8 +199,30 @@ export interface PgChaosFacet {
   terminateBackends(application: string): Promise<number>;
   /** How many of these backend pids still exist. */
   countBackends(pids: number[]): Promise<number>;
+  /** The read replica at `url` as chaos acts on it (a role allowed pg_wal_replay_pause). */
+  replicaControl(url: string): PgReplicaControl;
   /** Closes its own admin connection. */
   close(): Promise<void>;
+}
+
+/** What a read replica says about its replay, as chaos checks it from outside the daemon. */
+export interface PgReplicaStatus {
+  /** pg_is_in_recovery(): it is still a standby. */
+  inRecovery: boolean;
+  /** pg_is_wal_replay_paused(). */
+  replayPaused: boolean;
+  /** WAL received but not replayed yet, in bytes. */
+  behindBytes: number;
+}
+
+/** WAL replay on a read replica, paused and resumed by the replica fault; each call is a session of its own. */
+export interface PgReplicaControl {
+  /** pg_wal_replay_pause(). */
+  pauseReplay(): Promise<void>;
+  /** pg_wal_replay_resume(). */
+  resumeReplay(): Promise<void>;
+  /** Its replay state; throws when it cannot be reached. */
+  status(): Promise<PgReplicaStatus>;
 }
 
 /** One drill as the chaos_runs table keeps it. */

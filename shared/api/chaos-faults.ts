@@ -110,6 +110,23 @@ export const faultSpecSchema = z.discriminatedUnion('kind', [
     .strict(),
   z
     .object({
+      kind: z.literal('io-throttle'),
+      /** Processes whose IO is throttled (default: the hosting daemon); children they start later too. */
+      target: processTargetSchema.default({ daemon: 'self' }),
+      /** A path on the block device to throttle (default: the data dir). */
+      path: z.string().min(1).optional(),
+      /** Read limit, bytes per second. */
+      read_bps: z.number().int().min(1).optional(),
+      /** Write limit, bytes per second. */
+      write_bps: z.number().int().min(1).optional(),
+      /** Read limit, operations per second. */
+      read_iops: z.number().int().min(1).optional(),
+      /** Write limit, operations per second. */
+      write_iops: z.number().int().min(1).optional(),
+    })
+    .strict(),
+  z
+    .object({
       kind: z.literal('pg-pool-exhaustion'),
       /** Connections held open (idle in transaction) on the cluster database. */
       connections: z.number().int().min(1).max(10_000),
@@ -131,6 +148,13 @@ export const faultSpecSchema = z.discriminatedUnion('kind', [
     .strict(),
   z
     .object({
+      kind: z.literal('pg-replica'),
+      /** `lag`: WAL replay paused (pg_wal_replay_pause) until the revert resumes it; `stop`: the replica's server stopped with `chaos.replica.stop`, started again with `chaos.replica.start`. */
+      mode: z.enum(['lag', 'stop']),
+    })
+    .strict(),
+  z
+    .object({
       kind: z.literal('proxy-toxic'),
       /** Name of a fault proxy the hosting node runs. */
       proxy: z.string().min(1),
@@ -138,6 +162,20 @@ export const faultSpecSchema = z.discriminatedUnion('kind', [
       toxic: toxicSchema,
       /** Which way: client→server (`upstream`), server→client (`downstream`) or `both`. */
       direction: z.enum(['upstream', 'downstream', 'both']).default('both'),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('netns-bandwidth'),
+      /** A network namespace (`ip netns`) to shape; the host's own namespace is never a target. */
+      netns: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be an ip netns name'),
+      /** Device in it whose outgoing traffic is limited. */
+      device: z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,14}$/, 'must be a network device name')
+        .default('lo'),
+      /** Rate limit in KiB/s (tc tbf). */
+      rate_kbps: z.number().int().min(1).max(10_000_000),
     })
     .strict(),
   z

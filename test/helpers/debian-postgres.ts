@@ -10,6 +10,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
+import { migrationRunner } from '../../daemon/store/open.js';
+import { PostgresStore } from '../../daemon/store/postgres/pg-store.js';
 import { freePort } from './postgres-server.js';
 
 /**
@@ -179,4 +182,39 @@ export async function startPgBouncer(target: { port: number }, poolSize = 10): P
   };
   start();
   return handle(dir, port, start, stop);
+}
+
+/** A primary with the aidos schema migrated, and a hot standby streaming from it. */
+export async function startMigratedPrimaryAndReplica(): Promise<{
+  primary: DebianProcess;
+  replica: DebianProcess;
+}> {
+  const primary = await startDebianPrimary();
+  const setup = new PostgresStore({
+    url: primary.url,
+    poolMax: 2,
+    idleTimeoutMs: 1000,
+    statementTimeoutMs: 10_000,
+    connectTimeoutMs: 5000,
+    applicationName: 'setup',
+  });
+  await migrationRunner(setup).up();
+  await setup.close();
+  return { primary, replica: await startDebianReplica(primary) };
+}
+
+/** One query in a session of its own (checks from outside the daemon). */
+export async function queryOnce(
+  url: string,
+  text: string,
+  params: unknown[] = [],
+): Promise<Record<string, unknown>[]> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    return (await client.query(text, params)).rows;
+  } finally {
+    await client.end();
+  }
 }

@@ -54,11 +54,20 @@ export function testMeta(store = 'store-a'): MemberMeta {
   };
 }
 
-/** Starts a member on 127.0.0.1 with its own keyring and store identity, joining `seeds`. */
-export async function startPeer(
+/** A transport on a real port without a protocol on top (messages sent and received by hand). */
+export interface BareTransport {
+  address: string;
+  server: DaemonServer;
+  transport: WsTransport;
+  /** Stops it (sockets closed, server closed). */
+  close(): Promise<void>;
+}
+
+/** Starts a WebSocket peer transport on 127.0.0.1 with its own keyring and store identity. */
+export async function startTransport(
   id: string,
-  options: { keys?: string[]; store?: string; seeds?: string[]; params?: SwimParams } = {},
-): Promise<PeerMember> {
+  options: { keys?: string[]; store?: string } = {},
+): Promise<BareTransport> {
   const server = new DaemonServer({ tokens: [], maxBodyBytes: 1024, logger: quiet });
   const port = await server.listen('127.0.0.1', 0);
   const address = `127.0.0.1:${port}`;
@@ -77,6 +86,23 @@ export async function startPeer(
     maxConnectionsPerAddress: 64,
     onConnection: (ws) => transport.accept(ws),
   });
+  return {
+    address,
+    server,
+    transport,
+    async close() {
+      await transport.close();
+      await server.close(100);
+    },
+  };
+}
+
+/** Starts a member on 127.0.0.1 with its own keyring and store identity, joining `seeds`. */
+export async function startPeer(
+  id: string,
+  options: { keys?: string[]; store?: string; seeds?: string[]; params?: SwimParams } = {},
+): Promise<PeerMember> {
+  const { address, server, transport } = await startTransport(id, options);
   const swim = new Swim({
     id,
     meta: testMeta(options.store),

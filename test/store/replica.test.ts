@@ -1,22 +1,12 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrationRunner } from '../../daemon/store/open.js';
 import { PostgresStore } from '../../daemon/store/postgres/pg-store.js';
 import { api } from '../helpers/api.js';
 import { cleanupDaemons, startDaemon } from '../helpers/daemon-process.js';
-import { type DebianProcess, startDebianPrimary, startDebianReplica } from '../helpers/debian-postgres.js';
+import { type DebianProcess, queryOnce, startMigratedPrimaryAndReplica } from '../helpers/debian-postgres.js';
 import { waitFor } from '../helpers/wait.js';
 import { newTask } from './contract/fixtures.js';
 
-async function sql(url: string, text: string): Promise<Record<string, unknown>[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const sql = queryOnce;
 
 /** A real streaming replica (Debian PostgreSQL 15, pg_basebackup) behind store.read_replica_url. */
 describe('read replica', () => {
@@ -25,18 +15,7 @@ describe('read replica', () => {
   let store: PostgresStore;
 
   beforeAll(async () => {
-    primary = await startDebianPrimary();
-    const setup = new PostgresStore({
-      url: primary.url,
-      poolMax: 2,
-      idleTimeoutMs: 1000,
-      statementTimeoutMs: 10_000,
-      connectTimeoutMs: 5000,
-      applicationName: 'setup',
-    });
-    await migrationRunner(setup).up();
-    await setup.close();
-    replica = await startDebianReplica(primary);
+    ({ primary, replica } = await startMigratedPrimaryAndReplica());
     store = new PostgresStore({
       url: primary.url,
       readReplicaUrl: replica.url,

@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import { AidosError } from '../../errors.js';
 import { loadPg } from '../drivers.js';
-import type { PgChaosFacet, PgHold } from '../facets.js';
+import type { PgChaosFacet, PgHold, PgReplicaControl } from '../facets.js';
+import { PostgresReplicaControl } from './replica-chaos.js';
 
 // The only SQL chaos runs. Every session it opens is named, so operators can see it in
 // pg_stat_activity (`aidos-chaos` for what a fault holds, `aidos-chaos:admin` for its own queries),
@@ -118,6 +119,10 @@ export class PostgresChaosFacet implements PgChaosFacet {
 
   countBackends(pids: number[]): Promise<number> {
     return this.adminQuery(SQL.count, [pids]);
+  }
+
+  replicaControl(url: string): PgReplicaControl {
+    return new PostgresReplicaControl(url, this.options.connectTimeoutMs);
   }
 
   async close(): Promise<void> {
