@@ -31,7 +31,7 @@ export function registerNodeDrain(node: Command): void {
     'aidos node drain node-b --move',
   ]).action(async (id: string, flags: ClientFlagValues & { deadline?: number; move?: boolean }) => {
     const { drain: d } = await new AidosClient(clientOptions(flags)).drainNode(id, {
-      ...(flags.deadline !== undefined ? { deadline: flags.deadline } : {}),
+      ...(flags.deadline !== undefined ? { deadline: `${flags.deadline}ms` } : {}),
       ...(flags.move ? { move: true } : {}),
     });
     if (flags.json) printJson(d);

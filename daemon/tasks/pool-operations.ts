@@ -85,7 +85,7 @@ export function poolOperations(deps: PoolOperationDeps): Operation[] {
             'id',
           );
         const raw = input.deadline ?? DEFAULT_DRAIN_DEADLINE;
-        const deadlineMs = parseDuration(typeof raw === 'number' ? `${raw}ms` : raw);
+        const deadlineMs = parseDuration(raw);
         await deps.pool.setNodeDrain(input.id, { deadline_ms: deadlineMs, move: input.move ?? false });
         const drain = await drainState(input.id);
         for (const id of drain.running)

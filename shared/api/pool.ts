@@ -9,10 +9,13 @@ const nodeId = z
 /** Longest drain deadline (a week): a longer one is a typo, not a plan. */
 export const MAX_DRAIN_DEADLINE_MS = 7 * 86_400_000;
 
-/** A duration as text (`10m`) or milliseconds, checked with the one duration rule of shared/duration. */
+/**
+ * A duration as text (`10m`), checked with the one duration rule of shared/duration: the key's name
+ * states no unit, so a bare number is refused (showing how to write it), 0 excepted.
+ */
 const deadline = z.union([z.string(), z.number().int().min(0)]).superRefine((value, ctx) => {
   try {
-    const ms = parseDuration(typeof value === 'number' ? `${value}ms` : value);
+    const ms = parseDuration(value);
     if (ms > MAX_DRAIN_DEADLINE_MS) ctx.addIssue({ code: 'custom', message: 'must be at most 7d' });
   } catch (error) {
     if (!(error instanceof DurationError)) throw error;
@@ -25,7 +28,7 @@ export const nodeDrainSchema = z
   .object({
     /** The node to drain. */
     id: nodeId,
-    /** By when its running tasks must be gone (`10m`, or ms); default 10m. */
+    /** By when its running tasks must be gone (`10m`); default 10m. */
     deadline: deadline.optional(),
     /** Move its running tasks to other nodes now instead of letting them finish. */
     move: z.boolean().optional(),

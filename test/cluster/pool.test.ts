@@ -123,6 +123,10 @@ describe('agent pool operator actions', { timeout: 120_000 }, () => {
     const bad = await post(c, `/api/v1/nodes/${id(b)}/drain`, { deadline: '10 minutes' });
     expect(bad.status).toBe(400);
     expect(bad.body.error?.field).toBe('deadline');
+    // `deadline` names no unit, so a bare number is refused with how to write it.
+    const bare = await post(c, `/api/v1/nodes/${id(b)}/drain`, { deadline: 600 });
+    expect(bare.status).toBe(400);
+    expect(bare.body.error?.message).toContain('has no unit');
 
     const onWorker = await api<{ error: { message: string } }>(b.url, 'GET', '/api/v1/tasks');
     expect(onWorker.status).toBe(404);
