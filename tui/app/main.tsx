@@ -8,6 +8,7 @@ import { buildKeymap } from '../keys/keymap.js';
 import { App } from './App.js';
 import { enterAltScreen } from './alt-screen.js';
 import { contextSwitcher } from './context-switcher.js';
+import { installFastOutput } from './fast-output.js';
 import { themeFor } from './theme.js';
 
 /** Exit code for a bad flag, config file or context (nothing was started). */
@@ -54,6 +55,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`aidos-tui: ${error.stack ?? error.message}\n`);
       process.exit(1);
     });
+    await installFastOutput();
     connection.start();
     const instance = render(tree, { exitOnCtrlC: true, patchConsole: true });
     await instance.waitUntilExit();
