@@ -1,20 +1,19 @@
 // `npm run bench -- tui`: this process is the TUI (the App rendered by Ink as aidos-tui renders it:
 // the same render options and Output, into a 160×45 in-memory TTY in colour, attached to a real
 // daemon over /v1/client). It loads BENCH_TUI_TASKS queued tasks, measures the time from the tasks
-// snapshot to the first full frame, then, while a worker thread cancels tasks at BENCH_TUI_RATE per
-// second through the daemon's API and the bench changes one of 99 simulated nodes per event, times
+// snapshot to the first full frame, then, while another process cancels tasks at BENCH_TUI_RATE per
+// second through the daemon's API from a child process and the bench changes one of 99 simulated nodes per event, times
 // every pushed task change from its arrival in the TUI's store to the first frame written after
 // React rendered it. That phase runs twice, with Ink's own Output.get and with the TUI's
 // (tui/app/fast-output.ts), for a ratio on the same machine at the same time; then the real
 // aidos-tui binary starts in tmux on the same daemon for its time to a full frame and its RSS.
 // Prints one JSON line.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { cleanupDaemons, startDaemon } from '../helpers/daemon-process.js';
 import { writeStandinConfig } from '../helpers/standin-config.js';
 import { waitFor } from '../helpers/wait.js';
@@ -86,9 +85,9 @@ class BenchKeys extends EventEmitter {
   }
 }
 
-/** Cancels tasks at a steady rate from another thread, as another client of the daemon would. */
+/** Cancels tasks at a steady rate from another process, as another client of the daemon would. */
 const SENDER = `
-const { workerData: { url, ids, rate }, parentPort } = require('node:worker_threads');
+const { url, ids, rate } = JSON.parse(process.argv[1]);
 (async () => {
   const started = performance.now();
   const sent = [];
@@ -99,7 +98,6 @@ const { workerData: { url, ids, rate }, parentPort } = require('node:worker_thre
       .then((r) => r.arrayBuffer()).catch(() => {}));
   }
   await Promise.all(sent);
-  parentPort.postMessage('sent');
 })();
 `;
 
@@ -248,7 +246,7 @@ export default async function bench(): Promise<void> {
     withSims();
     const total = RATE * SECONDS;
     let offset = 0;
-    /** One phase: `total` task cancels from the worker and as many node changes from here. */
+    /** One phase: `total` task cancels from the sender and as many node changes from here. */
     const phase = async (get: typeof fastGet) => {
       Output.prototype.get = get;
       const mine = ids.slice(offset, offset + total);
@@ -260,11 +258,10 @@ export default async function bench(): Promise<void> {
       terminal.frames = 0;
       const started = performance.now();
       const elu = performance.eventLoopUtilization();
-      const sender = new Worker(SENDER, {
-        eval: true,
-        workerData: { url: daemon.url, ids: mine, rate: RATE },
-      });
-      const sent = new Promise((r) => sender.once('message', r));
+      const cpu = process.cpuUsage();
+      const data = JSON.stringify({ url: daemon.url, ids: mine, rate: RATE });
+      const sender = spawn(process.execPath, ['-e', SENDER, data], { stdio: 'inherit' });
+      const sent = new Promise((r) => sender.once('exit', r));
       for (let i = 0; i < total; i++) {
         const wait = started + (i * 1000) / RATE - performance.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
@@ -274,12 +271,12 @@ export default async function bench(): Promise<void> {
         }
       }
       await sent;
-      await sender.terminate();
       const last = mine.at(-1)!;
       await waitFor(() => snap().tasks.get(last)?.state === 'cancelled', 30_000, 'the last change');
       await waitFor(() => drawn === total, 10_000, 'the frame with the last change').catch(() => {});
       const elapsed = (performance.now() - started) / 1000;
       const busy = performance.eventLoopUtilization(elu);
+      const used = process.cpuUsage(cpu);
       const ms = latencies.slice();
       return {
         changes: total,
@@ -287,8 +284,15 @@ export default async function bench(): Promise<void> {
         change_to_frame_ms: { p50: quantile(ms, 0.5), p99: quantile(ms, 0.99), max: quantile(ms, 1) },
         mean_ms: Number((ms.reduce((a, b) => a + b, 0) / Math.max(1, ms.length)).toFixed(2)),
         frames_per_s: Number((terminal.frames / elapsed).toFixed(1)),
-        // The TUI thread's busy time per frame written (rendering, the pushed frames, the node changes).
+        // The TUI thread's busy time per frame written (rendering, the pushed frames, the node
+        // changes); it grows when other processes hold the cores.
         busy_ms_per_frame: Number((busy.active / Math.max(1, terminal.frames)).toFixed(2)),
+        // CPU the TUI process spent per change (a task change and a node change each, drawn or
+        // not): unlike the latencies, it hardly depends on what else runs on the machine.
+        cpu_ms_per_change: Number(((used.user + used.system) / 1000 / (2 * total)).toFixed(2)),
+        cpu_ms_per_frame: Number(
+          ((used.user + used.system) / 1000 / Math.max(1, terminal.frames)).toFixed(2),
+        ),
       };
     };
     // BENCH_TUI_COMPARE=0 skips the phase with Ink's own Output.get.
