@@ -1,13 +1,18 @@
 // The faster Output.get must give Ink's string for every frame: both run on the same Output (the
 // App's own frames in colour, and hand-made writes with styles, wide characters and clips).
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Task } from '../../shared/tasks.js';
 import type { InkOutput } from '../../tui/app/fast-output.js';
 import { waitFor } from '../helpers/wait.js';
 
 // Colour on before Ink's chalk loads (this file imports Ink only dynamically), so the frames
 // carry the ANSI styles whose transitions the fast path caches.
+const forceColor = process.env.FORCE_COLOR;
 process.env.FORCE_COLOR = '3';
+afterAll(() => {
+  if (forceColor === undefined) delete process.env.FORCE_COLOR;
+  else process.env.FORCE_COLOR = forceColor;
+});
 
 async function setup() {
   const fast = await import('../../tui/app/fast-output.js');
