@@ -104,10 +104,10 @@ export function App(props: AppProps) {
   const { connection, keymap, theme } = props;
   const app = useApp();
   const size = useTerminalSize(props.size);
-  const fleet = useFleet(connection);
   const now = useClock();
   const [ui, setUi] = useState<UiState>(() => initialUi(props.initialView));
   const screen = current(ui);
+  const fleet = useFleet(connection, screen.view);
   const options = listOf(ui, screen.view);
   const chaos = useChaos(connection, screen.view === 'chaos');
   // Rows are rebuilt when the data changes (or a second passes, for ages), not on every keypress.
