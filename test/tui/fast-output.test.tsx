@@ -86,29 +86,16 @@ describe('fast Output.get', () => {
       const connection = new FleetConnection({ urls: ['http://127.0.0.1:9'] });
       const now = Date.now();
       const states = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'dead'] as const;
-      const task = (i: number): Task => ({
-        id: `t_${String(1e6 + i)}`,
-        idempotency_key: null,
-        profile: 'default',
-        message: i % 7 === 0 ? `wide 日本語 🚀 message ${i} ${'x'.repeat(i % 90)}` : `task ${i}\twith a tab`,
-        priority: 0,
-        state: states[i % states.length]!,
-        attempt: 1,
-        max_attempts: 3,
-        timeout_ms: 1000,
-        labels: {},
-        run_after: now,
-        created_at: now - i * 1000,
-        updated_at: now,
-        started_at: null,
-        finished_at: null,
-        node_id: i % 2 ? 'n1' : null,
-        lease_expires_at: null,
-        fence: 0,
-        cancel_requested: false,
-        result: null,
-        error: null,
-      });
+      const { taskFixture } = await import('../helpers/tui-app.js');
+      const task = (i: number): Task =>
+        taskFixture(i, {
+          message:
+            i % 7 === 0 ? `wide 日本語 🚀 message ${i} ${'x'.repeat(i % 90)}` : `task ${i}\twith a tab`,
+          state: states[i % states.length]!,
+          attempt: 1,
+          created_at: now - i * 1000,
+          node_id: i % 2 ? 'n1' : null,
+        });
       connection.store.tasksSnapshot(Array.from({ length: 300 }, (_, i) => task(i)));
       const ui = render(
         createElement(App, {

@@ -1,40 +1,14 @@
 // The Tasks view is not redrawn for a change of the nodes alone that leaves its header as it was;
 // every other view, and a change the header shows, still is.
-import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import type { Task } from '../../shared/tasks.js';
-import { App } from '../../tui/app/App.js';
-import { contextSwitcher } from '../../tui/app/context-switcher.js';
-import { themeFor } from '../../tui/app/theme.js';
 import { FleetConnection } from '../../tui/fleet/connection.js';
 import type { NodeRow } from '../../tui/fleet/node-row.js';
-import { buildKeymap } from '../../tui/keys/keymap.js';
+import { renderOfflineApp, taskFixture } from '../helpers/tui-app.js';
 import { waitFor } from '../helpers/wait.js';
 
-const now = Date.now();
-const task = (i: number, state: Task['state'] = 'queued'): Task => ({
-  id: `t_${String(1e6 + i)}`,
-  idempotency_key: null,
-  profile: 'default',
-  message: `task ${i}`,
-  priority: 0,
-  state,
-  attempt: 0,
-  max_attempts: 3,
-  timeout_ms: 1000,
-  labels: {},
-  run_after: now,
-  created_at: now,
-  updated_at: now + (state === 'queued' ? 0 : 1),
-  started_at: null,
-  finished_at: null,
-  node_id: null,
-  lease_expires_at: null,
-  fence: 0,
-  cancel_requested: false,
-  result: null,
-  error: null,
-});
+const task = (i: number, state: Task['state'] = 'queued') =>
+  taskFixture(i, { state, updated_at: Date.now() + (state === 'queued' ? 0 : 1) });
 const node = (id: string, cpu: number, state = 'alive'): NodeRow => ({
   id,
   address: `127.0.0.1:${id.length}`,
@@ -58,16 +32,7 @@ describe('useFleet on the Tasks view', () => {
     const connection = new FleetConnection({ urls: ['http://127.0.0.1:9'] });
     connection.store.tasksSnapshot([task(1), task(2)]);
     connection.store.setNodes([node('n-a', 1), node('n-b', 1)], null);
-    const ui = render(
-      <App
-        connection={connection}
-        keymap={buildKeymap()}
-        theme={themeFor({ NO_COLOR: '1' })}
-        readonly={false}
-        contexts={contextSwitcher({}, connection, null)}
-        size={{ columns: 100, rows: 20 }}
-      />,
-    );
+    const ui = renderOfflineApp(connection);
     try {
       await waitFor(() => ui.lastFrame()?.includes('nodes 2/2'), 5_000, 'the header with both nodes');
       const before = ui.frames.length;
