@@ -1,4 +1,5 @@
 import { render } from 'ink-testing-library';
+import type { Task } from '../../shared/tasks.js';
 import { App } from '../../tui/app/App.js';
 import { contextSwitcher } from '../../tui/app/context-switcher.js';
 import { themeFor } from '../../tui/app/theme.js';
@@ -48,5 +49,48 @@ export function mountLiveApp(url: string, options: LiveAppOptions = {}) {
       ui.unmount();
       connection.stop();
     },
+  };
+}
+
+/** The whole TUI (no colour) on a connection that is not started: tests fill its store by hand. */
+export function renderOfflineApp(connection: FleetConnection, size = { columns: 100, rows: 20 }) {
+  return render(
+    <App
+      connection={connection}
+      keymap={buildKeymap()}
+      theme={themeFor({ NO_COLOR: '1' })}
+      readonly={false}
+      contexts={contextSwitcher({}, connection, null)}
+      size={size}
+    />,
+  );
+}
+
+/** A queued task as the daemon pushes it, numbered `i`, with `patch` over it. */
+export function taskFixture(i: number, patch: Partial<Task> = {}): Task {
+  const at = Date.now();
+  return {
+    id: `t_${String(1e6 + i)}`,
+    idempotency_key: null,
+    profile: 'default',
+    message: `task ${i}`,
+    priority: 0,
+    state: 'queued',
+    attempt: 0,
+    max_attempts: 3,
+    timeout_ms: 1000,
+    labels: {},
+    run_after: at,
+    created_at: at,
+    updated_at: at,
+    started_at: null,
+    finished_at: null,
+    node_id: null,
+    lease_expires_at: null,
+    fence: 0,
+    cancel_requested: false,
+    result: null,
+    error: null,
+    ...patch,
   };
 }

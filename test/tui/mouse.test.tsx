@@ -1,13 +1,9 @@
-import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Task } from '../../shared/tasks.js';
-import { App } from '../../tui/app/App.js';
 import { enterAltScreen } from '../../tui/app/alt-screen.js';
-import { contextSwitcher } from '../../tui/app/context-switcher.js';
-import { themeFor } from '../../tui/app/theme.js';
 import { FleetConnection } from '../../tui/fleet/connection.js';
-import { buildKeymap } from '../../tui/keys/keymap.js';
 import { isMouseInput, MOUSE_OFF, MOUSE_ON, parseMouse } from '../../tui/keys/mouse.js';
+import { renderOfflineApp } from '../helpers/tui-app.js';
 import { waitFor } from '../helpers/wait.js';
 
 describe('SGR mouse parser', () => {
@@ -62,16 +58,7 @@ afterEach(() => {
 function mount() {
   const connection = new FleetConnection({ urls: ['http://127.0.0.1:9'] });
   connection.store.tasksSnapshot(tasks);
-  const ui = render(
-    <App
-      connection={connection}
-      keymap={buildKeymap()}
-      theme={themeFor({ NO_COLOR: '1' })}
-      readonly={false}
-      contexts={contextSwitcher({}, connection, null)}
-      size={{ columns: 120, rows: 24 }}
-    />,
-  );
+  const ui = renderOfflineApp(connection, { columns: 120, rows: 24 });
   mounted.push(ui.unmount);
   const frame = (re: RegExp, what: string) =>
     waitFor(() => (re.test(ui.lastFrame() ?? '') ? ui.lastFrame()! : undefined), 10_000, what).catch(

@@ -102,10 +102,10 @@ export function App(props: AppProps) {
   const { connection, keymap, theme } = props;
   const app = useApp();
   const size = useTerminalSize(props.size);
-  const fleet = useFleet(connection);
   const now = useClock();
   const [ui, setUi] = useState<UiState>(() => initialUi(props.initialView));
   const screen = current(ui);
+  const fleet = useFleet(connection, screen.view);
   const options = listOf(ui, screen.view);
   const chaos = useChaos(connection, screen.view === 'chaos' || screen.view === 'report');
   const list = useMemo(

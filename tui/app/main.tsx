@@ -8,6 +8,8 @@ import { buildKeymap } from '../keys/keymap.js';
 import { App } from './App.js';
 import { enterAltScreen } from './alt-screen.js';
 import { contextSwitcher } from './context-switcher.js';
+import { installFastOutput } from './fast-output.js';
+import { RENDER_OPTIONS } from './render-options.js';
 import { themeFor } from './theme.js';
 
 /** Exit code for a bad flag, config file or context (nothing was started). */
@@ -54,8 +56,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`aidos-tui: ${error.stack ?? error.message}\n`);
       process.exit(1);
     });
+    await installFastOutput();
     connection.start();
-    const instance = render(tree, { exitOnCtrlC: true, patchConsole: true });
+    const instance = render(tree, RENDER_OPTIONS);
     await instance.waitUntilExit();
     connection.stop();
     leave();

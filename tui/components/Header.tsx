@@ -17,14 +17,20 @@ export interface HeaderProps {
 
 const STATES: TaskState[] = ['queued', 'running', 'succeeded', 'failed', 'dead', 'cancelled'];
 
-/** Two lines: where it is attached and whether the data is live; the cluster summary. */
-export function Header({ fleet, context, readonly, theme }: HeaderProps) {
+/** What the header shows of the members: alive, total, and the worst health (with the attached daemon's). */
+export function nodesSummary(fleet: FleetSnapshot): { alive: number; total: number; worst: string | null } {
   const alive = fleet.nodes.filter((n) => n.state === 'alive').length;
-  const badge = fleet.link === 'live' ? 'LIVE' : fleet.link === 'stale' ? 'STALE' : 'CONNECTING';
   const worst = fleet.nodes.reduce<string | null>(
     (w, n) => (n.health === 'fail' || w === 'fail' ? 'fail' : n.health === 'warn' ? 'warn' : (w ?? n.health)),
     fleet.health,
   );
+  return { alive, total: fleet.nodes.length, worst };
+}
+
+/** Two lines: where it is attached and whether the data is live; the cluster summary. */
+export function Header({ fleet, context, readonly, theme }: HeaderProps) {
+  const { alive, worst } = nodesSummary(fleet);
+  const badge = fleet.link === 'live' ? 'LIVE' : fleet.link === 'stale' ? 'STALE' : 'CONNECTING';
   return (
     <Box flexDirection="column" height={2}>
       <Text wrap="truncate">

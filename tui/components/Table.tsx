@@ -2,6 +2,7 @@ import { Box, Text } from 'ink';
 import type { Theme } from '../app/theme.js';
 import { fitCell } from '../views/format.js';
 import type { Column, Row, RowList } from '../views/table-model.js';
+import { TableRow } from './TableRow.js';
 
 /** Props of Table. */
 export interface TableProps {
@@ -62,26 +63,9 @@ export function Table(props: TableProps) {
           {props.empty}
         </Text>
       ) : (
-        windowOf(rows, start, visible).map((row, i) => {
-          // One line is three Text nodes (before, the coloured cell, after), not one per cell:
-          // Ink lays out and styles every node on every frame.
-          const cells = row.cells.map((cell, c) => fitCell(cell, w[c]!));
-          const tc = row.tone !== undefined && row.toneCell !== undefined ? row.toneCell : -1;
-          const line = (from: number, to: number) => cells.slice(from, to).join(' ');
-          return (
-            <Text key={row.id} inverse={start + i === selected} wrap="truncate">
-              {tc < 0 ? (
-                line(0, cells.length)
-              ) : (
-                <>
-                  {tc > 0 ? `${line(0, tc)} ` : ''}
-                  <Text color={theme.color(row.tone!)}>{cells[tc]}</Text>
-                  {tc < cells.length - 1 ? ` ${line(tc + 1, cells.length)}` : ''}
-                </>
-              )}
-            </Text>
-          );
-        })
+        windowOf(rows, start, visible).map((row, i) => (
+          <TableRow key={row.id} row={row} widths={w} selected={start + i === selected} theme={theme} />
+        ))
       )}
     </Box>
   );

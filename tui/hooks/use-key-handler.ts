@@ -298,7 +298,9 @@ function step(ctx: KeyContext, ui: UiState, set: Set, input: string, name: strin
     case 'task.move': {
       const id = selectedTask(ctx, ui, screen);
       if (!id) return;
-      const next = moveMode(ctx.connection, id, ctx.fleet.nodes, ctx.fleet.tasks.get(id)?.node_id ?? null);
+      // The live members: the Tasks view is not redrawn for a change of the nodes alone.
+      const live = ctx.connection.store.getSnapshot();
+      const next = moveMode(ctx.connection, id, live.nodes, live.tasks.get(id)?.node_id ?? null);
       return set(modeOr(next));
     }
     case 'node.drain': {
