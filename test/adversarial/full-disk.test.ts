@@ -100,10 +100,6 @@ describe.skipIf(unavailable !== undefined)('a full disk under the data dir', () 
       const deferred = await waitFor(
         async () => {
           const detail = await getTask(d.url, id);
-          console.log(
-            JSON.stringify(detail.task.state),
-            JSON.stringify(detail.events.map((e) => [e.kind, e.detail])).slice(0, 600),
-          );
           expect(['failed', 'dead']).not.toContain(detail.task.state);
           return detail.events.some((e) => e.kind === 'launch_deferred') ? detail : undefined;
         },
