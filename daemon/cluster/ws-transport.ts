@@ -177,7 +177,10 @@ export class WsTransport implements Transport {
         'out',
         address,
         () => body.length,
-        () => this.deliver(address, body),
+        // Released later (delay, bandwidth): a closed transport dials no one again.
+        () => {
+          if (!this.closed) this.deliver(address, body);
+        },
       );
     if (verdict.delayMs > 0) setTimeout(pace, verdict.delayMs).unref();
     else pace();

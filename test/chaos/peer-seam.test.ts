@@ -219,43 +219,52 @@ describe('bandwidth and per-peer delay on a real peer transport', () => {
     return { ms: performance.now() - started, arrived: got.slice(first), expected };
   };
 
-  it('bandwidth_kbps=64: 64 KiB take about a second, arrive complete and in order; the revert releases at once', async () => {
-    const a = await startTransport('a');
-    const b = await startTransport('b');
-    open.push(a, b);
-    const got: number[] = [];
-    b.transport.onMessage((m) => got.push((m as { seq: number }).seq));
-    a.transport.send(b.address, padded(0, 'b'));
-    await waitFor(() => got.length === 1, 10_000, 'the session to be up');
+  it.each(['out', 'in'] as const)(
+    'bandwidth_kbps=64 (%s): 64 KiB take about a second, arrive complete and in order; the revert releases at once',
+    async (direction) => {
+      const a = await startTransport('a');
+      const b = await startTransport('b');
+      open.push(a, b);
+      const got: number[] = [];
+      b.transport.onMessage((m) => got.push((m as { seq: number }).seq));
+      a.transport.send(b.address, padded(0, 'b'));
+      await waitFor(() => got.length === 1, 10_000, 'the session to be up');
 
-    const seam = seamOn(a, { b });
-    const limit = seam.add(rule({ direction: 'out', peers: ['b'], bandwidth_kbps: 64 }));
-    const shaped = await burst(a, b, got, 1, 64 * 1024);
-    expect(shaped.arrived).toEqual(shaped.expected);
-    // 64 KiB at 64 KiB/s less the 50 ms burst: ≥ 0.8 s however fast the machine.
-    expect(shaped.ms).toBeGreaterThanOrEqual(800);
-    expect(a.transport.faults.bandwidthDropped).toBe(0);
+      // out: a's bucket toward b; in: b's bucket for what comes from a.
+      const owner = direction === 'out' ? a : b;
+      const seam = direction === 'out' ? seamOn(a, { b }) : seamOn(b, { a });
+      const limit = seam.add(
+        rule({ direction, peers: [direction === 'out' ? 'b' : 'a'], bandwidth_kbps: 64 }),
+      );
+      const shaped = await burst(a, b, got, 1, 64 * 1024);
+      expect(shaped.arrived).toEqual(shaped.expected);
+      // 64 KiB at 64 KiB/s less the 50 ms burst: ≥ 0.8 s however fast the machine.
+      expect(shaped.ms).toBeGreaterThanOrEqual(800);
+      expect(owner.transport.faults.bandwidthDropped).toBe(0);
 
-    // 128 KiB queued (about 2 s at the rate), then the revert: all of it leaves at once.
-    const queuedFrom = got.length;
-    let seq = queuedFrom;
-    for (let sent = 0; sent < 128 * 1024; seq++) {
-      const message = padded(seq, 'b');
-      sent += JSON.stringify(message).length;
-      a.transport.send(b.address, message);
-    }
-    const revertedAt = performance.now();
-    seam.remove(limit);
-    expect(a.transport.faults.idle).toBe(true);
-    await waitFor(() => got.length >= seq, 10_000, 'the queue released by the revert');
-    expect(performance.now() - revertedAt).toBeLessThan(shaped.ms);
-    expect(got.slice(queuedFrom)).toEqual(Array.from({ length: seq - queuedFrom }, (_, i) => queuedFrom + i));
+      // 128 KiB queued (about 2 s at the rate), then the revert: all of it leaves at once.
+      const queuedFrom = got.length;
+      let seq = queuedFrom;
+      for (let sent = 0; sent < 128 * 1024; seq++) {
+        const message = padded(seq, 'b');
+        sent += JSON.stringify(message).length;
+        a.transport.send(b.address, message);
+      }
+      const revertedAt = performance.now();
+      seam.remove(limit);
+      expect(owner.transport.faults.idle).toBe(true);
+      await waitFor(() => got.length >= seq, 10_000, 'the queue released by the revert');
+      expect(performance.now() - revertedAt).toBeLessThan(shaped.ms);
+      expect(got.slice(queuedFrom)).toEqual(
+        Array.from({ length: seq - queuedFrom }, (_, i) => queuedFrom + i),
+      );
 
-    // Clean again: the same 64 KiB in well under the shaped time.
-    const clean = await burst(a, b, got, seq, 64 * 1024);
-    expect(clean.arrived).toEqual(clean.expected);
-    expect(clean.ms).toBeLessThan(shaped.ms / 2);
-  });
+      // Clean again: the same 64 KiB in well under the shaped time.
+      const clean = await burst(a, b, got, seq, 64 * 1024);
+      expect(clean.arrived).toEqual(clean.expected);
+      expect(clean.ms).toBeLessThan(shaped.ms / 2);
+    },
+  );
 
   it('a delay on one peer holds its messages and not the other peer’s', async () => {
     const a = await startTransport('a');
