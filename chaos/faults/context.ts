@@ -26,7 +26,7 @@ export interface FaultContext {
 
 /** A rule the peer transport applies to gossip messages (the cluster's fault seam). */
 export interface PeerFaultRule {
-  /** Peers it applies to: node ids or `all`. */
+  /** Peers it applies to: node ids or addresses of known members, or `all`. */
   peers: 'all' | string[];
   /** Messages to them, from them, or both. */
   direction: 'in' | 'out' | 'both';
@@ -38,7 +38,7 @@ export interface PeerFaultRule {
   loss: number;
   /** Drop everything. */
   partition: boolean;
-  /** Rate limit in KiB/s. */
+  /** Rate limit in KiB/s, per peer (a token bucket each way). */
   bandwidth_kbps?: number;
 }
 

@@ -47,7 +47,7 @@ export class MemoryTransport implements Transport {
 /**
  * Members in one process exchanging messages through a shared clock: latency, and the faults of
  * the sender's seam (outgoing), the receiver's (incoming) and the network-wide ones (loss, delay,
- * jitter, partitions). A killed member may reset its connections (peers get a hint, like a TCP
+ * jitter, partitions; bandwidth limits need real time and are the WebSocket transport's). A killed member may reset its connections (peers get a hint, like a TCP
  * RST) or vanish silently (a cut cable).
  */
 export class MemoryNetwork {

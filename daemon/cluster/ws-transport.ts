@@ -156,8 +156,9 @@ export class WsTransport implements Transport {
       if (this.closed) return;
       for (const handler of this.frameHandlers) handler(from, message);
     };
-    if (verdict.delayMs > 0) setTimeout(dispatch, verdict.delayMs).unref();
-    else dispatch();
+    const pace = () => this.faults.pace('in', from, () => JSON.stringify(message).length, dispatch);
+    if (verdict.delayMs > 0) setTimeout(pace, verdict.delayMs).unref();
+    else pace();
   }
 
   /** After the host's wrappers: the fault seam, then the socket. */
@@ -171,8 +172,18 @@ export class WsTransport implements Transport {
     const verdict = this.faults.decide(this.options.address, address);
     if (verdict.drop) return;
     const body = JSON.stringify(message);
-    if (verdict.delayMs > 0) setTimeout(() => this.deliver(address, body), verdict.delayMs).unref();
-    else this.deliver(address, body);
+    const pace = () =>
+      this.faults.pace(
+        'out',
+        address,
+        () => body.length,
+        // Released later (delay, bandwidth): a closed transport dials no one again.
+        () => {
+          if (!this.closed) this.deliver(address, body);
+        },
+      );
+    if (verdict.delayMs > 0) setTimeout(pace, verdict.delayMs).unref();
+    else pace();
   }
 
   private deliver(address: string, body: string): void {

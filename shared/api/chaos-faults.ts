@@ -181,7 +181,7 @@ export const faultSpecSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('network'),
-      /** Peers whose traffic with the hosting node is affected: node ids, or `all`. */
+      /** Peers whose traffic with the hosting node is affected: node ids or host:port addresses, or `all`. */
       peers: z.union([z.literal('all'), z.array(z.string().min(1)).min(1)]).default('all'),
       /** Which messages: to the peers (`out`), from them (`in`) or `both`. */
       direction: z.enum(['in', 'out', 'both']).default('both'),
@@ -193,7 +193,7 @@ export const faultSpecSchema = z.discriminatedUnion('kind', [
       loss: z.number().min(0).max(1).default(0),
       /** Drop everything (a partition). */
       partition: z.boolean().default(false),
-      /** Rate limit in KiB/s. */
+      /** Rate limit in KiB/s, a token bucket per peer at the peer seam. */
       bandwidth_kbps: z.number().int().min(1).optional(),
     })
     .strict(),
