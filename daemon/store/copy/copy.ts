@@ -5,6 +5,7 @@ import { defaultMigrationsRoot, readMigrationFiles } from '../migrate/files.js';
 import { assertConsistent, compareWithHistory, MigrationRunner } from '../migrate/runner.js';
 import { PostgresMigrationDriver } from '../postgres/migration-driver.js';
 import { copyTable, resetSequence } from './copy-table.js';
+import { type DeferredReport, deferIndexes, rebuildDeferred } from './deferred.js';
 import { assertNotHeld, resolveSourcePath, SqliteSource } from './source.js';
 import { PG } from './sql.js';
 import { assertSameShape, targetTables } from './tables.js';
@@ -74,6 +75,8 @@ export interface CopyReport {
   migrations_applied: number[];
   /** Per-table summary (dry run: rows and zero checksums). */
   tables: TableSummary[];
+  /** Secondary indexes and constraints built after the load (none in a dry run or --verify-only). */
+  deferred: DeferredReport;
   /** Every table verified (false in a dry run). */
   verified: boolean;
 }
@@ -179,6 +182,7 @@ async function run(
       schema_version: version,
       migrations_applied: pending,
       tables: tables.map((t) => planned(t.name, source.count(t.name))),
+      deferred: { rebuilt: 0, seconds: 0 },
       verified: false,
     };
   }
@@ -186,6 +190,7 @@ async function run(
   const copiedRows = new Map<string, number>();
   /** Tables this run copied from their first row, verified batch by batch as they went. */
   const checkedInCopy = new Map<string, { check: TableCheck; ms: number }>();
+  let deferred: DeferredReport = { rebuilt: 0, seconds: 0 };
   if (!options.verifyOnly) {
     await new MigrationRunner(
       new PostgresMigrationDriver(ctx.pool, redactUrl(options.to)),
@@ -202,6 +207,7 @@ async function run(
         await targetQuery(client, PG.clearState);
       }
       for (const t of tables) await targetQuery(client, PG.startState, [t.name, ctx.path]);
+      await deferIndexes(client, tables);
     });
     const state = restart ? [] : facts.state;
     for (const table of tables) {
@@ -233,6 +239,7 @@ async function run(
       copiedRows.set(table.name, copied);
       timers.set(table.name, copiedAt - started);
     }
+    deferred = await rebuildDeferred(client);
   } else {
     assertSameShape(source.db, tables);
   }
@@ -275,6 +282,7 @@ async function run(
     schema_version: version,
     migrations_applied: options.verifyOnly ? [] : pending,
     tables: summaries,
+    deferred,
     verified,
   };
 }
