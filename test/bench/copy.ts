@@ -3,7 +3,7 @@
  * three events each; messages 200 B–4 KB, results 1–8 KB; cached by size between runs), copies it
  * into an embedded PostgreSQL with `aidos migrate copy` (verification included; with multi-row
  * INSERT too when BENCH_COPY_INSERT=1), then the same file with pgloader (Debian package,
- * installed here with apt-get when missing; its defaults and small batches) into another database
+ * installed here with apt-get when missing; its defaults, small batches, a 4 GB heap) into another database
  * of the same server, BENCH_COPY_RUNS times, and prints one JSON line: rows/s, MB/s, peak RSS,
  * crashes, ratios.
  */
@@ -166,13 +166,55 @@ interface Run {
   seconds: number;
   output: string;
   peak_rss_mb: number;
+  /** User + system CPU seconds of the command (all its threads and children). */
+  cpu_s: number;
 }
 
-/** Runs a command under GNU time (peak RSS of the whole command) and times it. */
-function timed(command: string, args: string[]): Promise<Run> {
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+/**
+ * CPU seconds the PostgreSQL server has used so far: the postmaster's own and that of its
+ * children that exited (a connection's backend ends with it and is counted once reaped).
+ */
+function serverCpu(postmasterPid: number): number {
+  const fields = readFileSync(`/proc/${postmasterPid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  // After the command: state is field 3, utime..cstime are fields 14–17.
+  return fields.slice(11, 15).reduce((n, f) => n + Number(f), 0) / CLOCK_TICKS;
+}
+
+async function postmasterPid(server: ThrowawayPostgres): Promise<number> {
+  const client = new pg.Client({ connectionString: server.url });
+  await client.connect();
+  try {
+    const backend = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+    const stat = readFileSync(`/proc/${backend}/stat`, 'utf8');
+    return Number(stat.split(') ')[1]?.split(' ')[1]);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The benchmark's server, with its postmaster's pid for the server's CPU time. */
+type BenchServer = ThrowawayPostgres & { postmaster: number };
+
+/**
+ * Runs a command under GNU time (peak RSS and CPU of the whole command) and times it, with the
+ * CPU seconds the server spent meanwhile (nothing else uses it).
+ */
+async function timed(
+  server: BenchServer,
+  command: string,
+  args: string[],
+): Promise<Run & { server_cpu_s: number }> {
+  const before = serverCpu(server.postmaster);
+  const run = await timedCommand(command, args);
+  return { ...run, server_cpu_s: r2(serverCpu(server.postmaster) - before) };
+}
+
+function timedCommand(command: string, args: string[]): Promise<Run> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/time', ['-f', 'PEAK_RSS_KB=%M', command, ...args], {
+    const child = spawn('/usr/bin/time', ['-f', 'PEAK_RSS_KB=%M CPU=%U+%S', command, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -185,18 +227,20 @@ function timed(command: string, args: string[]): Promise<Run> {
     child.on('error', reject);
     child.on('exit', (code) => {
       const kb = Number(/PEAK_RSS_KB=(\d+)/.exec(output)?.[1] ?? 0);
+      const cpu = /CPU=([\d.]+)\+([\d.]+)/.exec(output);
       resolve({
         code,
         seconds: (performance.now() - started) / 1000,
         output,
         peak_rss_mb: Math.round(kb / 1024),
+        cpu_s: r2(Number(cpu?.[1] ?? 0) + Number(cpu?.[2] ?? 0)),
       });
     });
   });
 }
 
 async function ours(
-  server: ThrowawayPostgres,
+  server: BenchServer,
   file: string,
   method: 'copy' | 'insert',
   run: number,
@@ -205,7 +249,7 @@ async function ours(
 ) {
   const load = loadavg();
   const result = await withDatabase(server, `bench_${method}_${run}`, (url) =>
-    timed(process.execPath, [
+    timed(server, process.execPath, [
       AIDOS_BIN,
       'migrate',
       'copy',
@@ -241,6 +285,8 @@ async function ours(
     rows_per_s: Math.round(rows / result.seconds),
     mb_per_s: r2(bytes / 1024 / 1024 / result.seconds),
     peak_rss_mb: result.peak_rss_mb,
+    cpu_s: result.cpu_s,
+    server_cpu_s: result.server_cpu_s,
     ...(result.code === 0 ? {} : { error: result.output.slice(-500) }),
   };
 }
@@ -257,13 +303,15 @@ function ensurePgloader(): string {
 }
 
 /**
- * pgloader as shipped (the issue's peer), and with smaller batches: with its defaults (prefetch
- * 100,000 rows, batches of 25,000) rows of several KB exhaust its fixed 1 GB heap; at 2,000 rows it
- * finished at 20,000 tasks but not at 1,000,000 (heap exhausted after 39 s); `small_batches` is
- * smaller again, so a ratio can be taken against a pgloader run that completed.
+ * pgloader as shipped (the issue's peer), then two ways to make it finish: with its defaults
+ * (prefetch 100,000 rows, batches of 25,000) rows of several KB exhaust its 1 GB heap; at 2,000
+ * rows it finished at 20,000 tasks but not at 1,000,000 (heap exhausted after 39 s), so
+ * `small_batches` is smaller again; `defaults_4gb_heap` keeps its batch defaults and gives its
+ * SBCL runtime a 4 GB heap instead (`--dynamic-space-size`, a runtime option it accepts).
  */
 const PGLOADER_VARIANTS = {
   defaults: [],
+  defaults_4gb_heap: ['--dynamic-space-size', '4096'],
   small_batches: [
     '--with',
     'prefetch rows = 200',
@@ -279,13 +327,13 @@ const PGLOADER_VARIANTS = {
 } as const;
 type PgloaderVariant = keyof typeof PGLOADER_VARIANTS;
 /** BENCH_COPY_PGLOADER=small_batches (comma list) runs only those variants. */
-const PGLOADER_VARIANTS_RUN = (process.env.BENCH_COPY_PGLOADER ?? 'defaults,small_batches')
+const PGLOADER_VARIANTS_RUN = (process.env.BENCH_COPY_PGLOADER ?? 'defaults,small_batches,defaults_4gb_heap')
   .split(',')
   .map((v) => v.trim())
   .filter((v): v is PgloaderVariant => v in PGLOADER_VARIANTS);
 
 async function pgloader(
-  server: ThrowawayPostgres,
+  server: BenchServer,
   file: string,
   variant: PgloaderVariant,
   run: number,
@@ -295,7 +343,11 @@ async function pgloader(
   const bin = ensurePgloader();
   const load = loadavg();
   const result = await withDatabase(server, `bench_pgloader_${variant}_${run}`, (url) =>
-    timed(bin, [...PGLOADER_VARIANTS[variant], `sqlite://${file}`, url.replace(/^postgres:/, 'postgresql:')]),
+    timed(server, bin, [
+      ...PGLOADER_VARIANTS[variant],
+      `sqlite://${file}`,
+      url.replace(/^postgres:/, 'postgresql:'),
+    ]),
   );
   const crashed = result.code !== 0 || /heap exhausted|fatal error|debugger invoked/i.test(result.output);
   return {
@@ -308,6 +360,8 @@ async function pgloader(
     rows_per_s: crashed ? null : Math.round(rows / result.seconds),
     mb_per_s: crashed ? null : r2(bytes / 1024 / 1024 / result.seconds),
     peak_rss_mb: result.peak_rss_mb,
+    cpu_s: result.cpu_s,
+    server_cpu_s: result.server_cpu_s,
     ...(crashed ? { error: result.output.slice(-500) } : {}),
   };
 }
@@ -316,20 +370,27 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 export default async function benchCopy(): Promise<void> {
   const began = performance.now();
-  let server: ThrowawayPostgres | undefined;
+  let pgServer: ThrowawayPostgres | undefined;
   try {
     const source = await cachedSource();
     const file = source.path;
-    server = await startThrowawayPostgres();
+    pgServer = await startThrowawayPostgres();
+    const server: BenchServer = Object.assign(pgServer, { postmaster: await postmasterPid(pgServer) });
     const copy = [];
     const insert = [];
     const loader: Awaited<ReturnType<typeof pgloader>>[] = [];
+    // Ours between the pgloader variants, so a load that changes during the run weighs on both.
+    const before = PGLOADER_VARIANTS_RUN.slice(0, Math.ceil(PGLOADER_VARIANTS_RUN.length / 2));
+    const after = PGLOADER_VARIANTS_RUN.slice(before.length);
     for (let run = 0; run < RUNS; run++) {
-      for (const variant of PGLOADER_VARIANTS_RUN) {
+      for (const variant of before) {
         loader.push(await pgloader(server, file, variant, run, source.rows, source.bytes));
       }
       copy.push(await ours(server, file, 'copy', run, source.rows, source.bytes));
       if (WITH_INSERT) insert.push(await ours(server, file, 'insert', run, source.rows, source.bytes));
+      for (const variant of after) {
+        loader.push(await pgloader(server, file, variant, run, source.rows, source.bytes));
+      }
     }
     const pgloaderVersion = execFileSync('/usr/bin/pgloader', ['--version']).toString().split('\n')[0];
     const oursRate = median(copy.filter((r) => r.verified).map((r) => r.rows_per_s));
@@ -338,6 +399,10 @@ export default async function benchCopy(): Promise<void> {
       median(loader.flatMap((r) => (r.variant === v && r.rows_per_s !== null ? [r.rows_per_s] : []))),
     );
     const theirRate = Math.max(0, ...rates);
+    // CPU (the command's and the server's) per run: what a shared host pays, whatever its load.
+    const cpu = (r: { cpu_s: number; server_cpu_s: number }) => r.cpu_s + r.server_cpu_s;
+    const oursCpu = median(copy.filter((r) => r.verified).map(cpu));
+    const theirCpu = Math.min(...loader.filter((r) => !r.crashed).map(cpu));
     const result = {
       bench: 'copy',
       at: new Date().toISOString(),
@@ -355,7 +420,7 @@ export default async function benchCopy(): Promise<void> {
         cached: source.cached,
       },
       method:
-        'wall time of the whole command (process start to exit), rows = tasks + events over it; ours includes the verification (counts + per-row checksums on both sides); pgloader with its defaults and with small batches, no content check; ratio against the faster pgloader variant that finished; peak RSS from GNU time (%M)',
+        'wall time of the whole command (process start to exit), rows = tasks + events over it; ours includes the verification (counts + per-row checksums on both sides); pgloader with its defaults, with small batches and with its defaults and a 4 GB heap, no content check; ratio against the fastest pgloader variant that finished; peak RSS and CPU (user+sys) from GNU time; server CPU from the postmaster (its exited backends); cpu_ratio = the leanest finished pgloader run CPU (command + server) over ours (median); pgloader loads into tables it creates from the SQLite types (text and bigint: no jsonb, timestamptz, CHECK or partial indexes), ours into the aidos schema',
       runs: RUNS,
       ours_copy: copy,
       ours_insert: insert,
@@ -369,6 +434,7 @@ export default async function benchCopy(): Promise<void> {
         ? r2(oursRate / median(insert.filter((r) => r.verified).map((r) => r.rows_per_s)))
         : null,
       ratio_vs_pgloader: theirRate && oursRate ? r2(oursRate / theirRate) : null,
+      cpu_ratio_vs_pgloader: oursCpu && Number.isFinite(theirCpu) ? r2(theirCpu / oursCpu) : null,
       crashes: {
         ours: copy.filter((r) => r.exit_code !== 0).length,
         pgloader: loader.filter((r) => r.crashed).length,
@@ -378,6 +444,6 @@ export default async function benchCopy(): Promise<void> {
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
-    await server?.destroy().catch(() => {});
+    await pgServer?.destroy().catch(() => {});
   }
 }

@@ -5,9 +5,10 @@ import { defaultMigrationsRoot, readMigrationFiles } from '../migrate/files.js';
 import { assertConsistent, compareWithHistory, MigrationRunner } from '../migrate/runner.js';
 import { PostgresMigrationDriver } from '../postgres/migration-driver.js';
 import { copyTable, resetSequence } from './copy-table.js';
+import { type DeferredReport, deferIndexes, rebuildDeferred } from './deferred.js';
 import { assertNotHeld, resolveSourcePath, SqliteSource } from './source.js';
 import { PG } from './sql.js';
-import { assertSameShape, targetTables } from './tables.js';
+import { assertSameShape, type TableSpec, targetTables } from './tables.js';
 import { assertTargetUrl, inTransaction, readTarget, redactUrl, targetPool, targetQuery } from './target.js';
 import { BatchCheck, type TableCheck, verifyTable } from './verify.js';
 import type { WriteMethod } from './writers.js';
@@ -74,6 +75,8 @@ export interface CopyReport {
   migrations_applied: number[];
   /** Per-table summary (dry run: rows and zero checksums). */
   tables: TableSummary[];
+  /** Secondary indexes and constraints built after the load (none in a dry run or --verify-only). */
+  deferred: DeferredReport;
   /** Every table verified (false in a dry run). */
   verified: boolean;
 }
@@ -179,6 +182,7 @@ async function run(
       schema_version: version,
       migrations_applied: pending,
       tables: tables.map((t) => planned(t.name, source.count(t.name))),
+      deferred: { rebuilt: 0, seconds: 0 },
       verified: false,
     };
   }
@@ -186,6 +190,7 @@ async function run(
   const copiedRows = new Map<string, number>();
   /** Tables this run copied from their first row, verified batch by batch as they went. */
   const checkedInCopy = new Map<string, { check: TableCheck; ms: number }>();
+  let deferred: DeferredReport = { rebuilt: 0, seconds: 0 };
   if (!options.verifyOnly) {
     await new MigrationRunner(
       new PostgresMigrationDriver(ctx.pool, redactUrl(options.to)),
@@ -202,16 +207,19 @@ async function run(
         await targetQuery(client, PG.clearState);
       }
       for (const t of tables) await targetQuery(client, PG.startState, [t.name, ctx.path]);
+      await deferIndexes(client, tables);
     });
     const state = restart ? [] : facts.state;
-    for (const table of tables) {
+    // Two tables at a time, each on its own connection (with the foreign keys deferred, a child
+    // table no longer waits for its parent): tasks and task_events load side by side.
+    await inLanes(tables, COPY_LANES, ctx.client, ctx.pool, async (table, laneClient) => {
       const started = performance.now();
       const total = source.count(table.name);
       const tableState = state.find((s) => s.table_name === table.name);
       let done = tableState?.rows_copied ?? 0;
       const fromStart = !tableState?.done && (tableState?.rows_copied ?? 0) === 0;
       const batchCheck = fromStart ? new BatchCheck(ctx.pool, table) : undefined;
-      const copied = await copyTable(source, client, table, tableState, {
+      const copied = await copyTable(source, laneClient, table, tableState, {
         batch: options.batch,
         method: options.method,
         onCommitted: batchCheck ? (batch) => batchCheck.add(batch) : undefined,
@@ -229,10 +237,11 @@ async function run(
       const copiedAt = performance.now();
       const check = await batchCheck?.finish(total);
       if (check) checkedInCopy.set(table.name, { check, ms: performance.now() - copiedAt });
-      await resetSequence(source, client, table);
+      await resetSequence(source, laneClient, table);
       copiedRows.set(table.name, copied);
       timers.set(table.name, copiedAt - started);
-    }
+    });
+    deferred = await rebuildDeferred(client);
   } else {
     assertSameShape(source.db, tables);
   }
@@ -275,8 +284,51 @@ async function run(
     schema_version: version,
     migrations_applied: options.verifyOnly ? [] : pending,
     tables: summaries,
+    deferred,
     verified,
   };
+}
+
+/** Tables copied at the same time, each on its own connection (each also verified on one). */
+export const COPY_LANES = 2;
+
+/**
+ * Runs `fn` over the tables, `lanes` at a time: the first lane on `client`, the others on
+ * connections of the pool. A failing table stops the lanes from starting new tables; the tables
+ * already under way finish (each batch commits or rolls back whole), then the first error is thrown.
+ */
+async function inLanes(
+  tables: TableSpec[],
+  lanes: number,
+  client: import('pg').PoolClient,
+  pool: import('pg').Pool,
+  fn: (table: TableSpec, client: import('pg').PoolClient) => Promise<void>,
+): Promise<void> {
+  const queue = [...tables];
+  let failed = false;
+  const lane = async (laneClient: import('pg').PoolClient) => {
+    for (let table = queue.shift(); table && !failed; table = queue.shift()) {
+      try {
+        await fn(table, laneClient);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  const results = await Promise.allSettled(
+    Array.from({ length: lanes }, async (_, i) => {
+      if (i === 0) return lane(client);
+      const own = await pool.connect();
+      try {
+        await lane(own);
+      } finally {
+        own.release();
+      }
+    }),
+  );
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) throw failure.reason;
 }
 
 function planned(table: string, rows: number): TableSummary {

@@ -10,6 +10,8 @@ export function ident(name: string): string {
 
 /** The copy's own bookkeeping table in the target: one row per copied table. */
 export const STATE_TABLE = 'aidos_copy_state';
+/** Definitions of the indexes and constraints a copy dropped, until it builds them again. */
+export const DEFERRED_TABLE = 'aidos_copy_deferred';
 
 export const PG = {
   serverEncoding: 'SHOW server_encoding',
@@ -29,7 +31,7 @@ export const PG = {
     JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema()
     JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
     LEFT JOIN pg_constraint pk ON pk.conrelid = c.oid AND pk.contype = 'p'
-    WHERE c.relkind = 'r' AND c.relname NOT IN ('aidos_migrations', 'store_identity', '${STATE_TABLE}')
+    WHERE c.relkind = 'r' AND c.relname NOT IN ('aidos_migrations', 'store_identity', '${STATE_TABLE}', '${DEFERRED_TABLE}')
     ORDER BY c.relname, a.attnum`,
   /** Foreign keys between those tables: a referenced table is copied before the one referring to it. */
   foreignKeys: `SELECT c.relname AS child, p.relname AS parent FROM pg_constraint k
@@ -76,6 +78,43 @@ export const PG = {
     }
     return `INSERT INTO ${ident(table)} (${columns.map(ident).join(', ')}) VALUES ${tuples.join(', ')}`;
   },
+  deferredTable: DEFERRED_TABLE,
+  createDeferred: `CREATE TABLE IF NOT EXISTS ${DEFERRED_TABLE} (
+    table_name text NOT NULL,
+    name text NOT NULL,
+    kind text NOT NULL CHECK (kind IN ('index', 'unique', 'foreign_key')),
+    statement text NOT NULL,
+    PRIMARY KEY (table_name, name)
+  )`,
+  /**
+   * The tables' unique and foreign-key constraints and their other indexes, each with the statement
+   * that builds it again. Primary keys stay, and so do indexes owned by a constraint other than a
+   * unique one (exclusion constraints).
+   */
+  secondaryObjects: `SELECT k.conname AS name, c.relname AS table_name,
+      CASE k.contype WHEN 'f' THEN 'foreign_key' ELSE 'unique' END AS kind,
+      format('ALTER TABLE %I ADD CONSTRAINT %I %s', c.relname, k.conname, pg_get_constraintdef(k.oid)) AS statement
+    FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
+    JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema()
+    WHERE k.contype IN ('f', 'u') AND c.relname = ANY ($1::text[])
+    UNION ALL
+    SELECT i.relname, c.relname, 'index', pg_get_indexdef(i.oid)
+    FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid
+    JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema()
+    WHERE c.relname = ANY ($1::text[]) AND NOT x.indisprimary
+      AND NOT EXISTS (SELECT 1 FROM pg_constraint o WHERE o.conindid = x.indexrelid AND o.contype IN ('p', 'u', 'x'))
+    ORDER BY 2, 1`,
+  saveDeferred: `INSERT INTO ${DEFERRED_TABLE} (name, table_name, kind, statement) VALUES ($1, $2, $3, $4)
+    ON CONFLICT (table_name, name) DO NOTHING`,
+  dropIndex: (name: string) => `DROP INDEX ${ident(name)}`,
+  dropConstraint: (row: { table_name: string; name: string }) =>
+    `ALTER TABLE ${ident(row.table_name)} DROP CONSTRAINT ${ident(row.name)}`,
+  /** Indexes and unique constraints before the foreign keys that may need them. */
+  readDeferred: `SELECT name, table_name, kind, statement FROM ${DEFERRED_TABLE}
+    ORDER BY kind = 'foreign_key', table_name, name`,
+  clearDeferred: `DELETE FROM ${DEFERRED_TABLE}`,
+  /** Index builds sort in memory up to this much per build (the session default is often 64 MB). */
+  beginRebuild: "BEGIN; SET LOCAL maintenance_work_mem = '128MB'",
   declareHashes: (cursor: string, table: string, key: string, keyCollate: string, rowHash: string) =>
     `DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT ${ident(key)}::text AS k, encode(${rowHash}, 'hex') AS h
       FROM ${ident(table)} ORDER BY ${ident(key)}${keyCollate}`,

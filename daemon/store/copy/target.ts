@@ -40,9 +40,12 @@ export function assertTargetUrl(url: string): void {
   }
 }
 
-/** A pool of two connections: one streams the verification while the other stays free for the copy. */
+/**
+ * A pool of four connections: two tables copied at a time, each with a connection copying and one
+ * verifying the batches it committed.
+ */
 export function targetPool(url: string): pg.Pool {
-  return new (loadPg().Pool)({ connectionString: url, max: 2, application_name: 'aidos migrate copy' });
+  return new (loadPg().Pool)({ connectionString: url, max: 4, application_name: 'aidos migrate copy' });
 }
 
 /** Runs a query, turning connection failures into a store error naming the target. */

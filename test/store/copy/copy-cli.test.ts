@@ -59,6 +59,33 @@ async function query<T extends pg.QueryResultRow>(
   }
 }
 
+/** A PostgreSQL store on the database, at the latest migration. */
+async function migratedStore(url: string): Promise<PostgresStore> {
+  const store = new PostgresStore({
+    url,
+    poolMax: 2,
+    idleTimeoutMs: 1000,
+    statementTimeoutMs: 10_000,
+    connectTimeoutMs: 5000,
+    applicationName: 'test',
+  });
+  await migrationRunner(store).up();
+  return store;
+}
+
+/** The tasks and task_events indexes and constraints besides their primary keys, as the catalog defines them. */
+async function secondaryObjects(url: string): Promise<string[]> {
+  const rows = await query<{ def: string }>(
+    url,
+    `SELECT indexdef AS def FROM pg_indexes WHERE tablename IN ('tasks', 'task_events') AND indexname NOT LIKE '%_pkey'
+     UNION ALL
+     SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
+     WHERE conrelid IN ('tasks'::regclass, 'task_events'::regclass) AND contype IN ('f', 'u')
+     ORDER BY 1`,
+  );
+  return rows.map((r) => r.def);
+}
+
 function summary(stdout: string): Record<string, unknown> & { tables: Record<string, unknown>[] } {
   const line = stdout
     .trim()
@@ -90,6 +117,8 @@ describe('aidos migrate copy (CLI)', () => {
 
   it('kill -9 halfway leaves a resumable target; the rerun resumes and ends verified', async () => {
     const db = await database();
+    const migrated = await database();
+    await (await migratedStore(migrated.url)).close();
     const child = spawn(
       process.execPath,
       [AIDOS_BIN, 'migrate', 'copy', '--from', dir, '--to', db.url, '--batch', '10'],
@@ -120,6 +149,11 @@ describe('aidos migrate copy (CLI)', () => {
     );
     expect(state?.n).toBe(state?.rows_copied);
     expect(Number(state?.n)).toBeLessThan(TASKS);
+    // The secondary indexes and the foreign key are built after the load: while it runs their
+    // definitions wait in the target, and the killed copy left them there for the rerun.
+    const deferred = await query<{ name: string }>(db.url, 'SELECT name FROM aidos_copy_deferred');
+    expect(deferred.map((d) => d.name)).toEqual(expect.arrayContaining(['task_events_task_id_fkey']));
+    expect(await secondaryObjects(db.url)).toEqual([]);
 
     const rerun = await runAidos(
       ['migrate', 'copy', '--from', dir, '--to', db.url, '--batch', '500'],
@@ -134,6 +168,9 @@ describe('aidos migrate copy (CLI)', () => {
     const tasks = report.tables.find((t) => t.table === 'tasks');
     expect(tasks?.source_rows).toBe(tasks?.target_rows);
     expect(Number(tasks?.copied_rows)).toBe(Number(tasks?.source_rows) - Number(state?.n));
+    expect(report.deferred).toMatchObject({ rebuilt: deferred.length });
+    expect(await secondaryObjects(db.url)).toEqual(await secondaryObjects(migrated.url));
+    expect(await query(db.url, 'SELECT * FROM aidos_copy_deferred')).toEqual([]);
 
     // A row changed in the target afterwards is caught, with its key.
     await query(db.url, "UPDATE tasks SET message = message || '!' WHERE id = 'bulk_002345'");
@@ -157,15 +194,7 @@ describe('aidos migrate copy (CLI)', () => {
 
   it('refuses a non-empty target (changing nothing) unless --force, which replaces it', async () => {
     const db = await database();
-    const store = new PostgresStore({
-      url: db.url,
-      poolMax: 2,
-      idleTimeoutMs: 1000,
-      statementTimeoutMs: 10_000,
-      connectTimeoutMs: 5000,
-      applicationName: 'test',
-    });
-    await migrationRunner(store).up();
+    const store = await migratedStore(db.url);
     const existing = (await store.submitTask(newTask({ message: 'already here' }))).task;
     await store.close();
 
