@@ -289,7 +289,7 @@ describe('the real openclaw CLI under the daemon', () => {
         });
         const detail = await waitForState(daemon.url, task.id, undefined, TASK_WAIT_MS);
         expect(detail.task).toMatchObject({ state: 'dead', attempt: 1 });
-        expect(detail.task.error).toMatch(/^timed out after 25000 ms \(.*\) \(gave up after 1 attempts\)$/);
+        expect(detail.task.error).toMatch(/^timed out after 25000 ms \(.*\) \(gave up after 1 attempt\)$/);
         const started = detail.events.find((e) => e.kind === 'started');
         const pid = Number(started?.detail?.pid);
         expect(pid).toBeGreaterThan(0);
