@@ -1,5 +1,5 @@
 import { AidosError } from '../../daemon/errors.js';
-import type { StoreFacets } from '../../daemon/store/facets.js';
+import type { HealthStore, NodeStore, PoolStore, StoreFacets, TaskStore } from '../../daemon/store/facets.js';
 import { ChaosError } from '../errors.js';
 
 /** The store facets a store-latency rule may act on. */
@@ -31,8 +31,46 @@ export interface StoreFaultSeam {
   active(): string[];
 }
 
-// Methods that answer synchronously (listeners, factories): a delay would turn them into promises.
-const SYNC_METHODS: ReadonlySet<string> = new Set(['onTaskQueued', 'constructor']);
+/**
+ * The async methods of each facet interface (the compiler keeps these lists complete and exact):
+ * the ones a rule acts on. Synchronous ones (`onTaskQueued`) would turn into promises if delayed.
+ */
+type AsyncMethods<T> = {
+  [K in keyof T]: T[K] extends (...args: never[]) => Promise<unknown> ? K : never;
+}[keyof T];
+const all = <T>(names: Record<AsyncMethods<T>, true>): ReadonlySet<string> => new Set(Object.keys(names));
+const FACET_METHODS: Record<StoreFaultFacet, ReadonlySet<string>> = {
+  tasks: all<TaskStore>({
+    submitTask: true,
+    getTask: true,
+    listTasks: true,
+    countTasksByState: true,
+    oldestQueuedAgeMs: true,
+    listTaskEvents: true,
+    claimTasks: true,
+    renewLeases: true,
+    completeRun: true,
+    completeRuns: true,
+    appendTaskEvents: true,
+    listCancelRequested: true,
+    appendTaskEvent: true,
+    requestCancel: true,
+    retryTask: true,
+    requeueNodeRuns: true,
+    failoverNodeRuns: true,
+    requeueExpiredLeases: true,
+    pruneFinishedTasks: true,
+  }),
+  nodes: all<NodeStore>({ registerNode: true, heartbeatNode: true, listNodes: true, storeIdentity: true }),
+  health: all<HealthStore>({ insertHealthResults: true, listHealthResults: true, pruneHealthResults: true }),
+  pool: all<PoolStore>({
+    setNodeDrain: true,
+    nodeDrain: true,
+    requestMove: true,
+    listMoveRequested: true,
+    releaseMovedRun: true,
+  }),
+};
 
 /**
  * The decorator behind store-latency: every async method of the tasks, nodes, health and pool
@@ -43,7 +81,6 @@ const SYNC_METHODS: ReadonlySet<string> = new Set(['onTaskQueued', 'constructor'
  */
 export class StoreFaults implements StoreFaultSeam {
   private readonly rules = new Map<string, StoreFaultRule>();
-  private readonly methodsOf = new Map<StoreFaultFacet, Set<string>>();
   /** True while any rule is in force: the one check on the hot path. */
   private on = false;
   private next = 1;
@@ -52,9 +89,7 @@ export class StoreFaults implements StoreFaultSeam {
   wrap(facets: StoreFacets): StoreFacets {
     const wrapped = { ...facets };
     for (const facet of STORE_FAULT_FACETS) {
-      const { object, methods } = this.decorate(facet, facets[facet]);
-      this.methodsOf.set(facet, methods);
-      Object.assign(wrapped, { [facet]: object });
+      Object.assign(wrapped, { [facet]: this.decorate(facet, facets[facet]) });
     }
     return wrapped;
   }
@@ -67,7 +102,7 @@ export class StoreFaults implements StoreFaultSeam {
       );
     if (rule.methods) {
       const facets = rule.facet === 'all' ? STORE_FAULT_FACETS : [rule.facet];
-      const known = new Set(facets.flatMap((f) => [...(this.methodsOf.get(f) ?? [])]));
+      const known = new Set(facets.flatMap((f) => [...FACET_METHODS[f]]));
       const unknown = rule.methods.filter((m) => !known.has(m));
       if (unknown.length > 0)
         throw refused(
@@ -90,21 +125,21 @@ export class StoreFaults implements StoreFaultSeam {
     return [...this.rules.keys()];
   }
 
-  private decorate(facet: StoreFaultFacet, target: object): { object: object; methods: Set<string> } {
+  // Every method of the object is carried over (the facet may be the whole store); the facet's
+  // own async methods go through the check, the others are bound as they are.
+  private decorate(facet: StoreFaultFacet, target: object): object {
     const object: Record<string, unknown> = {};
-    const methods = new Set<string>();
     for (const name of functionNames(target)) {
       const fn = (target as Record<string, (...args: unknown[]) => unknown>)[name];
-      if (typeof fn !== 'function') continue;
-      if (SYNC_METHODS.has(name)) {
+      if (typeof fn !== 'function' || name === 'constructor') continue;
+      if (!FACET_METHODS[facet].has(name)) {
         object[name] = fn.bind(target);
         continue;
       }
-      methods.add(name);
       object[name] = (...args: unknown[]) =>
         this.on ? this.faulted(facet, name, () => fn.apply(target, args)) : fn.apply(target, args);
     }
-    return { object, methods };
+    return object;
   }
 
   private async faulted(facet: StoreFaultFacet, method: string, call: () => unknown): Promise<unknown> {
