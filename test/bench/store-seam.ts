@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { StoreFaults } from '../../chaos/faults/store-seam.js';
 import { type StoreFacets, storeFacets } from '../../daemon/store/facets.js';
-import { migrationRunner, openStore } from '../../daemon/store/open.js';
+import { openSqliteStore } from '../helpers/sqlite-store.js';
 
 const CALLS = Number(process.env.BENCH_STORE_SEAM_CALLS ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_STORE_SEAM_ROUNDS ?? 8);
@@ -26,19 +26,8 @@ async function time(facets: StoreFacets): Promise<number> {
 
 export default async function benchStoreSeam(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'aidos-bench-store-seam-'));
-  const store = openStore(
-    {
-      url: `sqlite:${join(dir, 'seam.db')}`,
-      busy_timeout: 5_000,
-      pool_max: 4,
-      idle_timeout: 10_000,
-      statement_timeout: 10_000,
-      connect_timeout: 5_000,
-    },
-    'bench',
-  );
+  const store = await openSqliteStore(join(dir, 'seam.db'), 'bench');
   try {
-    await migrationRunner(store).up();
     const raw = storeFacets(store);
     const wrapped = new StoreFaults().wrap(raw);
     await time(raw);

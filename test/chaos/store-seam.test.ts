@@ -7,7 +7,7 @@ import { chaosModule } from '../../chaos/module/module.js';
 import { loadConfig } from '../../daemon/config/load.js';
 import { AidosError } from '../../daemon/errors.js';
 import { type Store, storeFacets } from '../../daemon/store/facets.js';
-import { migrationRunner, openStore } from '../../daemon/store/open.js';
+import { openSqliteStore } from '../helpers/sqlite-store.js';
 
 // The store decorator behind store-latency, on a real SQLite file.
 let dir: string;
@@ -15,18 +15,7 @@ let store: Store;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'aidos-store-seam-'));
-  store = openStore(
-    {
-      url: `sqlite:${join(dir, 'seam.db')}`,
-      busy_timeout: 5_000,
-      pool_max: 4,
-      idle_timeout: 10_000,
-      statement_timeout: 10_000,
-      connect_timeout: 5_000,
-    },
-    'n1',
-  );
-  await migrationRunner(store).up();
+  store = await openSqliteStore(join(dir, 'seam.db'));
 });
 
 afterAll(async () => {
