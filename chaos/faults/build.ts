@@ -4,13 +4,14 @@ import { DiskFillFault } from './disk.js';
 import type { Fault } from './fault.js';
 import { IoThrottleFault } from './io-throttle.js';
 import { NetnsBandwidthFault } from './netns-bandwidth.js';
-import { NetworkFault } from './network.js';
+import { networkFault } from './network.js';
 import { PgKillConnectionsFault, PgPoolExhaustionFault, PgSlowQueriesFault } from './postgres.js';
 import { ProcessKillFault, ProcessPauseFault } from './process.js';
 import { ProxyToxicFault } from './proxy-toxic.js';
 import { PgReplicaFault } from './replica.js';
 import { CpuStressFault, MemoryPressureFault } from './resources.js';
 import type { FaultSpec } from './spec.js';
+import { storeLatencyFault } from './store-latency.js';
 
 /** How long a fault will be in force, and the controller's lease (0: none), for faults enforced from outside. */
 export interface FaultPlan {
@@ -52,6 +53,8 @@ export function buildFault(
     case 'netns-bandwidth':
       return new NetnsBandwidthFault(spec);
     case 'network':
-      return new NetworkFault(spec, ctx);
+      return networkFault(spec, ctx);
+    case 'store-latency':
+      return storeLatencyFault(spec, ctx);
   }
 }

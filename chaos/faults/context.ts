@@ -1,6 +1,7 @@
 import type { PgChaosFacet, PgHold, PgReplicaControl } from '../../daemon/store/facets.js';
 import type { FaultProxy } from '../proxy/proxy.js';
 import type { ProcessTarget } from './spec.js';
+import type { StoreFaultSeam } from './store-seam.js';
 
 export type { PgChaosFacet, PgHold, PgReplicaControl };
 
@@ -22,6 +23,8 @@ export interface FaultContext {
   proxies: ReadonlyMap<string, FaultProxy>;
   /** The peer transport's fault seam, when the node runs in a cluster. */
   peers?: PeerFaultSeam;
+  /** The store decorator's fault seam, when chaos wrapped the store (chaos.enabled). */
+  store?: StoreFaultSeam;
 }
 
 /** A rule the peer transport applies to gossip messages (the cluster's fault seam). */

@@ -8,6 +8,7 @@ import { HttpDrillTarget } from '../drill/http-target.js';
 import { message } from '../errors.js';
 import type { FaultContext } from '../faults/context.js';
 import { ClusterPeerSeam } from '../faults/peer-seam.js';
+import { StoreFaults } from '../faults/store-seam.js';
 import { FaultHost } from '../host/fault-host.js';
 import { FaultProxy } from '../proxy/proxy.js';
 import { loadLibrary } from '../scenario/load.js';
@@ -20,6 +21,9 @@ import { RunFiles } from './runs.js';
 import { startSchedules } from './schedules.js';
 import { installChaosTopic } from './topic.js';
 
+// The store decorator of each daemon, by the facets it returned (what that daemon's modules get).
+const storeSeams = new WeakMap<object, StoreFaults>();
+
 /**
  * Chaos as a daemon module: a fault host on this node (journal, deadlines, dead man's switch),
  * the fault proxies of `chaos.proxies`, drills of the scenario library one at a time, and the
@@ -28,6 +32,16 @@ import { installChaosTopic } from './topic.js';
  */
 export const chaosModule: DaemonModule = {
   name: 'chaos',
+  wrap: {
+    // Only with chaos on does the store go through the decorator; off, the facets stay the real ones.
+    store(facets, config) {
+      if (!config.chaos.enabled) return facets;
+      const seam = new StoreFaults();
+      const wrapped = seam.wrap(facets);
+      storeSeams.set(wrapped, seam);
+      return wrapped;
+    },
+  },
   install(ctx) {
     const { config, logger } = ctx;
     const chaos = config.chaos;
@@ -60,6 +74,7 @@ export const chaosModule: DaemonModule = {
       if (!seam && faults && view) seam = new ClusterPeerSeam(faults, view);
       return seam;
     };
+    const storeSeam = storeSeams.get(ctx.store);
     const context: FaultContext = {
       nodeId: ctx.node.id,
       listenHost: config.listen.host,
@@ -68,6 +83,7 @@ export const chaosModule: DaemonModule = {
       proxies,
       ...(pg ? { pg } : {}),
       ...(replica ? { replica } : {}),
+      ...(storeSeam ? { store: storeSeam } : {}),
       // Asked for at inject time: the cluster module may install after chaos.
       get peers() {
         return peerSeam();

@@ -91,7 +91,7 @@ export class Daemon {
       this.logger.warn({ err: errorMessage(error) }, 'idle store connection failed');
     });
     const wrappers = options.modules.flatMap((m) => (m.wrap ? [m.wrap] : []));
-    this.facets = wrappers.reduce((f, w) => w.store?.(f) ?? f, storeFacets(this.store));
+    this.facets = wrappers.reduce((f, w) => w.store?.(f, config) ?? f, storeFacets(this.store));
     const spawner = wrappers.reduce(
       (s, w) => w.spawner?.(s) ?? s,
       options.spawner ?? withParentDeathSignal(execaSpawn, logger),

@@ -69,8 +69,8 @@ export interface InjectionPoints {
 
 /** Wrappers a module applies at the injection points (chaos: latency, errors, drops). */
 export interface SeamWrappers {
-  /** Wraps the store facets every module gets. */
-  store?(facets: StoreFacets): StoreFacets;
+  /** Wraps the store facets every module gets (the config says whether the module is on). */
+  store?(facets: StoreFacets, config: Config): StoreFacets;
   /** Wraps the agent spawner. */
   spawner?(spawn: SpawnFn): SpawnFn;
   /** Wraps the clock. */

@@ -180,6 +180,24 @@ export const faultSpecSchema = z.discriminatedUnion('kind', [
     .strict(),
   z
     .object({
+      kind: z.literal('store-latency'),
+      /** Store facet whose calls are affected (the tasks, nodes, health or pool store), or `all`. */
+      facet: z.enum(['tasks', 'nodes', 'health', 'pool', 'all']).default('tasks'),
+      /** Added delay per store call in ms. */
+      latency_ms: ms(60_000).default(0),
+      /** ± uniform jitter in ms. */
+      jitter_ms: ms(60_000).default(0),
+      /** Share of calls failing as a store outage (503 unavailable), 0..1. */
+      error_rate: z.number().min(0).max(1).default(0),
+      /** Only these methods of the facet (e.g. submitTask); all of them when absent. */
+      methods: z
+        .array(z.string().regex(/^[A-Za-z]+$/, 'must be a method name'))
+        .min(1)
+        .optional(),
+    })
+    .strict(),
+  z
+    .object({
       kind: z.literal('network'),
       /** Peers whose traffic with the hosting node is affected: node ids or host:port addresses, or `all`. */
       peers: z.union([z.literal('all'), z.array(z.string().min(1)).min(1)]).default('all'),
