@@ -4,6 +4,14 @@ import { dirname } from 'node:path';
 import { UP_PATHS } from './paths.js';
 import { waitReady } from './probe.js';
 
+/** Child daemons spawned and not yet exited. They are detached, so a signal to up never reaches them. */
+const live = new Set<ChildProcess>();
+
+/** Sends SIGTERM to every child daemon still running (up was signalled before it could stop them in order). */
+export function stopLiveChildren(): void {
+  for (const child of live) child.kill('SIGTERM');
+}
+
 /** An `aidos daemon` that `aidos up` started and therefore stops. */
 export interface ChildDaemon {
   /** http://host:port */
@@ -48,10 +56,12 @@ export async function startChildDaemon(options: ChildDaemonOptions): Promise<Chi
   } finally {
     closeSync(fd);
   }
+  live.add(child);
   const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (code) => resolve(code));
     child.once('error', () => resolve(null));
   });
+  void exited.then(() => live.delete(child));
   let done = false;
   void exited.then(() => {
     done = true;

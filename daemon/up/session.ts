@@ -1,4 +1,25 @@
+import { constants } from 'node:os';
 import { runTui } from './attach.js';
+import { stopLiveChildren } from './child-daemon.js';
+
+const START_UP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+
+/**
+ * Runs up's start-up: a signal meanwhile stops the daemons started so far and exits, instead of
+ * leaving them running (they are detached; the ordered stop is installed only once all are ready).
+ */
+export async function duringStartUp<T>(start: () => Promise<T>): Promise<T> {
+  const on = (signal: NodeJS.Signals) => {
+    stopLiveChildren();
+    process.exit(128 + (constants.signals[signal] ?? 15));
+  };
+  for (const signal of START_UP_SIGNALS) process.on(signal, on);
+  try {
+    return await start();
+  } finally {
+    for (const signal of START_UP_SIGNALS) process.off(signal, on);
+  }
+}
 
 /**
  * Opens the TUI on `url` and resolves with its exit code once the user quits it. SIGTERM or SIGHUP

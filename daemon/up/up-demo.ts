@@ -2,7 +2,7 @@ import { AidosError } from '../errors.js';
 import { attachHint } from './attach.js';
 import { DEMO_NODES, startDemoCluster } from './demo-cluster.js';
 import { probeDaemon } from './probe.js';
-import { baseUrl, tuiSession, untilSignal } from './session.js';
+import { baseUrl, duringStartUp, tuiSession, untilSignal } from './session.js';
 import { startTrickle } from './trickle.js';
 
 /** How `aidos up --demo` runs. */
@@ -34,7 +34,7 @@ export async function upDemo(options: UpDemoOptions): Promise<number> {
   process.stderr.write(
     `aidos up --demo: starting ${DEMO_NODES} nodes at ${urls.join(', ')} (data: ${options.dir})\n`,
   );
-  const cluster = await startDemoCluster({ ...options, readyTimeoutMs: 60_000 });
+  const cluster = await duringStartUp(() => startDemoCluster({ ...options, readyTimeoutMs: 60_000 }));
   const trickle = startTrickle(urls[0] as string, options.trickleMs);
   let code = 0;
   if (options.terminal) code = await tuiSession(urls[0] as string);

@@ -5,7 +5,7 @@ import { AidosError } from '../errors.js';
 import { attachHint } from './attach.js';
 import { startChildDaemon } from './child-daemon.js';
 import { probeDaemon } from './probe.js';
-import { baseUrl, tuiSession } from './session.js';
+import { baseUrl, duringStartUp, tuiSession } from './session.js';
 
 /** How `aidos up` (without --demo) runs. */
 export interface UpLocalOptions {
@@ -48,12 +48,14 @@ export async function upLocal(options: UpLocalOptions): Promise<number | undefin
     return undefined;
   }
   process.stderr.write(`aidos up: starting a daemon at ${url} (data: ${config.data_dir})\n`);
-  const daemon = await startChildDaemon({
-    args: options.daemonArgs,
-    url,
-    logFile: join(config.data_dir, 'aidos-up.log'),
-    readyTimeoutMs: 60_000,
-  });
+  const daemon = await duringStartUp(() =>
+    startChildDaemon({
+      args: options.daemonArgs,
+      url,
+      logFile: join(config.data_dir, 'aidos-up.log'),
+      readyTimeoutMs: 60_000,
+    }),
+  );
   const code = await tuiSession(url);
   const stopped = await daemon.stop(config.shutdown_timeout + 2_000);
   process.stderr.write(

@@ -85,6 +85,26 @@ describe('aidos up without a terminal', { timeout: 90_000 }, () => {
     }
   });
 
+  it('--demo signalled while its nodes are still starting stops every node it started', async () => {
+    const port = await freePort();
+    const run = up(['--demo', '--data-dir', join(dir, 'demo-early'), '--listen', `127.0.0.1:${port}`]);
+    const answers = (p: number) =>
+      fetch(`http://127.0.0.1:${p}/health/live`).then(
+        () => true,
+        () => false,
+      );
+    try {
+      // The seed answers before the other two are ready: up is still starting.
+      await waitFor(() => answers(port), 60_000, 'the seed node to answer');
+      run.child.kill('SIGTERM');
+      await withTimeout(run.exited, 30_000, 'up --demo to exit after SIGTERM');
+      for (const p of [port, port + 1, port + 2])
+        await waitFor(async () => !(await answers(p)), 30_000, `node on ${p} to stop`);
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  });
+
   it('refuses a port held by something that is not an aidos daemon, naming the key', async () => {
     const { createServer } = await import('node:http');
     const server = createServer((_, res) => res.end('hello'));
