@@ -1,80 +1,51 @@
 import { isPidRunning } from '../../daemon/agents/proc.js';
-import { HEALTH_PATHS, OPERATION_ROUTES } from '../../shared/api/operations.js';
+import type { HealthPathView } from '../../shared/api/operations.js';
+import { AidosClient } from '../../shared/client/client.js';
 import { ClientError } from '../../shared/client/errors.js';
-import type { WireError } from '../../shared/errors.js';
-import { type HttpAnswer, requestJson, type TlsTrust } from '../cluster/http-json.js';
+import type { ClientSend } from '../../shared/client/http-client.js';
+import type { HealthDocument } from '../../shared/health.js';
+import { requestJson, type TlsTrust } from '../cluster/http-json.js';
 import type { DrillTarget, HealthState, Sample, TaskHistory } from './target.js';
 
-interface HealthDoc {
-  status?: string;
-  checks?: Record<string, { status?: string; observedValue?: number }[]>;
+/** The typed client's transport over requestJson, which trusts the cluster's CAs (fetch cannot). */
+function tlsSend(tls: TlsTrust): ClientSend {
+  return (url, request, timeoutMs) =>
+    requestJson(url, {
+      method: request.method,
+      headers: request.headers,
+      ...(request.body === undefined ? {} : { body: request.body }),
+      timeoutMs,
+      tls,
+    });
 }
 
-interface TaskRow {
-  id: string;
-  state: string;
-}
-
-/** The path of one task's detail, from the route table. */
-function taskPath(id: string): string {
-  return OPERATION_ROUTES['task.get'].path.replace(':id', encodeURIComponent(id));
-}
-
-/** A drill target reached through its HTTP API (`/health/*`, `/api/v1/tasks`), over https when it serves TLS. */
+/** A drill target reached through its HTTP API, on the typed client (health documents, tasks, nodes), over https when it serves TLS. */
 export class HttpDrillTarget implements DrillTarget {
-  private readonly base: string;
+  private readonly client: AidosClient;
+  /** Health is read without the token, as a load balancer would: status only, no check details. */
+  private readonly probe: AidosClient;
 
   constructor(
     readonly nodeId: string,
     private readonly options: {
       url: string;
       token?: string;
-      /** Trust for an https url (the node's own certificate, the cluster's CA). */
-      tls?: TlsTrust;
       postgres: boolean;
       clusterSize?: () => number;
       /** Alive member ids (default: only this node). */
       members?: () => string[];
+      /** What an https target's certificate is checked against. */
+      tls?: TlsTrust;
     },
   ) {
-    this.base = options.url.replace(/\/+$/, '');
-  }
-
-  /** One call; the body parsed whatever the status (a failing /health/ready answers 503 with its document). */
-  private async call(
-    method: string,
-    path: string,
-    body?: unknown,
-    authorised = true,
-  ): Promise<{ status: number; json: unknown }> {
-    let res: HttpAnswer;
-    try {
-      res = await requestJson(`${this.base}${path}`, {
-        method,
-        headers: authorised && this.options.token ? { authorization: `Bearer ${this.options.token}` } : {},
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        timeoutMs: 2_000,
-        ...(this.options.tls ? { tls: this.options.tls } : {}),
-      });
-    } catch (cause) {
-      throw new ClientError(`cannot reach ${this.base}: ${(cause as Error).message}`, 0, undefined, cause);
-    }
-    let json: unknown;
-    try {
-      json = res.text ? JSON.parse(res.text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    return { status: res.status, json };
-  }
-
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const { status, json } = await this.call(method, path, body);
-    if (status < 200 || status >= 300) {
-      const wire = (json as { error?: WireError } | undefined)?.error;
-      throw new ClientError(wire?.message ?? `HTTP ${status}`, status, wire);
-    }
-    return json as T;
+    const send = options.tls ? { send: tlsSend(options.tls) } : {};
+    this.client = new AidosClient({
+      url: options.url,
+      timeoutMs: 2_000,
+      ...(options.token ? { token: options.token } : {}),
+      ...send,
+    });
+    this.probe = new AidosClient({ url: options.url, timeoutMs: 2_000, ...send });
   }
 
   async capabilities(): Promise<{ postgres: boolean; agents: boolean; clusterSize: number }> {
@@ -85,29 +56,20 @@ export class HttpDrillTarget implements DrillTarget {
     return this.options.members?.() ?? [this.nodeId];
   }
 
-  /** Health is read without the token, as a load balancer would. */
-  private async health(path: string): Promise<HealthDoc | undefined> {
-    return this.call('GET', path, undefined, false).then(
-      (r) => r.json as HealthDoc | undefined,
-      () => undefined,
-    );
+  private async health(view: HealthPathView): Promise<HealthDocument | undefined> {
+    const fetched = await this.probe.health(view, { timeoutMs: 2_000 });
+    return 'doc' in fetched ? fetched.doc : undefined;
   }
 
   async sample(label: string): Promise<Sample> {
     const at = Date.now();
     const [ready, deep, tasks, nodes] = await Promise.all([
-      this.health(HEALTH_PATHS.ready),
-      this.health(HEALTH_PATHS.deep),
-      this.request<{ tasks: TaskRow[] }>(
-        'GET',
-        `${OPERATION_ROUTES['task.list'].path}?label=${encodeURIComponent(label)}&limit=1000`,
-      ).catch(() => undefined),
+      this.health('ready'),
+      this.health('deep'),
+      this.client.listTasks({ label, limit: 1000 }).catch(() => undefined),
       // Membership is what a network fault changes first; deep health checks may run only once a minute.
       (this.options.clusterSize?.() ?? 1) > 1
-        ? this.request<{ nodes: { state: string; incarnation: number }[] }>(
-            'GET',
-            OPERATION_ROUTES['node.list'].path,
-          ).catch(() => undefined)
+        ? this.client.listNodes().catch(() => undefined)
         : Promise.resolve(undefined),
     ]);
     const status = ready?.status;
@@ -131,7 +93,7 @@ export class HttpDrillTarget implements DrillTarget {
 
   async submit(task: { message: string; max_attempts: number; label: string; key: string }): Promise<string> {
     const [key, value] = task.label.split('=') as [string, string];
-    const reply = await this.request<{ task: { id: string } }>('POST', OPERATION_ROUTES['task.submit'].path, {
+    const reply = await this.client.submitTask({
       message: task.message,
       max_attempts: task.max_attempts,
       labels: { [key]: value },
@@ -142,19 +104,12 @@ export class HttpDrillTarget implements DrillTarget {
 
   /** Pids of the agents running now, from each running task's latest `started` event (oldest task first). */
   async agentPids(): Promise<number[]> {
-    const list = await this.request<{ tasks: TaskRow[] }>(
-      'GET',
-      `${OPERATION_ROUTES['task.list'].path}?state=running&limit=1000`,
-    );
+    const list = await this.client.listTasks({ state: ['running'], limit: 1000 });
     const pids: number[] = [];
     for (const t of list.tasks.reverse()) {
-      const d = await this.request<{ events: { kind: string; detail: { pid?: number } }[] }>(
-        'GET',
-        taskPath(t.id),
-      ).catch(() => undefined);
-      const started = d?.events.filter((e) => e.kind === 'started').at(-1);
-      if (typeof started?.detail.pid === 'number' && isPidRunning(started.detail.pid))
-        pids.push(started.detail.pid);
+      const d = await this.client.getTask(t.id).catch(() => undefined);
+      const pid = d?.events.filter((e) => e.kind === 'started').at(-1)?.detail.pid;
+      if (typeof pid === 'number' && isPidRunning(pid)) pids.push(pid);
     }
     return pids;
   }
@@ -163,7 +118,7 @@ export class HttpDrillTarget implements DrillTarget {
     return Promise.all(
       ids.map(async (id) => {
         try {
-          const d = await this.request<{ task: TaskRow; events: { kind: string }[] }>('GET', taskPath(id));
+          const d = await this.client.getTask(id);
           return { id, state: d.task.state, events: d.events.map((e) => e.kind) };
         } catch (error) {
           // Only a 404 means the store lost it; an unreachable node says nothing about the task.

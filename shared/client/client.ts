@@ -10,7 +10,7 @@ import {
 } from '../api/operations.js';
 import type { OperatorLogsReply, StatusReply } from '../api/operator.js';
 import { type HealthDocument, healthDocumentSchema } from '../health.js';
-import { type ClientOptions, fetchText, HttpClient } from './http-client.js';
+import { type ClientOptions, HttpClient, sendRequest } from './http-client.js';
 
 /** What a health request came back with: a health document (any status), or why there is none. */
 export type HealthFetch = { doc: HealthDocument } | { error: string };
@@ -147,17 +147,21 @@ export class AidosClient {
     options: { fresh?: boolean; timeoutMs?: number } = {},
   ): Promise<HealthFetch> {
     const url = `${this.base}${HEALTH_PATHS[view]}${options.fresh ? '?fresh=1' : ''}`;
-    let res: Response;
-    let text: string;
+    let res: { status: number; text: string };
     try {
-      ({ res, text } = await fetchText(
+      res = await sendRequest(
+        this.options.send,
         url,
-        { headers: this.options.token ? { authorization: `Bearer ${this.options.token}` } : {} },
+        {
+          method: 'GET',
+          headers: this.options.token ? { authorization: `Bearer ${this.options.token}` } : {},
+        },
         options.timeoutMs ?? 5_000,
-      ));
+      );
     } catch (error) {
       return { error: `${url}: unreachable (${(error as Error).message})` };
     }
+    const text = res.text;
     let body: unknown;
     try {
       body = JSON.parse(text);

@@ -34,6 +34,44 @@ export async function fetchText(
   }
 }
 
+/** One request as the client makes it. */
+export interface ClientRequest {
+  /** HTTP method. */
+  method: string;
+  /** Request headers. */
+  headers: Record<string, string>;
+  /** JSON body, already serialised. */
+  body?: string;
+}
+
+/** Sends one request and reads the whole answer; rejects only when there is no answer. */
+export type ClientSend = (
+  url: string,
+  request: ClientRequest,
+  timeoutMs: number,
+) => Promise<{ status: number; text: string }>;
+
+/** The default transport: fetch, with the bounded wait of fetchText. */
+const fetchSend: ClientSend = async (url, request, timeoutMs) => {
+  const { res, text } = await fetchText(url, request, timeoutMs);
+  return { status: res.status, text };
+};
+
+/** Sends with `send` (else fetch); a failure to get an answer becomes a ClientError of status 0. */
+export async function sendRequest(
+  send: ClientSend | undefined,
+  url: string,
+  request: ClientRequest,
+  timeoutMs: number,
+): Promise<{ status: number; text: string }> {
+  try {
+    return await (send ?? fetchSend)(url, request, timeoutMs);
+  } catch (error) {
+    if (error instanceof ClientError) throw error;
+    throw new ClientError(failureReason(error), 0, undefined, error);
+  }
+}
+
 /** Where a daemon is and how to authenticate. */
 export interface ClientOptions {
   /** Base URL, e.g. http://127.0.0.1:7420. */
@@ -42,6 +80,8 @@ export interface ClientOptions {
   token?: string;
   /** Per-request timeout. */
   timeoutMs?: number;
+  /** Transport instead of fetch (e.g. https trusting a cluster's private CA). */
+  send?: ClientSend;
 }
 
 /** Minimal JSON client for the daemon's HTTP API (used by the CLI and the TUI). */
@@ -53,7 +93,7 @@ export class HttpClient {
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const init: RequestInit = {
+    const request: ClientRequest = {
       method,
       headers: {
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
@@ -61,20 +101,22 @@ export class HttpClient {
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     };
-    const { res, text } = await fetchText(
+    const res = await sendRequest(
+      this.options.send,
       `${this.base}${path}`,
-      init,
+      request,
       this.options.timeoutMs ?? 10_000,
     ).catch((error: ClientError) => {
       throw new ClientError(`cannot reach ${this.base}: ${error.message}`, 0, undefined, error.cause);
     });
+    const text = res.text;
     let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {
       parsed = undefined;
     }
-    if (!res.ok) {
+    if (res.status < 200 || res.status >= 300) {
       const wire = (parsed as { error?: WireError } | undefined)?.error;
       throw new ClientError(wire?.message ?? `HTTP ${res.status}`, res.status, wire);
     }
