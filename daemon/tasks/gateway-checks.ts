@@ -22,16 +22,20 @@ export function gatewayChecks(
   warn?: number,
   limit?: number,
 ): HealthCheck[] {
+  // Both per-gateway probes: any gateway down fails at once (the pool restarts it), none affects readiness.
+  const perGateway = {
+    componentType: 'component',
+    affects: 'none',
+    group: 'fast',
+    thresholds: { fail: 1 },
+    failuresBeforeFail: 1,
+    successesBeforePass: 1,
+    timeoutMs: readyTimeoutMs + 1_000,
+  } as const satisfies Partial<HealthCheck>;
   return [
     {
       name: 'gateway:ready',
-      componentType: 'component',
-      affects: 'none',
-      group: 'fast',
-      thresholds: { fail: 1 },
-      failuresBeforeFail: 1,
-      successesBeforePass: 1,
-      timeoutMs: readyTimeoutMs + 1_000,
+      ...perGateway,
       run: async (signal) => {
         const down: string[] = [];
         await Promise.all(
@@ -56,13 +60,7 @@ export function gatewayChecks(
     },
     {
       name: 'gateway:rpc',
-      componentType: 'component',
-      affects: 'none',
-      group: 'fast',
-      thresholds: { fail: 1 },
-      failuresBeforeFail: 1,
-      successesBeforePass: 1,
-      timeoutMs: readyTimeoutMs + 1_000,
+      ...perGateway,
       run: async () => {
         const failing: string[] = [];
         await Promise.all(
