@@ -1,6 +1,6 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { sourceRowHash } from './canonical.js';
-import { type SqliteValue, toPgText } from './convert.js';
+import type { SqliteValue } from './convert.js';
+import { CopyPieces, RowCodec } from './row-codec.js';
 import type { SqliteSource } from './source.js';
 import type { TableSpec } from './tables.js';
 import type { PgRow, WriteMethod } from './writers.js';
@@ -25,40 +25,6 @@ export interface EncodedBatch {
 
 /** A read slice: small enough that the event loop keeps the in-flight COPY fed between slices. */
 const SLICE_BYTES = 1024 * 1024;
-const PIECE_BYTES = 1024 * 1024;
-
-/**
- * Collects COPY lines straight into UTF-8 buffers: each line string dies young (cheap to
- * collect), where a growing text piece would live on into the old generation and swell RSS.
- */
-class Pieces {
-  readonly done: Buffer[] = [];
-  private buffer = Buffer.allocUnsafe(PIECE_BYTES);
-  private used = 0;
-
-  add(line: string): void {
-    const bytes = Buffer.byteLength(line, 'utf8');
-    if (this.used + bytes > this.buffer.length) {
-      this.flush();
-      this.buffer = Buffer.allocUnsafe(Math.max(PIECE_BYTES, bytes));
-    }
-    this.used += this.buffer.write(line, this.used, 'utf8');
-  }
-
-  flush(): void {
-    if (this.used) this.done.push(this.buffer.subarray(0, this.used));
-    this.used = 0;
-  }
-}
-
-/** COPY text format: backslash, tab, newline and carriage return escaped; \N is NULL. */
-function copyField(value: string | null): string {
-  if (value === null) return '\\N';
-  if (!/[\\\t\n\r]/.test(value)) return value;
-  return value.replace(/[\\\t\n\r]/g, (c) =>
-    c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
-  );
-}
 
 /**
  * The table's batches after `after` in key order: each at most `limit` rows and about `maxBytes`
@@ -71,7 +37,7 @@ export async function* encodedBatches(
   after: SqliteValue,
   options: { limit: number; maxBytes: number; method: WriteMethod },
 ): AsyncGenerator<EncodedBatch> {
-  const keyIndex = table.columns.findIndex((c) => c.name === table.key.name);
+  const codec = new RowCodec(table, source);
   let cursor = after;
   for (;;) {
     const batch: EncodedBatch = {
@@ -84,7 +50,7 @@ export async function* encodedBatches(
       hashes: [],
     };
     let bytes = 0;
-    const pieces = new Pieces();
+    const pieces = new CopyPieces();
     let exhausted = false;
     while (batch.count < options.limit && bytes < options.maxBytes) {
       const rows = source.batch(
@@ -98,23 +64,14 @@ export async function* encodedBatches(
         break;
       }
       for (const row of rows) {
-        const key = String(row[keyIndex]);
-        const place = { table: table.name, column: '', key };
-        const fields: PgRow = table.columns.map((column, i) => {
-          const value = row[i] ?? null;
-          if (typeof value === 'string') bytes += value.length;
-          else if (Buffer.isBuffer(value)) bytes += value.length;
-          else bytes += 8;
-          place.column = column.name;
-          return toPgText(value, column.kind, place);
-        });
-        if (options.method === 'copy') pieces.add(`${fields.map(copyField).join('\t')}\n`);
-        else batch.rows.push(fields);
+        for (const v of row) bytes += typeof v === 'string' || Buffer.isBuffer(v) ? v.length : 8;
+        batch.hashes.push(codec.encode(row, options.method === 'copy' ? pieces : null));
+        const key = codec.key(row);
+        if (options.method === 'insert') batch.rows.push(codec.pgRow(row));
         batch.keys.push(key);
-        batch.hashes.push(sourceRowHash(table, row, key));
       }
       batch.count += rows.length;
-      cursor = rows[rows.length - 1]?.[keyIndex] ?? null;
+      cursor = rows[rows.length - 1]?.at(-1) ?? null;
       await yieldToLoop();
     }
     pieces.flush();

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
+import { AidosError } from '../../errors.js';
 import { epochMs, type SqliteValue, type ValuePlace } from './convert.js';
-import { jsonbText } from './jsonb-text.js';
 import { ident } from './sql.js';
 import type { ColumnKind, ColumnSpec, TableSpec } from './tables.js';
 
@@ -9,12 +8,11 @@ import type { ColumnKind, ColumnSpec, TableSpec } from './tables.js';
  * order, `N` for NULL or `<utf-8 byte length>:<canonical text>`; the row's hash is sha-256 of
  * that. Canonical texts: text as is; integers in decimal; booleans 1/0; doubles as the hex of
  * their 8 IEEE bytes; times as epoch microseconds; JSON as jsonb prints it; bytes as hex.
- * Here it is computed from SQLite values, in SQL (`rowHashSql`) from the PostgreSQL columns.
+ * `RowCodec` computes it from the SQLite values (text, JSON and bytes itself, the other kinds
+ * here), `rowHashSql` has PostgreSQL compute it from its own columns.
  */
-function canonical(value: SqliteValue, kind: ColumnKind, place: ValuePlace): string {
+export function canonicalScalar(value: SqliteValue, kind: ColumnKind, place: ValuePlace): string {
   switch (kind) {
-    case 'text':
-      return String(value);
     case 'int2':
     case 'int4':
     case 'int8':
@@ -28,27 +26,9 @@ function canonical(value: SqliteValue, kind: ColumnKind, place: ValuePlace): str
     }
     case 'timestamptz':
       return (epochMs(value, place) * 1000n).toString();
-    case 'jsonb':
-      return jsonbText(String(value));
-    case 'bytea':
-      return (Buffer.isBuffer(value) ? value : Buffer.from(String(value), 'utf8')).toString('hex');
+    default:
+      throw new AidosError('input', `${place.table}.${place.column}: ${kind} is not a scalar kind`);
   }
-}
-
-/** sha-256 hex of a SQLite row's canonical encoding. */
-export function sourceRowHash(table: TableSpec, row: SqliteValue[], key: string): string {
-  const hash = createHash('sha256');
-  table.columns.forEach((column, i) => {
-    const value = row[i] ?? null;
-    if (value === null) {
-      hash.update('N');
-      return;
-    }
-    const text = canonical(value, column.kind, { table: table.name, column: column.name, key });
-    hash.update(`${Buffer.byteLength(text, 'utf8')}:`);
-    hash.update(text, 'utf8');
-  });
-  return hash.digest('hex');
 }
 
 function canonicalSql(column: ColumnSpec): string {

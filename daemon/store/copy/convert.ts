@@ -1,5 +1,5 @@
 import { AidosError } from '../../errors.js';
-import type { ColumnKind } from './tables.js';
+import type { ColumnKind, TableSpec } from './tables.js';
 
 /** What better-sqlite3 returns with safe integers on: every INTEGER is a bigint. */
 export type SqliteValue = string | bigint | number | Buffer | null;
@@ -140,4 +140,14 @@ export function toPgText(value: SqliteValue, kind: ColumnKind, place: ValuePlace
       return `\\x${bytes.toString('hex')}`;
     }
   }
+}
+
+/** A whole SQLite row as PostgreSQL text input, column by column (the key names the row in errors). */
+export function encodeRow(table: TableSpec, row: SqliteValue[]): (string | null)[] {
+  const key = String(row[table.columns.findIndex((c) => c.name === table.key.name)]);
+  const place = { table: table.name, column: '', key };
+  return table.columns.map((column, i) => {
+    place.column = column.name;
+    return toPgText(row[i] ?? null, column.kind, place);
+  });
 }

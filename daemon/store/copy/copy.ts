@@ -8,6 +8,7 @@ import { copyTable, resetSequence } from './copy-table.js';
 import { type DeferredReport, deferIndexes, rebuildDeferred } from './deferred.js';
 import { assertNotHeld, resolveSourcePath, SqliteSource } from './source.js';
 import { PG } from './sql.js';
+import { columnsToLoadUncompressed, loadUncompressed, type UncompressedColumn } from './storage.js';
 import { assertSameShape, type TableSpec, targetTables } from './tables.js';
 import { assertTargetUrl, inTransaction, readTarget, redactUrl, targetPool, targetQuery } from './target.js';
 import { BatchCheck, type TableCheck, verifyTable } from './verify.js';
@@ -77,6 +78,8 @@ export interface CopyReport {
   tables: TableSummary[];
   /** Secondary indexes and constraints built after the load (none in a dry run or --verify-only). */
   deferred: DeferredReport;
+  /** Columns loaded without compression attempts (the sample showed their data does not compress), then switched back. */
+  uncompressed_columns: UncompressedColumn[];
   /** Every table verified (false in a dry run). */
   verified: boolean;
 }
@@ -183,6 +186,7 @@ async function run(
       migrations_applied: pending,
       tables: tables.map((t) => planned(t.name, source.count(t.name))),
       deferred: { rebuilt: 0, seconds: 0 },
+      uncompressed_columns: [],
       verified: false,
     };
   }
@@ -191,6 +195,7 @@ async function run(
   /** Tables this run copied from their first row, verified batch by batch as they went. */
   const checkedInCopy = new Map<string, { check: TableCheck; ms: number }>();
   let deferred: DeferredReport = { rebuilt: 0, seconds: 0 };
+  let uncompressed: UncompressedColumn[] = [];
   if (!options.verifyOnly) {
     await new MigrationRunner(
       new PostgresMigrationDriver(ctx.pool, redactUrl(options.to)),
@@ -199,6 +204,7 @@ async function run(
     tables = await targetTables(client);
     assertSameShape(source.db, tables);
     const restart = mode !== 'resumed';
+    uncompressed = await columnsToLoadUncompressed(source, client, tables);
     await inTransaction(client, async () => {
       await targetQuery(client, PG.createState);
       if (restart) {
@@ -208,6 +214,7 @@ async function run(
       }
       for (const t of tables) await targetQuery(client, PG.startState, [t.name, ctx.path]);
       await deferIndexes(client, tables);
+      await loadUncompressed(client, uncompressed);
     });
     const state = restart ? [] : facts.state;
     // Two tables at a time, each on its own connection (with the foreign keys deferred, a child
@@ -285,6 +292,7 @@ async function run(
     migrations_applied: options.verifyOnly ? [] : pending,
     tables: summaries,
     deferred,
+    uncompressed_columns: uncompressed,
     verified,
   };
 }

@@ -16,7 +16,7 @@ export interface DeferredReport {
 interface DeferredRow {
   name: string;
   table_name: string;
-  kind: 'index' | 'unique' | 'foreign_key';
+  kind: 'index' | 'unique' | 'foreign_key' | 'storage';
   statement: string;
 }
 
@@ -36,7 +36,7 @@ export async function deferIndexes(client: pg.ClientBase, tables: TableSpec[]): 
     await targetQuery(client, PG.saveDeferred, [row.name, row.table_name, row.kind, row.statement]);
   }
   // Foreign keys first: a unique constraint a foreign key depends on cannot go before it.
-  const order = { foreign_key: 0, unique: 1, index: 2 } as const;
+  const order = { foreign_key: 0, unique: 1, index: 2, storage: 3 } as const;
   for (const row of [...found].sort((a, b) => order[a.kind] - order[b.kind])) {
     await targetQuery(client, row.kind === 'index' ? PG.dropIndex(row.name) : PG.dropConstraint(row));
   }

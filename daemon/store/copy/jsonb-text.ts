@@ -8,15 +8,28 @@ import { AidosError } from '../../errors.js';
  * without asking the target. Numbers are handled as decimal text, never as doubles.
  */
 export function jsonbText(source: string): string {
-  const parser = new Parser(source);
+  return Buffer.from(jsonbBytes(Buffer.from(source, 'utf8').toString('latin1')), 'latin1').toString('utf8');
+}
+
+/**
+ * The same on UTF-8 bytes held one byte per character (a `latin1` string: decoding and encoding
+ * it are plain copies), in and out. It validates as it goes, as `JSON.parse` would, plus what
+ * jsonb refuses (NUL and lone surrogates, which only `\u` escapes can make); JSON's structure is
+ * ASCII, so the multi-byte characters inside strings pass through untouched.
+ */
+export function jsonbBytes(bytes: string): string {
+  const parser = new Parser(bytes);
   parser.space();
   const out = parser.value();
   parser.space();
-  if (parser.pos !== source.length) parser.fail('trailing characters');
+  if (parser.pos !== bytes.length) parser.fail('trailing characters');
   return out;
 }
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: a raw control character or a backslash ends the plain-string path.
+const ESCAPED_OR_CONTROL = /[\\\u0000-\u001f]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 class Parser {
   pos = 0;
@@ -38,7 +51,7 @@ class Parser {
     const c = this.s[this.pos];
     if (c === '{') return this.object();
     if (c === '[') return this.array();
-    if (c === '"') return quote(this.string());
+    if (c === '"') return this.quotedString();
     for (const word of ['true', 'false', 'null']) {
       if (this.s.startsWith(word, this.pos)) {
         this.pos += word.length;
@@ -63,7 +76,7 @@ class Parser {
     for (;;) {
       this.space();
       if (this.s[this.pos] !== '"') this.fail('expected a key');
-      const key = this.string();
+      const key = this.stringBody().body;
       this.space();
       if (this.s[this.pos++] !== ':') this.fail('expected ":"');
       this.space();
@@ -74,9 +87,9 @@ class Parser {
       if (next === '}') break;
       if (next !== ',') this.fail('expected "," or "}"');
     }
-    const keys = [...entries.keys()].map((k) => ({ k, b: Buffer.from(k, 'utf8') }));
-    keys.sort((x, y) => x.b.length - y.b.length || Buffer.compare(x.b, y.b));
-    return `{${keys.map(({ k }) => `${quote(k)}: ${entries.get(k)}`).join(', ')}}`;
+    // One character per byte: length is the byte length, and < compares bytes.
+    const keys = [...entries.keys()].sort((x, y) => x.length - y.length || (x < y ? -1 : x > y ? 1 : 0));
+    return `{${keys.map((k) => `${quote(k)}: ${entries.get(k)}`).join(', ')}}`;
   }
 
   private array(): string {
@@ -98,14 +111,34 @@ class Parser {
     return `[${items.join(', ')}]`;
   }
 
-  /** A JSON string literal at pos, decoded. */
-  string(): string {
+  /** A string value as jsonb prints it. */
+  private quotedString(): string {
+    const { body, plain } = this.stringBody();
+    // Without escapes and control characters the body needs none of jsonb's escapes either.
+    return plain ? `"${body}"` : quote(body);
+  }
+
+  /** A JSON string literal at pos, decoded (as UTF-8 bytes); plain when it held no escape. */
+  stringBody(): { body: string; plain: boolean } {
     const end = this.endOfString();
     const start = this.pos;
-    this.pos = end + 1;
     const body = this.s.slice(start + 1, end);
-    if (!body.includes('\\')) return body;
-    return JSON.parse(this.s.slice(start, end + 1)) as string;
+    if (!ESCAPED_OR_CONTROL.test(body)) {
+      this.pos = end + 1;
+      return { body, plain: true };
+    }
+    if (!body.includes('\\')) this.fail('control character in a string');
+    let decoded: string;
+    try {
+      decoded = JSON.parse(Buffer.from(this.s.slice(start, end + 1), 'latin1').toString('utf8')) as string;
+    } catch (cause) {
+      this.fail((cause as Error).message);
+    }
+    if (decoded.includes('\u0000') || LONE_SURROGATE.test(decoded)) {
+      this.fail('\\u0000 or a lone surrogate, which jsonb cannot store');
+    }
+    this.pos = end + 1;
+    return { body: Buffer.from(decoded, 'utf8').toString('latin1'), plain: false };
   }
 
   /** The closing quote: the next '"' preceded by an even number of backslashes. */

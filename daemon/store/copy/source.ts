@@ -6,7 +6,7 @@ import { loadSqlite } from '../drivers.js';
 import type { AppliedMigration } from '../types.js';
 import type { SqliteValue } from './convert.js';
 import { fileHolders } from './holders.js';
-import { SQLITE } from './sql.js';
+import { ident, SQLITE } from './sql.js';
 import type { TableSpec } from './tables.js';
 
 /** Where `--from` points: a SQLite file, `sqlite:PATH`, or a data dir holding aidos.db. */
@@ -96,15 +96,15 @@ export class SqliteSource {
   }
 
   /**
-   * The next rows after `after` in key order, at most `limit` rows and about `maxBytes` of
-   * values (a batch of 1 MiB messages stays small in memory).
+   * The next rows after `after` in key order, as `RowCodec` reads them (`SQLITE.codecColumns`), at
+   * most `limit` rows and about `maxBytes` of values (a batch of 1 MiB messages stays small in memory).
    */
   batch(table: TableSpec, after: SqliteValue, limit: number, maxBytes: number): SqliteValue[][] {
-    const columns = table.columns.map((c) => c.name);
+    const select = SQLITE.codecColumns(table.columns, table.key.name);
     const stmt =
       after === null
-        ? this.db.prepare(SQLITE.batchFirst(table.name, columns, table.key.name))
-        : this.db.prepare(SQLITE.batchAfter(table.name, columns, table.key.name));
+        ? this.db.prepare(SQLITE.batchFirst(table.name, select, table.key.name))
+        : this.db.prepare(SQLITE.batchAfter(table.name, select, table.key.name));
     stmt.raw(true);
     const rows: SqliteValue[][] = [];
     let bytes = 0;
@@ -120,6 +120,48 @@ export class SqliteSource {
       }
     }
     return rows;
+  }
+
+  /** One row as stored (no casts), by key. */
+  rowByKey(table: TableSpec, key: SqliteValue): SqliteValue[] | undefined {
+    const stmt = this.db.prepare(
+      SQLITE.rowByKey(
+        table.name,
+        table.columns.map((c) => c.name),
+        table.key.name,
+      ),
+    );
+    return stmt.raw(true).get(key) as SqliteValue[] | undefined;
+  }
+
+  /**
+   * About `n` rows spread evenly over the table by rowid (its first rows for a WITHOUT ROWID
+   * table), for the storage sample.
+   */
+  sample(table: TableSpec, n: number): SqliteValue[][] {
+    const columns = table.columns.map((c) => c.name);
+    let bounds: { lo: bigint | null; hi: bigint | null };
+    try {
+      bounds = this.db.prepare(SQLITE.rowidBounds(table.name)).get() as typeof bounds;
+    } catch {
+      // WITHOUT ROWID: its first rows in key order.
+      return this.db
+        .prepare(SQLITE.batchFirst(table.name, columns.map(ident).join(', '), table.key.name))
+        .raw(true)
+        .all(n) as SqliteValue[][];
+    }
+    const { lo, hi } = bounds;
+    if (lo === null || hi === null) return [];
+    const at = this.db.prepare(SQLITE.rowAtRowid(table.name, columns)).raw(true);
+    const rows = new Map<bigint, SqliteValue[]>();
+    const span = hi - lo;
+    for (let i = 0n; i < BigInt(n); i++) {
+      const row = at.get(lo + (span * i) / BigInt(Math.max(1, n - 1))) as
+        | [bigint, ...SqliteValue[]]
+        | undefined;
+      if (row) rows.set(row[0], row.slice(1));
+    }
+    return [...rows.values()];
   }
 
   close(): void {

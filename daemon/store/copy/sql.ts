@@ -82,7 +82,7 @@ export const PG = {
   createDeferred: `CREATE TABLE IF NOT EXISTS ${DEFERRED_TABLE} (
     table_name text NOT NULL,
     name text NOT NULL,
-    kind text NOT NULL CHECK (kind IN ('index', 'unique', 'foreign_key')),
+    kind text NOT NULL CHECK (kind IN ('index', 'unique', 'foreign_key', 'storage')),
     statement text NOT NULL,
     PRIMARY KEY (table_name, name)
   )`,
@@ -106,6 +106,25 @@ export const PG = {
     ORDER BY 2, 1`,
   saveDeferred: `INSERT INTO ${DEFERRED_TABLE} (name, table_name, kind, statement) VALUES ($1, $2, $3, $4)
     ON CONFLICT (table_name, name) DO NOTHING`,
+  /** Columns of those tables stored EXTENDED (compressed when large): the ones a sample may switch. */
+  extendedColumns: `SELECT c.relname AS table_name, a.attname AS column_name FROM pg_attribute a
+    JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema()
+    WHERE c.relname = ANY ($1::text[]) AND a.attnum > 0 AND NOT a.attisdropped AND a.attstorage = 'x'`,
+  sampleTable: 'aidos_copy_sample',
+  /** Same columns and types, each with its type's default storage (EXTENDED); gone at commit. */
+  createSample: (table: string) =>
+    `CREATE TEMP TABLE aidos_copy_sample (LIKE ${ident(table)}) ON COMMIT DROP`,
+  /** Per column i: l<i> sampled values of at least `large` bytes (or compressed), c<i> compressed ones. */
+  sampleCompression: (columns: { name: string }[], large: number) =>
+    `SELECT ${columns
+      .map((c, i) => {
+        const col = ident(c.name);
+        return `count(*) FILTER (WHERE octet_length(${col}::text) >= ${large} OR pg_column_compression(${col}) IS NOT NULL) AS l${i},
+      count(*) FILTER (WHERE pg_column_compression(${col}) IS NOT NULL) AS c${i}`;
+      })
+      .join(', ')} FROM aidos_copy_sample`,
+  setStorage: (table: string, column: string, storage: 'EXTENDED' | 'EXTERNAL') =>
+    `ALTER TABLE ${ident(table)} ALTER COLUMN ${ident(column)} SET STORAGE ${storage}`,
   dropIndex: (name: string) => `DROP INDEX ${ident(name)}`,
   dropConstraint: (row: { table_name: string; name: string }) =>
     `ALTER TABLE ${ident(row.table_name)} DROP CONSTRAINT ${ident(row.name)}`,
@@ -134,11 +153,35 @@ export const SQLITE = {
   sequence: 'SELECT seq FROM sqlite_sequence WHERE name = ?',
   hasSequenceTable:
     "SELECT 1 AS present FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'",
+  /**
+   * What `RowCodec` reads per row: text, JSON and blob columns as their raw bytes, then a mask with
+   * bit i set where column i holds a SQLite type that does not fit it (such a row is read again as
+   * stored, for the error), then the key.
+   */
+  codecColumns: (columns: { name: string; kind: string }[], key: string) => {
+    const bytes = (kind: string) => kind === 'text' || kind === 'jsonb' || kind === 'bytea';
+    const mismatch = columns.flatMap((c, i) => {
+      if (!bytes(c.kind)) return [];
+      const wrong = c.kind === 'bytea' ? "IN ('integer', 'real')" : "NOT IN ('text', 'null')";
+      return [`((typeof(${ident(c.name)}) ${wrong}) << ${i})`];
+    });
+    return [
+      ...columns.map((c) => (bytes(c.kind) ? `CAST(${ident(c.name)} AS BLOB)` : ident(c.name))),
+      mismatch.length ? mismatch.join(' | ') : '0',
+      ident(key),
+    ].join(', ');
+  },
   /** The next rows in primary-key order after a key (keyset paging: resumable, no OFFSET scans). */
-  batchAfter: (table: string, columns: string[], key: string) =>
-    `SELECT ${columns.map(ident).join(', ')} FROM ${ident(table)} WHERE ${ident(key)} > ? ORDER BY ${ident(key)} LIMIT ?`,
-  batchFirst: (table: string, columns: string[], key: string) =>
-    `SELECT ${columns.map(ident).join(', ')} FROM ${ident(table)} ORDER BY ${ident(key)} LIMIT ?`,
+  batchAfter: (table: string, select: string, key: string) =>
+    `SELECT ${select} FROM ${ident(table)} WHERE ${ident(key)} > ? ORDER BY ${ident(key)} LIMIT ?`,
+  batchFirst: (table: string, select: string, key: string) =>
+    `SELECT ${select} FROM ${ident(table)} ORDER BY ${ident(key)} LIMIT ?`,
+  rowByKey: (table: string, columns: string[], key: string) =>
+    `SELECT ${columns.map(ident).join(', ')} FROM ${ident(table)} WHERE ${ident(key)} = ?`,
+  rowidBounds: (table: string) => `SELECT min(rowid) AS lo, max(rowid) AS hi FROM ${ident(table)}`,
+  /** The first row at or after a rowid, the rowid first. */
+  rowAtRowid: (table: string, columns: string[]) =>
+    `SELECT rowid, ${columns.map(ident).join(', ')} FROM ${ident(table)} WHERE rowid >= ? ORDER BY rowid LIMIT 1`,
 } as const;
 
 function quoteLiteral(value: string): string {

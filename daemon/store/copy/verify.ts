@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { rowHashSql, sourceRowHash } from './canonical.js';
+import { rowHashSql } from './canonical.js';
 import type { SqliteValue } from './convert.js';
+import { RowCodec } from './row-codec.js';
 import type { SqliteSource } from './source.js';
 import { PG } from './sql.js';
 import type { TableSpec } from './tables.js';
@@ -42,16 +43,13 @@ function compareKeys(table: TableSpec, a: string, b: string): number {
 }
 
 async function* sourceHashes(source: SqliteSource, table: TableSpec): AsyncGenerator<Keyed> {
-  const keyIndex = table.columns.findIndex((c) => c.name === table.key.name);
+  const codec = new RowCodec(table, source);
   let after: SqliteValue = null;
   for (;;) {
     const rows = source.batch(table, after, FETCH, SOURCE_BATCH_BYTES);
-    for (const row of rows) {
-      const key = String(row[keyIndex]);
-      yield { key, hash: sourceRowHash(table, row, key) };
-    }
+    for (const row of rows) yield { key: codec.key(row), hash: codec.encode(row, null) };
     if (rows.length === 0) return;
-    after = rows[rows.length - 1]?.[keyIndex] ?? null;
+    after = rows[rows.length - 1]?.at(-1) ?? null;
     // Let the event loop breathe between batches (progress, signals).
     await new Promise((r) => setImmediate(r));
   }
