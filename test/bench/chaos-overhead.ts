@@ -394,7 +394,7 @@ export async function measureChaosOverhead(): Promise<Record<string, unknown>> {
   const load = [loadavg()[0] as number];
   const order: string[] = [];
   // What each stopped cluster left in this process: a figure that grows means a leak, and a drift.
-  const after = { heap_mb: [] as number[], handles: [] as number[] };
+  const after = { heap_mb: [] as number[], rss_mb: [] as number[], handles: [] as number[] };
   const gc = (globalThis as { gc?: () => void }).gc;
   for (let round = 0; round < ROUNDS; round++) {
     // ABBA: a drift of the machine's load over the run weighs on both modes alike.
@@ -420,6 +420,7 @@ export async function measureChaosOverhead(): Promise<Record<string, unknown>> {
       }
       gc?.();
       after.heap_mb.push(Math.round(process.memoryUsage().heapUsed / 1e5) / 10);
+      after.rss_mb.push(Math.round(process.memoryUsage.rss() / 1e6));
       after.handles.push(process.getActiveResourcesInfo().length);
     }
     load.push(loadavg()[0] as number);
@@ -496,6 +497,8 @@ export async function measureChaosOverhead(): Promise<Record<string, unknown>> {
       node: process.version,
       loadavg_1m: load.map((l) => Math.round(l * 10) / 10),
       heap_mb_after_each_run: after.heap_mb,
+      // Spawning an agent forks this process: a growing RSS makes every later spawn dearer.
+      rss_mb_after_each_run: after.rss_mb,
       active_handles_after_each_run: after.handles,
       gc_between_runs: gc !== undefined,
     },
