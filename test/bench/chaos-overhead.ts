@@ -497,7 +497,7 @@ export async function measureChaosOverhead(): Promise<Record<string, unknown>> {
       node: process.version,
       loadavg_1m: load.map((l) => Math.round(l * 10) / 10),
       heap_mb_after_each_run: after.heap_mb,
-      // Spawning an agent forks this process: a growing RSS makes every later spawn dearer.
+      // Each agent is forked from this process: a growing RSS would make every later spawn dearer.
       rss_mb_after_each_run: after.rss_mb,
       active_handles_after_each_run: after.handles,
       gc_between_runs: gc !== undefined,
