@@ -500,6 +500,7 @@ export async function measureChaosOverhead(): Promise<Record<string, unknown>> {
       // Each agent is forked from this process: a growing RSS would make every later spawn dearer.
       rss_mb_after_each_run: after.rss_mb,
       active_handles_after_each_run: after.handles,
+      active_resources_at_end: process.getActiveResourcesInfo(),
       gc_between_runs: gc !== undefined,
     },
   };
