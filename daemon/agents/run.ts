@@ -79,6 +79,8 @@ export class AgentRun implements RunHandle {
   private lastLine: string | undefined;
   private timers: unknown[] = [];
   private envelopeTimer: unknown;
+  /** Set once the agent's exit is known: its pid (and group) may belong to someone else from then on. */
+  private exited = false;
 
   constructor(
     readonly taskId: string,
@@ -151,6 +153,7 @@ export class AgentRun implements RunHandle {
   private terminate(reason: StopReason): void {
     if (this.stop) return;
     this.stop = reason;
+    if (this.exited) return;
     signalGroup(this.pid, 'SIGTERM');
     this.timers.push(this.s.clock.setTimer(() => signalGroup(this.pid, 'SIGKILL'), this.s.killGraceMs));
   }
@@ -174,7 +177,8 @@ export class AgentRun implements RunHandle {
    * Parsed only when a chunk ends a JSON object, so floods of other output cost nothing.
    */
   private watchEnvelope(chunk: Buffer): void {
-    if (this.envelopeTimer !== undefined || this.stop) return;
+    // Output still drained after the exit must not arm a grace that would signal a reaped pid.
+    if (this.envelopeTimer !== undefined || this.stop || this.exited) return;
     const tail = chunk.toString('utf8', Math.max(0, chunk.length - 4)).trimEnd();
     if (!tail.endsWith('}')) return;
     if (!parseEnvelope(this.stdoutTail.text()).ok) return;
@@ -187,6 +191,7 @@ export class AgentRun implements RunHandle {
   }
 
   private async finish(exit: SpawnExit): Promise<RunOutcome> {
+    this.exited = true;
     for (const t of this.timers) this.s.clock.clearTimer(t);
     this.sampler.stop();
     // The agent is gone; anything it left in its tree would otherwise run unsupervised.

@@ -1,3 +1,18 @@
+/** The time a bucket refills by and waits on: the wall clock, or a simulation's clock. */
+export interface BucketClock {
+  /** Milliseconds, monotonic. */
+  now(): number;
+  setTimer(fn: () => void, ms: number): unknown;
+  clearTimer(handle: unknown): void;
+}
+
+/** Real time: performance.now() and unref'd timers (a bucket never keeps the process alive). */
+export const realBucketClock: BucketClock = {
+  now: () => performance.now(),
+  setTimer: (fn, ms) => setTimeout(fn, ms).unref(),
+  clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
 /** Bytes a peer's queue may hold before further messages to (or from) it are dropped. */
 export const BANDWIDTH_QUEUE_BYTES = 1024 * 1024;
 
@@ -11,13 +26,17 @@ const BURST_SECONDS = 0.05;
  */
 export class PeerBucket {
   private tokens: number;
-  private last = performance.now();
+  private last: number;
   private readonly queue: { bytes: number; release: () => void }[] = [];
   private queuedBytes = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: unknown;
 
-  constructor(private kbps: number) {
+  constructor(
+    private kbps: number,
+    private readonly clock: BucketClock = realBucketClock,
+  ) {
     this.tokens = this.burst;
+    this.last = clock.now();
   }
 
   private get burst(): number {
@@ -50,7 +69,7 @@ export class PeerBucket {
 
   /** Releases everything queued at once, in order (the limit was lifted). */
   flush(): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
     this.timer = undefined;
     const queued = this.queue.splice(0);
     this.queuedBytes = 0;
@@ -58,16 +77,15 @@ export class PeerBucket {
   }
 
   private refill(): void {
-    const now = performance.now();
+    const now = this.clock.now();
     this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.kbps * 1024);
     this.last = now;
   }
 
   private schedule(): void {
-    if (this.timer) return;
+    if (this.timer !== undefined) return;
     const wait = Math.max(1, Math.ceil(((1 - this.tokens) / (this.kbps * 1024)) * 1000));
-    this.timer = setTimeout(() => this.drain(), wait);
-    this.timer.unref();
+    this.timer = this.clock.setTimer(() => this.drain(), wait);
   }
 
   private drain(): void {

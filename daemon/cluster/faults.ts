@@ -1,4 +1,4 @@
-import { PeerBucket } from './bandwidth.js';
+import { type BucketClock, PeerBucket, realBucketClock } from './bandwidth.js';
 import type { Rng } from './random.js';
 
 /** What happens to one message on its way. */
@@ -74,7 +74,11 @@ export class NetworkFaults {
     this.clean = isClean(this.settings.out) && isClean(this.settings.in);
   }
 
-  constructor(private readonly rng: Rng = Math.random) {}
+  constructor(
+    private readonly rng: Rng = Math.random,
+    /** What bandwidth buckets refill by and wait on (a simulation passes its clock). */
+    private readonly clock: BucketClock = realBucketClock,
+  ) {}
 
   /** Current settings for what this node sends (a copy). */
   get current(): FaultSettings {
@@ -117,7 +121,7 @@ export class NetworkFaults {
     const buckets = this.buckets[direction];
     let bucket = buckets.get(peer);
     if (!bucket) {
-      bucket = new PeerBucket(kbps);
+      bucket = new PeerBucket(kbps, this.clock);
       buckets.set(peer, bucket);
     }
     if (!bucket.submit(bytes(), release)) this.bandwidthDropped++;

@@ -47,8 +47,8 @@ export class MemoryTransport implements Transport {
 /**
  * Members in one process exchanging messages through a shared clock: latency, and the faults of
  * the sender's seam (outgoing), the receiver's (incoming) and the network-wide ones (loss, delay,
- * jitter, partitions; bandwidth limits need real time and are the WebSocket transport's). A killed member may reset its connections (peers get a hint, like a TCP
- * RST) or vanish silently (a cut cable).
+ * jitter, partitions, bandwidth limits: their buckets run on the network's clock). A killed member
+ * may reset its connections (peers get a hint, like a TCP RST) or vanish silently (a cut cable).
  */
 export class MemoryNetwork {
   /** Faults on every message, on top of each sender's own. */
@@ -65,12 +65,12 @@ export class MemoryNetwork {
     private readonly rng: Rng,
     private readonly options: MemoryNetworkOptions = {},
   ) {
-    this.faults = new NetworkFaults(rng);
+    this.faults = new NetworkFaults(rng, clock);
   }
 
   /** A new member endpoint at `address`. */
   endpoint(address: string): MemoryTransport {
-    const transport = new MemoryTransport(address, this, new NetworkFaults(this.rng));
+    const transport = new MemoryTransport(address, this, new NetworkFaults(this.rng, this.clock));
     this.endpoints.set(address, transport);
     return transport;
   }
@@ -102,12 +102,25 @@ export class MemoryNetwork {
       return;
     }
     const delay = (this.options.latencyMs ?? 1) + own.delayMs + shared.delayMs + (theirs?.delayMs ?? 0);
-    this.clock.setTimer(() => {
+    // Sized only when a limit applies: a simulation without measureBytes pays nothing.
+    const size = () => bytes || JSON.stringify(message).length;
+    const arrive = () => {
       const target = this.endpoints.get(to);
       if (!target?.handler || this.isolated.has(to)) return;
       this.delivered++;
       target.stats.bytesReceived += bytes;
       target.handler(message, from.address);
-    }, delay);
+    };
+    // The sender's and the network's buckets, then the wire, then the receiver's; without a limit
+    // each releases at once and the message takes one timer, as it did before limits were honoured.
+    from.faults.pace('out', to, size, () =>
+      this.faults.pace('out', to, size, () =>
+        this.clock.setTimer(() => {
+          const target = this.endpoints.get(to);
+          if (!target?.handler || this.isolated.has(to)) return;
+          target.faults.pace('in', from.address, size, arrive);
+        }, delay),
+      ),
+    );
   }
 }

@@ -1,13 +1,26 @@
 import client from 'prom-client';
 
+// prom-client's default metrics start an event-loop delay monitor (a 10 ms libuv timer) and a GC
+// observer that nothing can stop; per daemon, every daemon ever created in a process (tests,
+// benchmarks) would keep them running. They describe the process, so the process has one set.
+let processRegistry: client.Registry | undefined;
+function processMetrics(): client.Registry {
+  if (!processRegistry) {
+    processRegistry = new client.Registry();
+    client.collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
 /**
  * The daemon's Prometheus metrics on a registry of its own (never the prom-client global, so tests
  * and several daemons in one process do not collide). Counters other modules increment are named
  * hooks here: tasks claims, agent restarts, gossip members and messages.
  */
 export class DaemonMetrics {
-  /** The registry /metrics serialises. */
+  /** The daemon's own metrics; /metrics serialises them after the process's default ones. */
   readonly registry = new client.Registry();
+  private readonly process: client.Registry | undefined;
   /** Health per check: 0 pass, 1 warn, 2 fail. */
   readonly healthStatus: client.Gauge<'check' | 'affects'>;
   /** Last observed numeric value per check. */
@@ -34,7 +47,7 @@ export class DaemonMetrics {
   constructor(options: { defaultMetrics?: boolean; labels?: Record<string, string> } = {}) {
     const registers = [this.registry];
     if (options.labels) this.registry.setDefaultLabels(options.labels);
-    if (options.defaultMetrics ?? true) client.collectDefaultMetrics({ register: this.registry });
+    if (options.defaultMetrics ?? true) this.process = processMetrics();
     this.healthStatus = new client.Gauge({
       name: 'aidos_health_check_status',
       help: 'Reported status of each health check: 0 pass, 1 warn, 2 fail',
@@ -104,6 +117,10 @@ export class DaemonMetrics {
 
   /** Prometheus text exposition. */
   async text(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    const own = await this.registry.metrics();
+    return {
+      contentType: this.registry.contentType,
+      body: this.process ? `${await this.process.metrics()}${own}` : own,
+    };
   }
 }

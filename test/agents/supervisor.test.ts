@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type Clock, systemClock } from '../../daemon/agents/clock.js';
 import { AgentSupervisor, type RunSpec } from '../../daemon/agents/index.js';
 import { isAlive, killQuietly, standinProfile, tempDir } from '../helpers/agents.js';
 import { waitFor } from '../helpers/wait.js';
@@ -10,9 +11,12 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-function setup(options: { killGraceMs?: number; sampleIntervalMs?: number; envelopeGraceMs?: number } = {}) {
+function setup(
+  options: { killGraceMs?: number; sampleIntervalMs?: number; envelopeGraceMs?: number; clock?: Clock } = {},
+) {
   const tmp = tempDir();
   const supervisor = new AgentSupervisor({
+    ...(options.clock ? { clock: options.clock } : {}),
     journalDir: join(tmp.dir, 'journal'),
     killGraceMs: options.killGraceMs ?? 300,
     envelopeGraceMs: options.envelopeGraceMs ?? 10_000,
@@ -61,6 +65,38 @@ describe('AgentSupervisor', () => {
     expect(out).toMatchObject({ kind: 'succeeded', signal: 'SIGTERM', retryable: false });
     expect(out.result).toMatchObject({ ok: true, final: 'done: hello linger' });
     expect(isAlive(run.pid)).toBe(false);
+  });
+
+  it('arms no envelope grace for output drained after the agent exited (its pid may be reused)', async () => {
+    // The wall clock, with the timers not yet fired or cleared in view.
+    const pending = new Set<unknown>();
+    const clock: Clock = {
+      now: systemClock.now,
+      setTimer: (fn, ms) => {
+        const handle = systemClock.setTimer(() => {
+          pending.delete(handle);
+          fn();
+        }, ms);
+        pending.add(handle);
+        return handle;
+      },
+      clearTimer: (handle) => {
+        pending.delete(handle);
+        systemClock.clearTimer(handle);
+      },
+    };
+    const { supervisor, spec } = setup({ clock });
+    // The agent exits at once; a process of its own session, out of its group and tree, writes the
+    // envelope to the inherited stdout afterwards, while the run is draining its pipes.
+    const envelope = resolve('test/fixtures/openclaw-envelopes/ok.json');
+    const profile = standinProfile({
+      command: '/bin/sh',
+      args: ['-c', `/usr/bin/setsid /bin/sh -c '/bin/sleep 0.3; /bin/cat "${envelope}"' & exit 0`],
+    });
+    const run = await supervisor.start(spec('late', { profile }));
+    const out = await run.done;
+    expect(out).toMatchObject({ kind: 'succeeded', exitCode: 0 });
+    expect(pending.size).toBe(0);
   });
 
   it('writes the retries-off settings into the workdir when the profile asks', async () => {

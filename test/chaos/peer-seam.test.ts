@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { PeerFaultRule } from '../../chaos/faults/context.js';
 import { ClusterPeerSeam } from '../../chaos/faults/peer-seam.js';
 import { NetworkFaults } from '../../daemon/cluster/faults.js';
+import { MemoryNetwork } from '../../daemon/cluster/memory-transport.js';
+import { SimClock } from '../../daemon/cluster/sim-clock.js';
 import type { PeerMessage } from '../../daemon/cluster/types.js';
 import type { ClusterView } from '../../daemon/cluster/view.js';
 import type { ClusterNode } from '../../shared/cluster.js';
@@ -290,5 +292,72 @@ describe('bandwidth and per-peer delay on a real peer transport', () => {
     expect(arrived.get('c1')!).toBeLessThan(sentAt + 1_500);
     seam.remove(slow);
     expect(a.transport.faults.idle).toBe(true);
+  });
+});
+
+describe('bandwidth on the in-memory network (simulated clock)', () => {
+  // About 1 KiB per message, so the rate is read in messages per second.
+  const kib = (seq: number): PeerMessage => ({
+    type: 'ping',
+    seq,
+    from: 'a',
+    to: 'b',
+    updates: [
+      {
+        kind: 'alive' as const,
+        id: `m-${'x'.repeat(715)}`,
+        address: '127.0.0.1:1',
+        incarnation: seq,
+        meta: testMeta(),
+      },
+    ],
+  });
+  const shape = (kbps: number) => ({
+    shapes: [{ peers: null, loss: 0, delayMs: 0, jitterMs: 0, bandwidthKbps: kbps }],
+  });
+
+  it.each(['out', 'in'] as const)(
+    'bandwidth_kbps=4 (%s): 12 KiB take about 3 s of the network clock, complete and in order; a reset releases the rest',
+    (direction) => {
+      const clock = new SimClock();
+      const net = new MemoryNetwork(clock, () => 0.5);
+      const a = net.endpoint('127.0.0.1:1');
+      const b = net.endpoint('127.0.0.1:2');
+      const got: number[] = [];
+      b.onMessage((m) => got.push((m as { seq: number }).seq));
+      (direction === 'out' ? a : b).faults.set(shape(4), direction);
+      const size = JSON.stringify(kib(0)).length;
+      expect(Math.abs(size - 1024)).toBeLessThan(64);
+
+      for (let i = 0; i < 12; i++) a.send(b.address, kib(i));
+      const took = clock.until(() => got.length === 12, 10_000, 5);
+      // 12 KiB at 4 KiB/s, less the first message the 50 ms burst lets through.
+      expect(took).not.toBeNull();
+      expect(took!).toBeGreaterThanOrEqual(2_500);
+      expect(took!).toBeLessThanOrEqual(3_100);
+      expect(got).toEqual(Array.from({ length: 12 }, (_, i) => i));
+
+      // Queued behind the limit, then the limit is lifted: the rest arrives at the latency.
+      for (let i = 12; i < 24; i++) a.send(b.address, kib(i));
+      clock.advance(300);
+      expect(got.length).toBeLessThan(24);
+      (direction === 'out' ? a : b).faults.reset();
+      clock.advance(5);
+      expect(got).toEqual(Array.from({ length: 24 }, (_, i) => i));
+    },
+  );
+
+  it('without a limit, messages take the latency alone', () => {
+    const clock = new SimClock();
+    const net = new MemoryNetwork(clock, () => 0.5, { latencyMs: 2 });
+    const a = net.endpoint('127.0.0.1:1');
+    const b = net.endpoint('127.0.0.1:2');
+    const got: number[] = [];
+    b.onMessage((m) => got.push((m as { seq: number }).seq));
+    for (let i = 0; i < 12; i++) a.send(b.address, kib(i));
+    clock.advance(1);
+    expect(got).toEqual([]);
+    clock.advance(1);
+    expect(got).toHaveLength(12);
   });
 });

@@ -1,3 +1,4 @@
+import { createHook } from 'node:async_hooks';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -163,5 +164,33 @@ describe('the module host', () => {
     expect(() => new Daemon(config(), silent, { modules: [greeter, { ...greeter, name: 'g2' }] })).toThrow(
       'module g2: service "test.greeter" is already provided by module g',
     );
+  });
+
+  it('leaves no event-loop monitor running per daemon stopped: the process metrics are set up once', async () => {
+    // An enabled monitor is a 10 ms libuv timer that nothing stops; count the ones created.
+    let monitors = 0;
+    const hook = createHook({
+      init: (_id, type) => {
+        if (type === 'ELDHISTOGRAM') monitors++;
+      },
+    }).enable();
+    let text = '';
+    try {
+      for (let i = 0; i < 3; i++) {
+        const daemon = new Daemon(config(), silent, { modules: [] });
+        await daemon.start();
+        try {
+          text = await (await fetch(`http://127.0.0.1:${daemon.port}/metrics`)).text();
+        } finally {
+          await daemon.stop();
+        }
+      }
+    } finally {
+      hook.disable();
+    }
+    expect(monitors).toBeLessThanOrEqual(1);
+    expect(text).toContain('process_cpu_user_seconds_total');
+    expect(text).toContain('nodejs_eventloop_lag_p99_seconds');
+    expect(text).toContain('aidos_task_claims_total');
   });
 });
