@@ -57,6 +57,8 @@ export function epochMs(value: SqliteValue, place: ValuePlace): bigint {
 function timestampText(ms: number): string {
   const d = new Date(ms);
   const year = d.getUTCFullYear();
+  // Years 1–9999, nearly every stored time: toISOString's form, which PostgreSQL reads as is.
+  if (year >= 1 && year <= 9999) return d.toISOString();
   const two = (n: number) => String(n).padStart(2, '0');
   const date = `${String(year <= 0 ? 1 - year : year).padStart(4, '0')}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}`;
   const time = `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}.${String(d.getUTCMilliseconds()).padStart(3, '0')}`;

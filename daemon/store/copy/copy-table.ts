@@ -52,11 +52,7 @@ export async function copyTable(
             if (options.method === 'copy') await writeCopyText(client, table, batch.copyText);
             else await writeInsert(client, table, batch.rows);
           } catch (cause) {
-            throw new AidosError(
-              'store',
-              `copying ${table.name} (batch from key ${batch.firstKey}): PostgreSQL refused it: ${(cause as Error).message}`,
-              { cause, field: table.name },
-            );
+            throw refused(table, batch, cause as Error);
           }
           await targetQuery(client, PG.advanceState, [table.name, String(batch.lastKey), batch.count]);
         },
@@ -71,6 +67,27 @@ export async function copyTable(
   }
   await targetQuery(client, PG.finishState, [table.name]);
   return copied;
+}
+
+/**
+ * PostgreSQL's refusal of a batch, naming the row when its context says which COPY line it was
+ * (`COPY tasks, line 3, column result: …`): the checks PostgreSQL makes as it parses (a raw control
+ * character in JSON, say) are not made twice here.
+ */
+function refused(table: TableSpec, batch: EncodedBatch, cause: Error): AidosError {
+  const where = (cause as Error & { where?: string }).where ?? '';
+  // The context may hold other lines first (a JSON parse error's own `JSON data, line 1: …`).
+  const line = /\bCOPY [^\n]*?, line (\d+)(?:, column ([^:\n]+):)?/.exec(where);
+  const key = line ? batch.keys[Number(line[1]) - 1] : undefined;
+  const column = line?.[2];
+  const at =
+    key === undefined
+      ? `batch from key ${batch.firstKey}`
+      : `row ${key}${column ? `, column ${column}` : ''}`;
+  return new AidosError('store', `copying ${table.name} (${at}): PostgreSQL refused it: ${cause.message}`, {
+    cause,
+    field: column ? `${table.name}.${column}` : table.name,
+  });
 }
 
 /** Moves a serial column's sequence past the copied ids and past what SQLite's AUTOINCREMENT handed out. */

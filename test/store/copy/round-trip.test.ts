@@ -10,6 +10,7 @@ import { jsonbText } from '../../../daemon/store/copy/jsonb-text.js';
 import { PostgresStore } from '../../../daemon/store/postgres/pg-store.js';
 import type { SqliteStore } from '../../../daemon/store/sqlite/sqlite-store.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres-db.js';
+import { newTask } from '../contract/fixtures.js';
 import { migrationsWithBlobs, rawSqlite, sqliteStore, tasksInEveryState } from './fixtures.js';
 
 const NESTED = JSON.stringify(
@@ -253,6 +254,44 @@ describe('migrate copy: odd data round-trips exactly', () => {
       }
     } finally {
       await client.end();
+    }
+  });
+
+  it('refuses JSON with a raw control character, naming the row and column PostgreSQL refused', async () => {
+    const other = await createTestDatabase('aidos_copy_ctl');
+    const dir2 = await mkdtemp(join(tmpdir(), 'aidos-copy-'));
+    try {
+      const store = await sqliteStore(join(dir2, 'aidos.db'));
+      // 1,000 rows, the bad one third: the storage sample (every fifth row here) passes it by, so
+      // it is PostgreSQL's refusal that the copy reports.
+      const ids: string[] = [];
+      for (let i = 0; i < 1000; i++)
+        ids.push((await store.submitTask(newTask({ message: `task ${i}` }))).task.id);
+      const bad = { id: ids[2] as string };
+      await store.close();
+      const raw = rawSqlite(join(dir2, 'aidos.db'));
+      // A tab inside a JSON string must be escaped: SQLite keeps the text, jsonb refuses it.
+      raw.prepare('UPDATE tasks SET labels = ? WHERE id = ?').run('{"note": "a\tb"}', bad.id);
+      raw.close();
+      const copying = copyStore({
+        from: dir2,
+        to: other.url,
+        batch: 100,
+        dryRun: false,
+        verifyOnly: false,
+        force: false,
+        method: 'copy',
+      });
+      await expect(copying).rejects.toThrow(
+        new RegExp(`copying tasks \\(row ${bad.id}, column labels\\): PostgreSQL refused it: .*json`),
+      );
+      const client = new pg.Client({ connectionString: other.url });
+      await client.connect();
+      expect((await client.query('SELECT count(*)::int AS n FROM tasks')).rows[0].n).toBe(0);
+      await client.end();
+    } finally {
+      await other.drop();
+      rmSync(dir2, { recursive: true, force: true });
     }
   });
 
