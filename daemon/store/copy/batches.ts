@@ -23,8 +23,12 @@ export interface EncodedBatch {
   hashes: string[];
 }
 
-/** A read slice: small enough that the event loop keeps the in-flight COPY fed between slices. */
-const SLICE_BYTES = 1024 * 1024;
+/**
+ * A read slice, small: between two slices the event loop writes what the socket takes of the COPY
+ * in flight (on this thread), and a slice's garbage dies young. 1 MB slices left PostgreSQL
+ * waiting for data and took peak RSS ~50 MB higher (docs/benchmarks.md).
+ */
+const SLICE_BYTES = 64 * 1024;
 
 /**
  * The table's batches after `after` in key order: each at most `limit` rows and about `maxBytes`

@@ -1,21 +1,25 @@
 import type pg from 'pg';
 import { AidosError } from '../../errors.js';
-import { type EncodedBatch, encodedBatches } from './batches.js';
+import type { EncodedBatch } from './batches.js';
 import { keyValue, type SqliteSource } from './source.js';
 import { PG } from './sql.js';
 import type { TableSpec } from './tables.js';
 import { inTransaction, type TableState, targetQuery } from './target.js';
+import { tableBatches } from './worker-batches.js';
 import { type WriteMethod, writeCopyText, writeInsert } from './writers.js';
 
 /** A batch stays under this many bytes of values whatever --batch says (1 MiB messages). */
 export const BATCH_BYTES = 4 * 1024 * 1024;
 
+/** Batches read and encoded ahead of the one PostgreSQL takes (memory: this many + 1 per table). */
+const READ_AHEAD = 2;
+
 /**
  * Copies one table from where its state row says, in key order: each batch and the state row
  * that records it commit together, so a copy killed at any point resumes after its last batch.
- * The next batch is read and encoded while PostgreSQL takes the current one (one batch ahead,
- * no more: memory stays at two batches); each committed batch goes to `onCommitted` (the
- * verification). Returns the rows this call copied.
+ * The next batches are read and encoded while PostgreSQL takes the current one (`READ_AHEAD`
+ * ahead, no more: memory stays at three batches); each committed batch goes to `onCommitted`
+ * (the verification). Returns the rows this call copied.
  */
 export async function copyTable(
   source: SqliteSource,
@@ -30,21 +34,26 @@ export async function copyTable(
   },
 ): Promise<number> {
   if (state?.done) return 0;
-  const batches = encodedBatches(source, table, keyValue(table, state?.last_key ?? null), {
+  const batches = tableBatches(source, table, keyValue(table, state?.last_key ?? null), {
     limit: options.batch,
     maxBytes: BATCH_BYTES,
     method: options.method,
   });
   let copied = 0;
-  let next = batches.next();
+  const ahead: Promise<IteratorResult<EncodedBatch>>[] = [];
+  const readAhead = () => {
+    const next = batches.next();
+    // A read-ahead may fail while a batch is written; its error surfaces when it is awaited.
+    next.catch(() => {});
+    ahead.push(next);
+  };
+  for (let i = 0; i < READ_AHEAD; i++) readAhead();
   try {
     for (;;) {
-      const current = await next;
+      const current = await (ahead.shift() as Promise<IteratorResult<EncodedBatch>>);
       if (current.done) break;
       const batch = current.value;
-      next = batches.next();
-      // The read-ahead may fail while this batch is written; its error surfaces at the next await.
-      next.catch(() => {});
+      readAhead();
       await inTransaction(
         client,
         async () => {
@@ -84,7 +93,10 @@ function refused(table: TableSpec, batch: EncodedBatch, cause: Error): AidosErro
     key === undefined
       ? `batch from key ${batch.firstKey}`
       : `row ${key}${column ? `, column ${column}` : ''}`;
-  return new AidosError('store', `copying ${table.name} (${at}): PostgreSQL refused it: ${cause.message}`, {
+  // SQLSTATE classes 22 (data exception) and 23 (integrity): the data is at fault, not the server.
+  const code = (cause as Error & { code?: string }).code ?? '';
+  const kind = /^2[23]/.test(code) ? 'input' : 'store';
+  return new AidosError(kind, `copying ${table.name} (${at}): PostgreSQL refused it: ${cause.message}`, {
     cause,
     field: column ? `${table.name}.${column}` : table.name,
   });

@@ -103,12 +103,7 @@ export class SqliteSource {
    * most `limit` rows and about `maxBytes` of values (a batch of 1 MiB messages stays small in memory).
    */
   batch(table: TableSpec, after: SqliteValue, limit: number, maxBytes: number): SqliteValue[][] {
-    const select = SQLITE.codecColumns(table.columns, table.key.name);
-    const stmt =
-      after === null
-        ? this.db.prepare(SQLITE.batchFirst(table.name, select, table.key.name))
-        : this.db.prepare(SQLITE.batchAfter(table.name, select, table.key.name));
-    stmt.raw(true);
+    const stmt = this.batchStatement(table, after === null);
     const rows: SqliteValue[][] = [];
     let bytes = 0;
     const iterator = (after === null ? stmt.iterate(limit) : stmt.iterate(after, limit)) as IterableIterator<
@@ -123,6 +118,26 @@ export class SqliteSource {
       }
     }
     return rows;
+  }
+
+  /** Reads come in small slices: each statement is prepared once per table. */
+  private readonly statements = new Map<string, Database.Statement>();
+
+  private batchStatement(table: TableSpec, first: boolean): Database.Statement {
+    const name = `${first ? 'first' : 'after'}:${table.name}`;
+    let stmt = this.statements.get(name);
+    if (!stmt) {
+      const select = SQLITE.codecColumns(table.columns, table.key.name);
+      stmt = this.db
+        .prepare(
+          first
+            ? SQLITE.batchFirst(table.name, select, table.key.name)
+            : SQLITE.batchAfter(table.name, select, table.key.name),
+        )
+        .raw(true);
+      this.statements.set(name, stmt);
+    }
+    return stmt;
   }
 
   /** One row as stored (no casts), by key. */

@@ -215,6 +215,47 @@ describe('aidos migrate copy (CLI)', () => {
     expect(await query(db.url, 'SELECT id FROM tasks WHERE id = $1', [existing.id])).toEqual([]);
   });
 
+  it('a value PostgreSQL refuses in a table read on the worker thread names its row, exits 78 and leaves nothing', async () => {
+    const bad = await mkdtemp(join(tmpdir(), 'aidos-copy-bad-'));
+    try {
+      await populatedSource(bad);
+      const raw = rawSqlite(join(bad, 'aidos.db'));
+      // bulk_000002 is not in the storage sample (every ~20th row of 4,000): PostgreSQL finds it.
+      raw.prepare("UPDATE tasks SET result = ? WHERE id = 'bulk_000002'").run('{"note": "a\tb"}');
+      raw.close();
+      const db = await database();
+      const run = await runAidos(['migrate', 'copy', '--from', bad, '--to', db.url, '--batch', '500']);
+      expect(run.code).toBe(78);
+      expect(run.stderr).toMatch(
+        /copying tasks \(row bulk_000002, column result\): PostgreSQL refused it: .*json/,
+      );
+      expect(await query(db.url, 'SELECT id FROM tasks')).toEqual([]);
+
+      // A value the copy refuses itself, on the worker thread: the same message as on this one.
+      const raw2 = rawSqlite(join(bad, 'aidos.db'));
+      raw2
+        .prepare("UPDATE tasks SET result = '{}', message = ? WHERE id = 'bulk_000002'")
+        .run(Buffer.from([1, 2, 3]));
+      raw2.close();
+      const again = await runAidos([
+        'migrate',
+        'copy',
+        '--from',
+        bad,
+        '--to',
+        db.url,
+        '--batch',
+        '500',
+        '--force',
+      ]);
+      expect(again.code).toBe(78);
+      expect(again.stderr).toContain('tasks.message of row bulk_000002: a 3-byte blob where text belongs');
+      expect(await query(db.url, 'SELECT id FROM tasks')).toEqual([]);
+    } finally {
+      rmSync(bad, { recursive: true, force: true });
+    }
+  });
+
   it('rejects bad arguments naming the flag', async () => {
     const db = await database();
     const bad = await runAidos(['migrate', 'copy', '--from', dir, '--to', db.url, '--batch', '0']);
