@@ -29,6 +29,8 @@ export async function copyTable(
   options: {
     batch: number;
     method: WriteMethod;
+    /** Read and encode on the worker thread. */
+    onWorker: boolean;
     onRows: (n: number) => void;
     onCommitted?: (batch: EncodedBatch) => Promise<void>;
   },
@@ -38,6 +40,7 @@ export async function copyTable(
     limit: options.batch,
     maxBytes: BATCH_BYTES,
     method: options.method,
+    onWorker: options.onWorker,
   });
   let copied = 0;
   const ahead: Promise<IteratorResult<EncodedBatch>>[] = [];

@@ -12,6 +12,7 @@ import { columnsToLoadUncompressed, loadUncompressed, type UncompressedColumn } 
 import { assertSameShape, type TableSpec, targetTables } from './tables.js';
 import { assertTargetUrl, inTransaction, readTarget, redactUrl, targetPool, targetQuery } from './target.js';
 import { BatchCheck, type TableCheck, verifyTable } from './verify.js';
+import { workerTable } from './worker-batches.js';
 import type { WriteMethod } from './writers.js';
 
 /** What `aidos migrate copy` was asked to do. */
@@ -219,6 +220,7 @@ async function run(
     const state = restart ? [] : facts.state;
     // Two tables at a time, each on its own connection (with the foreign keys deferred, a child
     // table no longer waits for its parent): tasks and task_events load side by side.
+    const onWorker = workerTable(source, tables);
     await inLanes(tables, COPY_LANES, ctx.client, ctx.pool, async (table, laneClient) => {
       const started = performance.now();
       const total = source.count(table.name);
@@ -229,6 +231,7 @@ async function run(
       const copied = await copyTable(source, laneClient, table, tableState, {
         batch: options.batch,
         method: options.method,
+        onWorker: table.name === onWorker,
         onCommitted: batchCheck ? (batch) => batchCheck.add(batch) : undefined,
         onRows: (n) => {
           done += n;

@@ -33,12 +33,18 @@ const workerBuilt = existsSync(fileURLToPath(WORKER));
 
 /** A table with fewer rows is read on this thread: starting a worker costs more than it saves. */
 const WORKER_MIN_ROWS = 1000;
+
 /**
- * One worker at most: with it, this thread and PostgreSQL's backends the copy already keeps two
- * cores busy, and each more worker's heap and allocator arena would take the copy's peak RSS past
- * 300 MB (measured in docs/benchmarks.md).
+ * Which table gets the worker: the one with the most rows. One worker only: with it, this
+ * thread and PostgreSQL's backends already keep two cores busy, and each more worker's heap and
+ * allocator arena would take the copy's peak RSS past 300 MB (docs/benchmarks.md).
  */
-let workersRunning = 0;
+export function workerTable(source: SqliteSource, tables: TableSpec[]): string | undefined {
+  const counted = tables.map((t) => ({ name: t.name, rows: source.count(t.name) }));
+  const largest = counted.sort((a, b) => b.rows - a.rows)[0];
+  return largest && largest.rows >= WORKER_MIN_ROWS ? largest.name : undefined;
+}
+
 /**
  * The worker's heap, small: it holds two batches (at most ~8 MB, mostly outside the heap) and
  * garbage; V8's default young generation alone would be 48 MB more of RSS.
@@ -47,9 +53,8 @@ const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 
 
 /**
  * The table's batches, as `encodedBatches` yields them: read, encoded and hashed on a worker
- * thread when the compiled worker is there (the JavaScript thread that feeds PostgreSQL is the
- * copy's bottleneck otherwise), on this thread when not, when the table is small, or when a
- * worker already reads another table. The worker reads through its own connection; it reports
+ * thread when asked (`workerTable`) and the compiled worker is there (the JavaScript thread that
+ * feeds PostgreSQL is the copy's bottleneck otherwise), on this thread when not. The worker reads through its own connection; it reports
  * the table's row count in its snapshot, and a count other than this thread's means the file
  * changed since the copy began, which is refused.
  */
@@ -57,13 +62,11 @@ export function tableBatches(
   source: SqliteSource,
   table: TableSpec,
   after: SqliteValue,
-  options: EncodeJob['options'],
+  options: EncodeJob['options'] & { onWorker: boolean },
 ): AsyncGenerator<EncodedBatch> {
-  if (!workerBuilt || workersRunning > 0 || source.count(table.name) < WORKER_MIN_ROWS) {
-    return encodedBatches(source, table, after, options);
-  }
-  workersRunning++;
-  return fromWorker(source, { path: source.path, table, after, options });
+  const { onWorker, ...encode } = options;
+  if (!workerBuilt || !onWorker) return encodedBatches(source, table, after, encode);
+  return fromWorker(source, { path: source.path, table, after, options: encode });
 }
 
 async function* fromWorker(source: SqliteSource, job: EncodeJob): AsyncGenerator<EncodedBatch> {
@@ -111,6 +114,5 @@ async function* fromWorker(source: SqliteSource, job: EncodeJob): AsyncGenerator
   } finally {
     worker.removeAllListeners('exit');
     await worker.terminate();
-    workersRunning--;
   }
 }
