@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { hash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { AidosError } from '../../errors.js';
 import { canonicalScalar } from './canonical.js';
 import { type SqliteValue, toPgText, type ValuePlace } from './convert.js';
@@ -8,6 +8,12 @@ import type { SqliteSource } from './source.js';
 import type { ColumnKind, TableSpec } from './tables.js';
 
 const PIECE_BYTES = 1024 * 1024;
+
+/** sha-256 hex of bytes: the one-shot `crypto.hash` where Node has it (20.12+), else a Hash object. */
+const sha256Hex: (bytes: Buffer) => string =
+  typeof (crypto as { hash?: unknown }).hash === 'function'
+    ? (bytes) => crypto.hash('sha256', bytes, 'hex')
+    : (bytes) => crypto.createHash('sha256').update(bytes).digest('hex');
 
 /** COPY's text format as UTF-8 bytes, collected in pieces of ~1 MB (a line may span two). */
 export class CopyPieces {
@@ -113,7 +119,7 @@ export class RowCodec {
       }
     }
     out?.plain('\n');
-    return hash('sha256', this.scratch.subarray(0, this.used), 'hex');
+    return sha256Hex(this.scratch.subarray(0, this.used));
   }
 
   /** The row (already checked by `encode`) as text parameters, for multi-row INSERT. */

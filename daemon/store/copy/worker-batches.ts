@@ -46,17 +46,17 @@ export function workerTable(source: SqliteSource, tables: TableSpec[]): string |
 }
 
 /**
- * The worker's heap, small: it holds two batches (at most ~8 MB, mostly outside the heap) and
- * garbage; V8's default young generation alone would be 48 MB more of RSS.
+ * The worker's heap, small: it holds the batches read ahead (~4 MB each, mostly outside the
+ * heap) and garbage; V8's default young generation alone would be 48 MB more of RSS.
  */
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 };
 
 /**
  * The table's batches, as `encodedBatches` yields them: read, encoded and hashed on a worker
  * thread when asked (`workerTable`) and the compiled worker is there (the JavaScript thread that
- * feeds PostgreSQL is the copy's bottleneck otherwise), on this thread when not. The worker reads through its own connection; it reports
- * the table's row count in its snapshot, and a count other than this thread's means the file
- * changed since the copy began, which is refused.
+ * feeds PostgreSQL is the copy's bottleneck otherwise), on this thread when not. The worker
+ * reads through its own connection; it reports the table's row count in its snapshot, and a
+ * count other than this thread's means the file changed since the copy began, which is refused.
  */
 export function tableBatches(
   source: SqliteSource,
@@ -103,7 +103,7 @@ async function* fromWorker(source: SqliteSource, job: EncodeJob): AsyncGenerator
         }
         continue;
       }
-      // The worker starts on another batch as each one is taken: as many ahead as the caller asks for.
+      // The worker starts on the next batch as each one is taken (the read-ahead takes them early).
       worker.postMessage('next');
       const { batch } = message;
       batch.copyText = batch.copyText.map((piece) =>
