@@ -1,36 +1,14 @@
-import { AidosError } from '../../errors.js';
-import { epochMs, type SqliteValue, type ValuePlace } from './convert.js';
 import { ident } from './sql.js';
-import type { ColumnKind, ColumnSpec, TableSpec } from './tables.js';
+import type { ColumnSpec, TableSpec } from './tables.js';
 
 /**
  * The one canonical encoding of a row that both sides compute on their own: for each column in
  * order, `N` for NULL or `<utf-8 byte length>:<canonical text>`; the row's hash is sha-256 of
  * that. Canonical texts: text as is; integers in decimal; booleans 1/0; doubles as the hex of
  * their 8 IEEE bytes; times as epoch microseconds; JSON as jsonb prints it; bytes as hex.
- * `RowCodec` computes it from the SQLite values (text, JSON and bytes itself, the other kinds
- * here), `rowHashSql` has PostgreSQL compute it from its own columns.
+ * `RowCodec` computes it from the SQLite values (text, JSON and bytes itself, the scalars with
+ * `scalarTexts`), `rowHashSql` has PostgreSQL compute it from its own columns.
  */
-export function canonicalScalar(value: SqliteValue, kind: ColumnKind, place: ValuePlace): string {
-  switch (kind) {
-    case 'int2':
-    case 'int4':
-    case 'int8':
-      return String(value);
-    case 'bool':
-      return value === 1n ? '1' : '0';
-    case 'float8': {
-      const bytes = Buffer.alloc(8);
-      bytes.writeDoubleBE(Number(value));
-      return bytes.toString('hex');
-    }
-    case 'timestamptz':
-      return (epochMs(value, place) * 1000n).toString();
-    default:
-      throw new AidosError('input', `${place.table}.${place.column}: ${kind} is not a scalar kind`);
-  }
-}
-
 function canonicalSql(column: ColumnSpec): string {
   const c = ident(column.name);
   switch (column.kind) {

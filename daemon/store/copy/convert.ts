@@ -1,4 +1,5 @@
 import { AidosError } from '../../errors.js';
+import { jsonbText } from './jsonb-text.js';
 import type { ColumnKind, TableSpec } from './tables.js';
 
 /** What better-sqlite3 returns with safe integers on: every INTEGER is a bigint. */
@@ -79,30 +80,52 @@ function text(value: SqliteValue, place: ValuePlace): string {
   return value;
 }
 
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/** jsonb refuses NUL and lone surrogates inside strings, which JSON.parse accepts (only \u escapes make them). */
-function jsonbCannotHold(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000') || LONE_SURROGATE.test(value);
-  if (Array.isArray(value)) return value.some(jsonbCannotHold);
-  if (value && typeof value === 'object')
-    return Object.entries(value).some(([k, v]) => jsonbCannotHold(k) || jsonbCannotHold(v));
-  return false;
-}
-
+/** Checked with the same parser that gives the row hash its canonical JSON (what jsonb can hold). */
 function json(value: SqliteValue, place: ValuePlace): string {
   const raw = text(value, place);
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(raw);
+    jsonbText(raw);
   } catch (cause) {
     refuse(place, `invalid JSON (${(cause as Error).message})`);
   }
-  if (raw.includes('\\u') && jsonbCannotHold(parsed)) {
-    refuse(place, 'JSON holds \\u0000 or a lone surrogate, which jsonb cannot store');
-  }
   // Handed to PostgreSQL as written: re-serialising would round large numbers through doubles.
   return raw;
+}
+
+/** The kinds `scalarTexts` converts. */
+export type ScalarKind = 'int2' | 'int4' | 'int8' | 'bool' | 'float8' | 'timestamptz';
+
+/**
+ * A scalar's PostgreSQL text input and its canonical text in the row hash (see canonical.ts),
+ * checked and converted once: integers in decimal (both), booleans t/f and 1/0, doubles in their
+ * shortest round-trip form and as the hex of their 8 IEEE bytes, times as PostgreSQL input and as
+ * epoch microseconds.
+ */
+export function scalarTexts(value: SqliteValue, kind: ScalarKind, place: ValuePlace): [string, string] {
+  switch (kind) {
+    case 'int2':
+    case 'int4':
+    case 'int8': {
+      const digits = integer(value, kind, place);
+      return [digits, digits];
+    }
+    case 'bool':
+      if (value !== 0n && value !== 1n) refuse(place, `${describe(value)} is not a boolean (0 or 1)`);
+      return value === 1n ? ['t', '1'] : ['f', '0'];
+    case 'float8': {
+      const n = typeof value === 'bigint' ? Number(value) : value;
+      if (typeof n !== 'number' || (typeof value === 'bigint' && BigInt(n) !== value))
+        refuse(place, `${describe(value)} is not exactly a double`);
+      const bytes = Buffer.alloc(8);
+      bytes.writeDoubleBE(n);
+      // Shortest round-trip form: PostgreSQL parses it back to the same double.
+      return [String(n), bytes.toString('hex')];
+    }
+    case 'timestamptz': {
+      const ms = epochMs(value, place);
+      return [timestampText(Number(ms)), (ms * 1000n).toString()];
+    }
+  }
 }
 
 /**
@@ -117,19 +140,10 @@ export function toPgText(value: SqliteValue, kind: ColumnKind, place: ValuePlace
     case 'int2':
     case 'int4':
     case 'int8':
-      return integer(value, kind, place);
     case 'bool':
-      if (value !== 0n && value !== 1n) refuse(place, `${describe(value)} is not a boolean (0 or 1)`);
-      return value === 1n ? 't' : 'f';
-    case 'float8': {
-      const n = typeof value === 'bigint' ? Number(value) : value;
-      if (typeof n !== 'number' || (typeof value === 'bigint' && BigInt(n) !== value))
-        refuse(place, `${describe(value)} is not exactly a double`);
-      // Shortest round-trip form: PostgreSQL parses it back to the same double.
-      return String(n);
-    }
+    case 'float8':
     case 'timestamptz':
-      return timestampText(Number(epochMs(value, place)));
+      return scalarTexts(value, kind, place)[0];
     case 'jsonb':
       return json(value, place);
     case 'bytea': {

@@ -1,11 +1,10 @@
 import { isUtf8 } from 'node:buffer';
 import * as crypto from 'node:crypto';
 import { AidosError } from '../../errors.js';
-import { canonicalScalar } from './canonical.js';
-import { type SqliteValue, toPgText, type ValuePlace } from './convert.js';
+import { type ScalarKind, type SqliteValue, scalarTexts, toPgText, type ValuePlace } from './convert.js';
 import { jsonbBytes } from './jsonb-text.js';
 import type { SqliteSource } from './source.js';
-import type { ColumnKind, TableSpec } from './tables.js';
+import { BYTE_KINDS, type ColumnKind, type TableSpec } from './tables.js';
 
 const PIECE_BYTES = 1024 * 1024;
 
@@ -64,9 +63,6 @@ export class CopyPieces {
   }
 }
 
-/** The kinds the source reads as raw UTF-8 bytes (`CAST(… AS BLOB)`), never decoded to strings. */
-export const BYTE_KINDS: ReadonlySet<ColumnKind> = new Set(['text', 'jsonb', 'bytea']);
-
 /**
  * One table's rows, as the source reads them (text, JSON and blob columns as raw bytes, then a
  * mask of the values whose SQLite type does not fit their column, then the key), turned into
@@ -111,9 +107,7 @@ export class RowCodec {
       const kind = this.kinds[i] as ColumnKind;
       if (BYTE_KINDS.has(kind)) this.bytesValue(value as Buffer, kind, i, out);
       else {
-        const place = this.place(i);
-        const text = toPgText(value, kind, place) as string;
-        const canonical = canonicalScalar(value, kind, place);
+        const [text, canonical] = scalarTexts(value, kind as ScalarKind, this.place(i));
         this.hashText(`${canonical.length}:${canonical}`);
         out?.plain(text);
       }

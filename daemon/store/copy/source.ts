@@ -7,7 +7,7 @@ import type { AppliedMigration } from '../types.js';
 import type { SqliteValue } from './convert.js';
 import { fileHolders } from './holders.js';
 import { ident, SQLITE } from './sql.js';
-import type { TableSpec } from './tables.js';
+import { BYTE_KINDS, type TableSpec } from './tables.js';
 
 /** Where `--from` points: a SQLite file, `sqlite:PATH`, or a data dir holding aidos.db. */
 export function resolveSourcePath(from: string): string {
@@ -87,8 +87,16 @@ export class SqliteSource {
     }));
   }
 
+  private readonly counts = new Map<string, number>();
+
+  /** Rows in the table; counted once, since the snapshot never changes (asked per lane, worker, check). */
   count(table: string): number {
-    return Number((this.db.prepare(SQLITE.count(table)).get() as { n: bigint }).n);
+    let n = this.counts.get(table);
+    if (n === undefined) {
+      n = Number((this.db.prepare(SQLITE.count(table)).get() as { n: bigint }).n);
+      this.counts.set(table, n);
+    }
+    return n;
   }
 
   /** Highest id SQLite's AUTOINCREMENT has handed out for the table (0 if none). */
@@ -127,7 +135,10 @@ export class SqliteSource {
     const name = `${first ? 'first' : 'after'}:${table.name}`;
     let stmt = this.statements.get(name);
     if (!stmt) {
-      const select = SQLITE.codecColumns(table.columns, table.key.name);
+      const select = SQLITE.codecColumns(
+        table.columns.map((c) => ({ ...c, bytes: BYTE_KINDS.has(c.kind) })),
+        table.key.name,
+      );
       stmt = this.db
         .prepare(
           first

@@ -158,15 +158,14 @@ export const SQLITE = {
    * bit i set where column i holds a SQLite type that does not fit it (such a row is read again as
    * stored, for the error), then the key.
    */
-  codecColumns: (columns: { name: string; kind: string }[], key: string) => {
-    const bytes = (kind: string) => kind === 'text' || kind === 'jsonb' || kind === 'bytea';
+  codecColumns: (columns: { name: string; kind: string; bytes: boolean }[], key: string) => {
     const mismatch = columns.flatMap((c, i) => {
-      if (!bytes(c.kind)) return [];
+      if (!c.bytes) return [];
       const wrong = c.kind === 'bytea' ? "IN ('integer', 'real')" : "NOT IN ('text', 'null')";
       return [`((typeof(${ident(c.name)}) ${wrong}) << ${i})`];
     });
     return [
-      ...columns.map((c) => (bytes(c.kind) ? `CAST(${ident(c.name)} AS BLOB)` : ident(c.name))),
+      ...columns.map((c) => (c.bytes ? `CAST(${ident(c.name)} AS BLOB)` : ident(c.name))),
       mismatch.length ? mismatch.join(' | ') : '0',
       ident(key),
     ].join(', ');

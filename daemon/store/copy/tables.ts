@@ -15,6 +15,9 @@ export type ColumnKind =
   | 'jsonb'
   | 'bytea';
 
+/** The kinds the source reads as raw UTF-8 bytes (`CAST(… AS BLOB)`), never decoded to strings. */
+export const BYTE_KINDS: ReadonlySet<ColumnKind> = new Set(['text', 'jsonb', 'bytea']);
+
 /** One column of a copied table. */
 export interface ColumnSpec {
   /** Column name (same on both sides). */
