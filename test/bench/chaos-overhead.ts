@@ -28,6 +28,7 @@ import pino from 'pino';
 import YAML from 'yaml';
 import { StoreFaults } from '../../chaos/faults/store-seam.js';
 import { NetworkFaults } from '../../daemon/cluster/faults.js';
+import { seededRng } from '../../daemon/cluster/random.js';
 import { composeDaemon, MODULES } from '../../daemon/compose.js';
 import { loadConfig } from '../../daemon/config/load.js';
 import type { Daemon } from '../../daemon/runtime/daemon.js';
@@ -62,22 +63,10 @@ const pct = (xs: number[], p: number) => {
 };
 const r3 = (n: number) => Math.round(n * 1000) / 1000;
 
-/** Seeded PRNG (mulberry32): the bootstrap interval is the same for the same runs. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** Median of the ratios and a percentile-bootstrap 95 % interval of that median. */
 function pairedRatios(enabled: number[], disabled: number[]) {
   const ratios = enabled.map((e, i) => e / (disabled[i] as number));
-  const rng = mulberry32(SEED);
+  const rng = seededRng(SEED);
   const medians = Array.from({ length: BOOTSTRAP }, () =>
     median(Array.from({ length: ratios.length }, () => ratios[Math.floor(rng() * ratios.length)] as number)),
   );

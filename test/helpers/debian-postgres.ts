@@ -11,8 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { migrationRunner } from '../../daemon/store/open.js';
-import { PostgresStore } from '../../daemon/store/postgres/pg-store.js';
+import { migratedTestStore } from './postgres-db.js';
 import { freePort } from './postgres-server.js';
 
 /**
@@ -190,16 +189,7 @@ export async function startMigratedPrimaryAndReplica(): Promise<{
   replica: DebianProcess;
 }> {
   const primary = await startDebianPrimary();
-  const setup = new PostgresStore({
-    url: primary.url,
-    poolMax: 2,
-    idleTimeoutMs: 1000,
-    statementTimeoutMs: 10_000,
-    connectTimeoutMs: 5000,
-    applicationName: 'setup',
-  });
-  await migrationRunner(setup).up();
-  await setup.close();
+  await (await migratedTestStore(primary.url, 'setup')).close();
   return { primary, replica: await startDebianReplica(primary) };
 }
 

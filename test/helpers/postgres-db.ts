@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { migrationRunner } from '../../daemon/store/open.js';
 import { PostgresStore } from '../../daemon/store/postgres/pg-store.js';
 
 declare module 'vitest' {
@@ -58,4 +59,11 @@ export function testStore(url: string, poolMax: number, applicationName: string)
     connectTimeoutMs: 5_000,
     applicationName,
   });
+}
+
+/** A `testStore` (two connections) brought to the latest migration; the caller closes it. */
+export async function migratedTestStore(url: string, applicationName = 'test'): Promise<PostgresStore> {
+  const store = testStore(url, 2, applicationName);
+  await migrationRunner(store).up();
+  return store;
 }

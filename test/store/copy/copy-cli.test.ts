@@ -5,11 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrationRunner } from '../../../daemon/store/open.js';
-import { PostgresStore } from '../../../daemon/store/postgres/pg-store.js';
 import { runAidos } from '../../helpers/cli.js';
 import { AIDOS_BIN } from '../../helpers/daemon-process.js';
-import { createTestDatabase, type TestDatabase } from '../../helpers/postgres-db.js';
+import { createTestDatabase, migratedTestStore, type TestDatabase } from '../../helpers/postgres-db.js';
 import { waitFor } from '../../helpers/wait.js';
 import { newTask } from '../contract/fixtures.js';
 import { rawSqlite, sqliteStore, tasksInEveryState } from './fixtures.js';
@@ -59,20 +57,6 @@ async function query<T extends pg.QueryResultRow>(
   }
 }
 
-/** A PostgreSQL store on the database, at the latest migration. */
-async function migratedStore(url: string): Promise<PostgresStore> {
-  const store = new PostgresStore({
-    url,
-    poolMax: 2,
-    idleTimeoutMs: 1000,
-    statementTimeoutMs: 10_000,
-    connectTimeoutMs: 5000,
-    applicationName: 'test',
-  });
-  await migrationRunner(store).up();
-  return store;
-}
-
 /** The tasks and task_events indexes and constraints besides their primary keys, as the catalog defines them. */
 async function secondaryObjects(url: string): Promise<string[]> {
   const rows = await query<{ def: string }>(
@@ -118,7 +102,7 @@ describe('aidos migrate copy (CLI)', () => {
   it('kill -9 halfway leaves a resumable target; the rerun resumes and ends verified', async () => {
     const db = await database();
     const migrated = await database();
-    await (await migratedStore(migrated.url)).close();
+    await (await migratedTestStore(migrated.url)).close();
     const child = spawn(
       process.execPath,
       [AIDOS_BIN, 'migrate', 'copy', '--from', dir, '--to', db.url, '--batch', '10'],
@@ -194,7 +178,7 @@ describe('aidos migrate copy (CLI)', () => {
 
   it('refuses a non-empty target (changing nothing) unless --force, which replaces it', async () => {
     const db = await database();
-    const store = await migratedStore(db.url);
+    const store = await migratedTestStore(db.url);
     const existing = (await store.submitTask(newTask({ message: 'already here' }))).task;
     await store.close();
 

@@ -5,9 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyStore } from '../../../daemon/store/copy/copy.js';
-import { migrationRunner } from '../../../daemon/store/open.js';
-import { PostgresStore } from '../../../daemon/store/postgres/pg-store.js';
-import { createTestDatabase, type TestDatabase } from '../../helpers/postgres-db.js';
+import { createTestDatabase, migratedTestStore, type TestDatabase } from '../../helpers/postgres-db.js';
 import { sqliteStore, tasksInEveryState } from './fixtures.js';
 
 // The verification runs batch by batch during the copy; it must judge what PostgreSQL stored,
@@ -23,16 +21,7 @@ describe('migrate copy: the verification checks the rows PostgreSQL stored', () 
     const source = await sqliteStore(join(dir, 'aidos.db'));
     ids = await tasksInEveryState(source, 2);
     await source.close();
-    const target = new PostgresStore({
-      url: db.url,
-      poolMax: 2,
-      idleTimeoutMs: 1000,
-      statementTimeoutMs: 10_000,
-      connectTimeoutMs: 5000,
-      applicationName: 'test',
-    });
-    await migrationRunner(target).up();
-    await target.close();
+    await (await migratedTestStore(db.url)).close();
   });
 
   afterAll(async () => {
