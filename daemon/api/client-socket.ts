@@ -101,15 +101,6 @@ export function serveClientSocket(ws: WebSocket, caller: OperationContext, deps:
   };
 
   ws.on('message', (raw, isBinary) => {
-    // A client that does not read its replies is not served more of them.
-    if (buffer.behind) return;
-    if (!bucket.take()) {
-      fail(
-        null,
-        new ApiError('rate_limited', `more than ${CLIENT_LIMITS.messagesPerSecond} messages per second`),
-      );
-      return;
-    }
     let frame: unknown;
     try {
       frame = JSON.parse(isBinary ? Buffer.from(raw as Buffer).toString('utf8') : raw.toString());
@@ -123,6 +114,26 @@ export function serveClientSocket(ws: WebSocket, caller: OperationContext, deps:
     } catch (error) {
       const id = (frame as { id?: unknown })?.id;
       fail(typeof id === 'string' || typeof id === 'number' ? id : null, error);
+      return;
+    }
+    // Refusals carry the request's id: a client waits on each id, and one left unanswered hangs
+    // it (a TUI stuck connecting). A client that does not read its replies gets a short refusal,
+    // not the work it asked for.
+    if (buffer.behind) {
+      fail(
+        request.id,
+        new ApiError(
+          'rate_limited',
+          `${ws.bufferedAmount} bytes sent to this client are still unread; read them first`,
+        ),
+      );
+      return;
+    }
+    if (!bucket.take()) {
+      fail(
+        request.id,
+        new ApiError('rate_limited', `more than ${CLIENT_LIMITS.messagesPerSecond} messages per second`),
+      );
       return;
     }
     const run = async () => {

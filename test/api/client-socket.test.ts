@@ -93,7 +93,11 @@ describe('/v1/client WebSocket', () => {
   it('limits the rate of requests per connection', async () => {
     const c = await connectClient(daemon.url, auth);
     for (let i = 0; i < 150; i++) c.send({ type: 'request', id: i, op: 'node.info' });
-    await c.next((f) => f.ok === false && (f.error as { code: string }).code === 'rate_limited');
+    // The refusal answers the request it refuses: a client waiting on that id is not left hanging.
+    const refused = await c.next(
+      (f) => f.ok === false && (f.error as { code: string }).code === 'rate_limited',
+    );
+    expect(typeof refused.id).toBe('number');
     c.ws.close();
   });
 

@@ -204,6 +204,9 @@ export class FleetConnection {
     void client.closed.then(() => {
       if (generation === this.generation && !this.stopped) this.failed(url, 'connection lost');
     });
+    // The subscriptions are bounded too: a daemon that never answers one would leave this
+    // connection neither live nor failed (closing it rejects what is pending, and retries).
+    const handshake = setTimeout(() => client.close(), this.options.openTimeoutMs ?? 5_000);
     try {
       await client.subscribe(['tasks', 'health']);
       this.nodesTopic = await client.subscribe(['nodes']).then(
@@ -216,8 +219,10 @@ export class FleetConnection {
       if (this.chaos) this.subscribeChaos(client);
     } catch (error) {
       client.close();
-      this.failed(url, (error as Error).message);
+      if (generation === this.generation) this.failed(url, (error as Error).message);
       return;
+    } finally {
+      clearTimeout(handshake);
     }
     this.failures = 0;
     this.store.setLink('live', url);
