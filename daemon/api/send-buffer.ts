@@ -2,7 +2,7 @@ import type { WebSocket } from 'ws';
 
 /** How much a client may leave unread before the daemon stops serving it. */
 export const SEND_BUFFER_LIMITS = {
-  /** Over this many unsent bytes the connection is behind: requests go unserved, events are skipped. */
+  /** Over this many unsent bytes the connection is behind: requests are refused, events are skipped. */
   behindBytes: 1024 * 1024,
   /** Over this many the connection is closed at once. */
   closeBytes: 16 * 1024 * 1024,
