@@ -86,12 +86,20 @@ describe('AgentSupervisor', () => {
       },
     };
     const { supervisor, spec } = setup({ clock });
-    // The agent exits at once; a process of its own session, out of its group and tree, writes the
-    // envelope to the inherited stdout afterwards, while the run is draining its pipes.
+    // The agent exits once a process of its own session, out of its group and tree, is in place
+    // (it opens the FIFO only after setsid: exiting earlier would let the run's clean-up of the
+    // group catch it); that process writes the envelope to the inherited stdout afterwards, while
+    // the run is draining its pipes.
     const envelope = resolve('test/fixtures/openclaw-envelopes/ok.json');
+    const fifoDir = tempDir('aidos-late-');
+    cleanups.push(fifoDir.cleanup);
+    const fifo = join(fifoDir.dir, 'ready');
     const profile = standinProfile({
       command: '/bin/sh',
-      args: ['-c', `/usr/bin/setsid /bin/sh -c '/bin/sleep 0.3; /bin/cat "${envelope}"' & exit 0`],
+      args: [
+        '-c',
+        `/usr/bin/mkfifo "${fifo}"; /usr/bin/setsid /bin/sh -c 'exec 3>"${fifo}"; exec 3>&-; /bin/sleep 0.3; /bin/cat "${envelope}"' & read _ < "${fifo}"; exit 0`,
+      ],
     });
     const run = await supervisor.start(spec('late', { profile }));
     const out = await run.done;
