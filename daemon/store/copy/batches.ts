@@ -1,14 +1,15 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { SqliteValue } from './convert.js';
-import { CopyPieces, RowCodec } from './row-codec.js';
+import { BinaryCopy } from './copy-binary.js';
+import { RowCodec } from './row-codec.js';
 import type { SqliteSource } from './source.js';
 import type { TableSpec } from './tables.js';
 import type { PgRow, WriteMethod } from './writers.js';
 
 /** One batch read from SQLite, ready to write, with the source side of its verification. */
 export interface EncodedBatch {
-  /** COPY text, UTF-8, in ~1 MB pieces (method copy). */
-  copyText: Buffer[];
+  /** The batch's COPY data, binary format, in ~1 MB pieces (method copy). */
+  copyData: Buffer[];
   /** Converted rows (method insert). */
   rows: PgRow[];
   /** Rows in the batch. */
@@ -45,7 +46,7 @@ export async function* encodedBatches(
   let cursor = after;
   for (;;) {
     const batch: EncodedBatch = {
-      copyText: [],
+      copyData: [],
       rows: [],
       count: 0,
       firstKey: '',
@@ -54,7 +55,7 @@ export async function* encodedBatches(
       hashes: [],
     };
     let bytes = 0;
-    const pieces = new CopyPieces();
+    const copy = options.method === 'copy' ? new BinaryCopy() : null;
     let exhausted = false;
     while (batch.count < options.limit && bytes < options.maxBytes) {
       const rows = source.batch(
@@ -69,7 +70,7 @@ export async function* encodedBatches(
       }
       for (const row of rows) {
         for (const v of row) bytes += typeof v === 'string' || Buffer.isBuffer(v) ? v.length : 8;
-        batch.hashes.push(codec.encode(row, options.method === 'copy' ? pieces : null));
+        batch.hashes.push(codec.encode(row, copy));
         const key = codec.key(row);
         if (options.method === 'insert') batch.rows.push(codec.pgRow(row));
         batch.keys.push(key);
@@ -78,8 +79,7 @@ export async function* encodedBatches(
       cursor = rows[rows.length - 1]?.at(-1) ?? null;
       await yieldToLoop();
     }
-    pieces.flush();
-    batch.copyText = pieces.done;
+    batch.copyData = copy?.finish() ?? [];
     if (batch.count === 0) return;
     batch.firstKey = batch.keys[0] ?? '';
     batch.lastKey = cursor;

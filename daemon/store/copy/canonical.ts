@@ -3,7 +3,10 @@ import type { ColumnSpec, TableSpec } from './tables.js';
 
 /**
  * The one canonical encoding of a row that both sides compute on their own: for each column in
- * order, `N` for NULL or `<utf-8 byte length>:<canonical text>`; the row's hash is sha-256 of
+ * order, `N` for NULL or `<utf-8 byte length>:<canonical text>`, except JSON: `<canonical
+ * text>;` (a JSON text is self-delimiting once a number is ended, and no JSON starts with `N`, so
+ * this stays unambiguous, and PostgreSQL renders each jsonb once instead of twice, once more for
+ * its length: that was a third of its cost of hashing a task row). The row's hash is sha-256 of
  * that. Canonical texts: text as is; integers in decimal; booleans 1/0; doubles as the hex of
  * their 8 IEEE bytes; times as epoch microseconds; JSON as jsonb prints it; bytes as hex.
  * `RowCodec` computes it from the SQLite values (text, JSON and bytes itself, the scalars with
@@ -36,6 +39,7 @@ function canonicalSql(column: ColumnSpec): string {
 export function rowHashSql(table: TableSpec): string {
   const parts = table.columns.map((column) => {
     const text = canonicalSql(column);
+    if (column.kind === 'jsonb') return `COALESCE(${text} || ';', 'N')`;
     return `COALESCE(octet_length(${text})::text || ':' || ${text}, 'N')`;
   });
   return `sha256(convert_to(${parts.join(' || ')}, 'UTF8'))`;

@@ -1,4 +1,5 @@
 import { AidosError } from '../../errors.js';
+import type { BinaryCopy } from './copy-binary.js';
 import { jsonbText } from './jsonb-text.js';
 import type { ColumnKind, TableSpec } from './tables.js';
 
@@ -66,11 +67,27 @@ function timestampText(ms: number): string {
   return `${date} ${time}+00${year <= 0 ? ' BC' : ''}`;
 }
 
-function integer(value: SqliteValue, kind: 'int2' | 'int4' | 'int8', place: ValuePlace): string {
+/** An integer that fits the column's type. */
+function integer(value: SqliteValue, kind: 'int2' | 'int4' | 'int8', place: ValuePlace): bigint {
   if (typeof value !== 'bigint') refuse(place, `${describe(value)} is not an integer`);
   const [min, max] = LIMITS[kind];
   if (value < min || value > max) refuse(place, `${value} does not fit PostgreSQL ${kind}`);
-  return value.toString();
+  return value;
+}
+
+function boolean(value: SqliteValue, place: ValuePlace): boolean {
+  if (value !== 0n && value !== 1n) refuse(place, `${describe(value)} is not a boolean (0 or 1)`);
+  return value === 1n;
+}
+
+/** A double, as its 8 IEEE bytes (big-endian: PostgreSQL's binary form and the canonical hex). */
+function double(value: SqliteValue, place: ValuePlace): Buffer {
+  const n = typeof value === 'bigint' ? Number(value) : value;
+  if (typeof n !== 'number' || (typeof value === 'bigint' && BigInt(n) !== value))
+    refuse(place, `${describe(value)} is not exactly a double`);
+  const bytes = Buffer.allocUnsafe(8);
+  bytes.writeDoubleBE(n);
+  return bytes;
 }
 
 function text(value: SqliteValue, place: ValuePlace): string {
@@ -92,38 +109,42 @@ function json(value: SqliteValue, place: ValuePlace): string {
   return raw;
 }
 
-/** The kinds `scalarTexts` converts. */
+/** The kinds `scalarField` converts. */
 export type ScalarKind = 'int2' | 'int4' | 'int8' | 'bool' | 'float8' | 'timestamptz';
 
 /**
- * A scalar's PostgreSQL text input and its canonical text in the row hash (see canonical.ts),
- * checked and converted once: integers in decimal (both), booleans t/f and 1/0, doubles in their
- * shortest round-trip form and as the hex of their 8 IEEE bytes, times as PostgreSQL input and as
- * epoch microseconds.
+ * A scalar checked and converted once: its canonical text in the row hash (see canonical.ts) is
+ * returned, and with `out` its COPY binary value is written there. Canonical texts: integers in
+ * decimal, booleans 1/0, doubles as the hex of their 8 IEEE bytes, times as epoch microseconds.
  */
-export function scalarTexts(value: SqliteValue, kind: ScalarKind, place: ValuePlace): [string, string] {
+export function scalarField(
+  value: SqliteValue,
+  kind: ScalarKind,
+  place: ValuePlace,
+  out: BinaryCopy | null,
+): string {
   switch (kind) {
     case 'int2':
     case 'int4':
     case 'int8': {
-      const digits = integer(value, kind, place);
-      return [digits, digits];
+      const n = integer(value, kind, place);
+      out?.[kind](n);
+      return n.toString();
     }
-    case 'bool':
-      if (value !== 0n && value !== 1n) refuse(place, `${describe(value)} is not a boolean (0 or 1)`);
-      return value === 1n ? ['t', '1'] : ['f', '0'];
+    case 'bool': {
+      const b = boolean(value, place);
+      out?.bool(b);
+      return b ? '1' : '0';
+    }
     case 'float8': {
-      const n = typeof value === 'bigint' ? Number(value) : value;
-      if (typeof n !== 'number' || (typeof value === 'bigint' && BigInt(n) !== value))
-        refuse(place, `${describe(value)} is not exactly a double`);
-      const bytes = Buffer.alloc(8);
-      bytes.writeDoubleBE(n);
-      // Shortest round-trip form: PostgreSQL parses it back to the same double.
-      return [String(n), bytes.toString('hex')];
+      const ieee = double(value, place);
+      out?.float8(ieee);
+      return ieee.toString('hex');
     }
     case 'timestamptz': {
       const ms = epochMs(value, place);
-      return [timestampText(Number(ms)), (ms * 1000n).toString()];
+      out?.timestamptz(ms);
+      return (ms * 1000n).toString();
     }
   }
 }
@@ -140,10 +161,14 @@ export function toPgText(value: SqliteValue, kind: ColumnKind, place: ValuePlace
     case 'int2':
     case 'int4':
     case 'int8':
+      return integer(value, kind, place).toString();
     case 'bool':
+      return boolean(value, place) ? 't' : 'f';
     case 'float8':
+      // Shortest round-trip form: PostgreSQL parses it back to the same double.
+      return String(double(value, place).readDoubleBE(0));
     case 'timestamptz':
-      return scalarTexts(value, kind, place)[0];
+      return timestampText(Number(epochMs(value, place)));
     case 'jsonb':
       return json(value, place);
     case 'bytea': {

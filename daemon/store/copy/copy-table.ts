@@ -6,7 +6,7 @@ import { PG } from './sql.js';
 import type { TableSpec } from './tables.js';
 import { inTransaction, type TableState, targetQuery } from './target.js';
 import { tableBatches } from './worker-batches.js';
-import { type WriteMethod, writeCopyText, writeInsert } from './writers.js';
+import { type WriteMethod, writeCopy, writeInsert } from './writers.js';
 
 /** A batch stays under this many bytes of values whatever --batch says (1 MiB messages). */
 export const BATCH_BYTES = 4 * 1024 * 1024;
@@ -61,7 +61,7 @@ export async function copyTable(
         client,
         async () => {
           try {
-            if (options.method === 'copy') await writeCopyText(client, table, batch.copyText);
+            if (options.method === 'copy') await writeCopy(client, table, batch.copyData);
             else await writeInsert(client, table, batch.rows);
           } catch (cause) {
             throw refused(table, batch, cause as Error);
@@ -83,13 +83,14 @@ export async function copyTable(
 
 /**
  * PostgreSQL's refusal of a batch, naming the row when its context says which COPY line it was
- * (`COPY tasks, line 3, column result: …`): the checks PostgreSQL makes as it parses (a raw control
+ * (`COPY tasks, line 3, column result`): the checks PostgreSQL makes as it parses (a raw control
  * character in JSON, say) are not made twice here.
  */
 function refused(table: TableSpec, batch: EncodedBatch, cause: Error): AidosError {
   const where = (cause as Error & { where?: string }).where ?? '';
-  // The context may hold other lines first (a JSON parse error's own `JSON data, line 1: …`).
-  const line = /\bCOPY [^\n]*?, line (\d+)(?:, column ([^:\n]+):)?/.exec(where);
+  // The context may hold other lines first (a JSON parse error's own `JSON data, line 1: …`); the
+  // binary format's ends at the column name (the text format's went on with `: "<value>"`).
+  const line = /\bCOPY [^\n]*?, line (\d+)(?:, column ([^:\n]+))?/.exec(where);
   const key = line ? batch.keys[Number(line[1]) - 1] : undefined;
   const column = line?.[2];
   const at =

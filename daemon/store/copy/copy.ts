@@ -8,7 +8,12 @@ import { copyTable, resetSequence } from './copy-table.js';
 import { type DeferredReport, deferIndexes, rebuildDeferred } from './deferred.js';
 import { assertNotHeld, resolveSourcePath, SqliteSource } from './source.js';
 import { PG } from './sql.js';
-import { columnsToLoadUncompressed, loadUncompressed, type UncompressedColumn } from './storage.js';
+import {
+  columnsToLoadUncompressed,
+  loadUncompressed,
+  pauseAutovacuum,
+  type UncompressedColumn,
+} from './storage.js';
 import { assertSameShape, type TableSpec, targetTables } from './tables.js';
 import { assertTargetUrl, inTransaction, readTarget, redactUrl, targetPool, targetQuery } from './target.js';
 import { BatchCheck, type TableCheck, verifyTable } from './verify.js';
@@ -81,6 +86,8 @@ export interface CopyReport {
   deferred: DeferredReport;
   /** Columns loaded without compression attempts (the sample showed their data does not compress), then switched back. */
   uncompressed_columns: UncompressedColumn[];
+  /** Seconds the ANALYZE of the copied tables took, after the load (0 in a dry run or --verify-only). */
+  analyze_seconds: number;
   /** Every table verified (false in a dry run). */
   verified: boolean;
 }
@@ -188,6 +195,7 @@ async function run(
       tables: tables.map((t) => planned(t.name, source.count(t.name))),
       deferred: { rebuilt: 0, seconds: 0 },
       uncompressed_columns: [],
+      analyze_seconds: 0,
       verified: false,
     };
   }
@@ -197,6 +205,7 @@ async function run(
   const checkedInCopy = new Map<string, { check: TableCheck; ms: number }>();
   let deferred: DeferredReport = { rebuilt: 0, seconds: 0 };
   let uncompressed: UncompressedColumn[] = [];
+  let analyzeSeconds = 0;
   if (!options.verifyOnly) {
     await new MigrationRunner(
       new PostgresMigrationDriver(ctx.pool, redactUrl(options.to)),
@@ -216,6 +225,7 @@ async function run(
       for (const t of tables) await targetQuery(client, PG.startState, [t.name, ctx.path]);
       await deferIndexes(client, tables);
       await loadUncompressed(client, uncompressed);
+      await pauseAutovacuum(client, tables);
     });
     const state = restart ? [] : facts.state;
     // Two tables at a time, each on its own connection (with the foreign keys deferred, a child
@@ -252,6 +262,10 @@ async function run(
       timers.set(table.name, copiedAt - started);
     });
     deferred = await rebuildDeferred(client);
+    // Planner statistics now, for the daemon's first queries, rather than when autovacuum gets to it.
+    const analyzing = performance.now();
+    await targetQuery(client, PG.analyze(tables.map((t) => t.name)));
+    analyzeSeconds = round3((performance.now() - analyzing) / 1000);
   } else {
     assertSameShape(source.db, tables);
   }
@@ -296,6 +310,7 @@ async function run(
     tables: summaries,
     deferred,
     uncompressed_columns: uncompressed,
+    analyze_seconds: analyzeSeconds,
     verified,
   };
 }

@@ -31,7 +31,7 @@ async function pump(batches: AsyncGenerator<import('./batches.js').EncodedBatch>
         return;
       }
       const batch = next.value;
-      const buffers = [...new Set(batch.copyText.map((b) => b.buffer as ArrayBuffer))];
+      const buffers = [...new Set(batch.copyData.map((b) => b.buffer as ArrayBuffer))];
       post({ type: 'batch', batch }, buffers);
     }
   } catch (error) {

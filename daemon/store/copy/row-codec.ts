@@ -1,12 +1,11 @@
 import { isUtf8 } from 'node:buffer';
 import * as crypto from 'node:crypto';
 import { AidosError } from '../../errors.js';
-import { type ScalarKind, type SqliteValue, scalarTexts, toPgText, type ValuePlace } from './convert.js';
+import { type ScalarKind, type SqliteValue, scalarField, toPgText, type ValuePlace } from './convert.js';
+import type { BinaryCopy } from './copy-binary.js';
 import { jsonbBytes } from './jsonb-text.js';
 import type { SqliteSource } from './source.js';
 import { BYTE_KINDS, type ColumnKind, type TableSpec } from './tables.js';
-
-const PIECE_BYTES = 1024 * 1024;
 
 /** sha-256 hex of bytes: the one-shot `crypto.hash` where Node has it (20.12+), else a Hash object. */
 const sha256Hex: (bytes: Buffer) => string =
@@ -14,60 +13,11 @@ const sha256Hex: (bytes: Buffer) => string =
     ? (bytes) => crypto.hash('sha256', bytes, 'hex')
     : (bytes) => crypto.createHash('sha256').update(bytes).digest('hex');
 
-/** COPY's text format as UTF-8 bytes, collected in pieces of ~1 MB (a line may span two). */
-export class CopyPieces {
-  readonly done: Buffer[] = [];
-  private buffer = Buffer.allocUnsafe(PIECE_BYTES);
-  private used = 0;
-
-  private room(bytes: number): void {
-    if (this.used + bytes <= this.buffer.length) return;
-    this.flush();
-    this.buffer = Buffer.allocUnsafe(Math.max(PIECE_BYTES, bytes));
-  }
-
-  /** Text that needs no COPY escape (numbers, times, \N, separators). */
-  plain(text: string): void {
-    this.room(text.length * 3);
-    this.used += this.buffer.write(text, this.used, 'utf8');
-  }
-
-  /** Bytes with COPY's escapes for backslash, tab, newline and carriage return. */
-  escaped(bytes: Buffer): void {
-    if (
-      bytes.indexOf(0x5c) < 0 &&
-      bytes.indexOf(0x09) < 0 &&
-      bytes.indexOf(0x0a) < 0 &&
-      bytes.indexOf(0x0d) < 0
-    ) {
-      this.room(bytes.length);
-      this.used += bytes.copy(this.buffer, this.used);
-      return;
-    }
-    this.room(bytes.length * 2);
-    const out = this.buffer;
-    let at = this.used;
-    for (let i = 0; i < bytes.length; i++) {
-      const b = bytes[i] as number;
-      if (b === 0x5c || b === 0x09 || b === 0x0a || b === 0x0d) {
-        out[at++] = 0x5c;
-        out[at++] = b === 0x5c ? 0x5c : b === 0x09 ? 0x74 : b === 0x0a ? 0x6e : 0x72;
-      } else out[at++] = b;
-    }
-    this.used = at;
-  }
-
-  flush(): void {
-    if (this.used) this.done.push(this.buffer.subarray(0, this.used));
-    this.used = 0;
-  }
-}
-
 /**
  * One table's rows, as the source reads them (text, JSON and blob columns as raw bytes, then a
  * mask of the values whose SQLite type does not fit their column, then the key), turned into
- * COPY text and into the row hash of the verification: `N` for NULL or `<byte length>:<canonical
- * bytes>` per column, sha-256 (the same encoding `rowHashSql` has PostgreSQL compute). Text is
+ * COPY's binary format and into the row hash of the verification (canonical.ts: the same encoding
+ * `rowHashSql` has PostgreSQL compute), sha-256. Text is
  * hashed and copied from the bytes SQLite holds, so a large value is never decoded, re-encoded or
  * copied into a JavaScript string; JSON is canonicalised on its bytes (`jsonbBytes`).
  */
@@ -90,29 +40,27 @@ export class RowCodec {
     return String(row[row.length - 1]);
   }
 
-  /** The row's hash (hex); with `out`, its COPY line appended there too. */
-  encode(row: SqliteValue[], out: CopyPieces | null): string {
+  /** The row's hash (hex); with `out`, the row appended there too. */
+  encode(row: SqliteValue[], out: BinaryCopy | null): string {
     const n = this.kinds.length;
     if (row[n] !== 0n && row[n] !== 0) this.refuseRow(row);
     this.row = row;
     this.used = 0;
+    out?.row(n);
     for (let i = 0; i < n; i++) {
-      if (i > 0) out?.plain('\t');
       const value = row[i] ?? null;
       if (value === null) {
         this.hashText('N');
-        out?.plain('\\N');
+        out?.null();
         continue;
       }
       const kind = this.kinds[i] as ColumnKind;
       if (BYTE_KINDS.has(kind)) this.bytesValue(value as Buffer, kind, i, out);
       else {
-        const [text, canonical] = scalarTexts(value, kind as ScalarKind, this.place(i));
+        const canonical = scalarField(value, kind as ScalarKind, this.place(i), out);
         this.hashText(`${canonical.length}:${canonical}`);
-        out?.plain(text);
       }
     }
-    out?.plain('\n');
     return sha256Hex(this.scratch.subarray(0, this.used));
   }
 
@@ -128,11 +76,11 @@ export class RowCodec {
     });
   }
 
-  private bytesValue(bytes: Buffer, kind: ColumnKind, i: number, out: CopyPieces | null): void {
+  private bytesValue(bytes: Buffer, kind: ColumnKind, i: number, out: BinaryCopy | null): void {
     if (kind === 'bytea') {
       const hex = bytes.toString('hex');
       this.hashText(`${hex.length}:${hex}`);
-      out?.plain(`\\\\x${hex}`);
+      out?.bytes(bytes);
       return;
     }
     if (bytes.indexOf(0) >= 0)
@@ -145,14 +93,15 @@ export class RowCodec {
       } catch (cause) {
         this.refuse(i, `invalid JSON (${(cause as Error).message})`);
       }
-      this.hashText(`${canonical.length}:`);
       this.hashText(canonical);
+      this.hashText(';');
+      out?.jsonb(bytes);
     } else {
       this.hashText(`${bytes.length}:`);
       this.room(bytes.length);
       this.used += bytes.copy(this.scratch, this.used);
+      out?.bytes(bytes);
     }
-    out?.escaped(bytes);
   }
 
   /** Appends text that is one byte per character (ASCII, or UTF-8 bytes held as latin1). */

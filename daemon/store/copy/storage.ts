@@ -79,6 +79,32 @@ export async function columnsToLoadUncompressed(
 }
 
 /**
+ * Turns autovacuum off for the copied tables (and their TOAST tables) while they load, inside the
+ * copy's start transaction, saving the statement that puts each table's settings back in
+ * `aidos_copy_deferred` first, like the storage switch below. A load only inserts, and every
+ * 20 % of growth set off another autovacuum of the table that competed with the load for the
+ * same cores (docs/benchmarks.md); the copy runs ANALYZE itself once the rows are in, and
+ * autovacuum takes up the tables afterwards.
+ */
+export async function pauseAutovacuum(client: pg.ClientBase, tables: TableSpec[]): Promise<void> {
+  const settings = await targetQuery<{ table_name: string; heap: string | null; toast: string | null }>(
+    client,
+    PG.autovacuumSettings,
+    [tables.map((t) => t.name)],
+  );
+  for (const s of settings) {
+    // A rerun finds the saved statement already there (ON CONFLICT DO NOTHING): it keeps the original settings.
+    await targetQuery(client, PG.saveDeferred, [
+      'autovacuum:storage',
+      s.table_name,
+      'storage',
+      PG.restoreAutovacuum(s.table_name, s.heap, s.toast),
+    ]);
+    await targetQuery(client, PG.pauseAutovacuum(s.table_name));
+  }
+}
+
+/**
  * Switches the columns to STORAGE EXTERNAL inside the copy's start transaction, saving the
  * statement that switches each back in `aidos_copy_deferred` first: the rebuild after the load
  * restores them, and a killed copy leaves the statements for its rerun.

@@ -48,7 +48,6 @@ const KINDS: Record<string, ColumnKind> = {
   boolean: 'bool',
   'timestamp with time zone': 'timestamptz',
   jsonb: 'jsonb',
-  json: 'jsonb',
   bytea: 'bytea',
 };
 

@@ -106,7 +106,7 @@ async function* fromWorker(source: SqliteSource, job: EncodeJob): AsyncGenerator
       // The worker starts on the next batch as each one is taken (the read-ahead takes them early).
       worker.postMessage('next');
       const { batch } = message;
-      batch.copyText = batch.copyText.map((piece) =>
+      batch.copyData = batch.copyData.map((piece) =>
         Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength),
       );
       yield batch;

@@ -16,12 +16,8 @@ export type PgRow = (string | null)[];
 const require = createRequire(import.meta.url);
 let copyStreams: typeof PgCopyStreams | undefined;
 
-/** Streams one batch's COPY text (already encoded: UTF-8 pieces of ~1 MB) into the table. */
-export async function writeCopyText(
-  client: pg.ClientBase,
-  table: TableSpec,
-  pieces: Buffer[],
-): Promise<void> {
+/** Streams one batch's COPY data (already encoded: binary format, pieces of ~1 MB) into the table. */
+export async function writeCopy(client: pg.ClientBase, table: TableSpec, pieces: Buffer[]): Promise<void> {
   copyStreams ??= require('pg-copy-streams') as typeof PgCopyStreams;
   const columns = table.columns.map((c) => c.name);
   const stream = client.query(copyStreams.from(PG.copyFrom(table.name, columns)));

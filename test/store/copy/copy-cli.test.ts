@@ -70,6 +70,18 @@ async function secondaryObjects(url: string): Promise<string[]> {
   return rows.map((r) => r.def);
 }
 
+/** Each copied table's storage parameters, its TOAST table's prefixed `toast.` (null: none set). */
+async function autovacuumOptions(url: string): Promise<Record<string, string[] | null>> {
+  const rows = await query<{ name: string; options: string[] | null }>(
+    url,
+    `SELECT c.relname AS name,
+       array_cat(c.reloptions, (SELECT array_agg('toast.' || o) FROM unnest(t.reloptions) o)) AS options
+     FROM pg_class c LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
+     WHERE c.relname IN ('tasks', 'task_events') ORDER BY 1`,
+  );
+  return Object.fromEntries(rows.map((r) => [r.name, r.options]));
+}
+
 function summary(stdout: string): Record<string, unknown> & { tables: Record<string, unknown>[] } {
   const line = stdout
     .trim()
@@ -138,6 +150,11 @@ describe('aidos migrate copy (CLI)', () => {
     const deferred = await query<{ name: string }>(db.url, 'SELECT name FROM aidos_copy_deferred');
     expect(deferred.map((d) => d.name)).toEqual(expect.arrayContaining(['task_events_task_id_fkey']));
     expect(await secondaryObjects(db.url)).toEqual([]);
+    // Autovacuum stays off for the loading tables until the rebuild puts their settings back.
+    expect(await autovacuumOptions(db.url)).toEqual({
+      task_events: ['autovacuum_enabled=false', 'toast.autovacuum_enabled=false'],
+      tasks: ['autovacuum_enabled=false', 'toast.autovacuum_enabled=false'],
+    });
 
     const rerun = await runAidos(
       ['migrate', 'copy', '--from', dir, '--to', db.url, '--batch', '500'],
@@ -155,6 +172,14 @@ describe('aidos migrate copy (CLI)', () => {
     expect(report.deferred).toMatchObject({ rebuilt: deferred.length });
     expect(await secondaryObjects(db.url)).toEqual(await secondaryObjects(migrated.url));
     expect(await query(db.url, 'SELECT * FROM aidos_copy_deferred')).toEqual([]);
+    expect(await autovacuumOptions(db.url)).toEqual(await autovacuumOptions(migrated.url));
+    expect(await autovacuumOptions(db.url)).toEqual({ task_events: null, tasks: null });
+    // And the planner has statistics for the copied tables (the copy ran ANALYZE).
+    const [analyzed] = await query<{ n: string }>(
+      db.url,
+      "SELECT count(*)::text AS n FROM pg_stats WHERE tablename = 'tasks' AND attname = 'state'",
+    );
+    expect(analyzed?.n).toBe('1');
 
     // A row changed in the target afterwards is caught, with its key.
     await query(db.url, "UPDATE tasks SET message = message || '!' WHERE id = 'bulk_002345'");
