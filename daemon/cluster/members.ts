@@ -14,6 +14,11 @@ export interface MemberHooks {
   unsuspect(id: string): void;
   /** This node refuted a rumour about itself (Lifeguard counts it against local health). */
   refuted(accuser: string | undefined): void;
+  /**
+   * A suspicion or death of this node at an older incarnation than its own arrived: the accuser
+   * never heard the refutation (lost, and its retransmits ran out), so it must be told again.
+   */
+  outdated(accuser: string | undefined): void;
 }
 
 /**
@@ -152,6 +157,17 @@ export class MemberList {
     this.hooks.refuted(accuser);
   }
 
+  /**
+   * An accusation at an incarnation this node already refuted: nothing to raise, but whoever still
+   * holds it has not heard the refutation and, unless told, keeps it until a push-pull (30 s) or
+   * declares a live node dead. The current incarnation goes to the accuser and back into gossip.
+   */
+  private remindOutdated(accuser: string | undefined): void {
+    if (this.leaving) return;
+    this.announceSelf();
+    this.hooks.outdated(accuser);
+  }
+
   private setState(member: Member, state: Member['state'], incarnation: number): void {
     member.state = state;
     member.incarnation = incarnation;
@@ -201,6 +217,7 @@ export class MemberList {
   private suspect(id: string, incarnation: number, accusers: string[]): void {
     if (id === this.self.id) {
       if (incarnation >= this.self.incarnation) this.refute(incarnation, accusers[0]);
+      else this.remindOutdated(accusers[0]);
       return;
     }
     const member = this.byId.get(id);
@@ -226,6 +243,7 @@ export class MemberList {
   private dead(update: Extract<Update, { kind: 'dead' }>): void {
     if (update.id === this.self.id) {
       if (update.incarnation >= this.self.incarnation) this.refute(update.incarnation, update.from);
+      else this.remindOutdated(update.from);
       return;
     }
     const member = this.byId.get(update.id);

@@ -118,6 +118,7 @@ export class Swim {
           this.awareness.apply(1);
           this.answerAccuser(accuser);
         },
+        outdated: (accuser) => this.answerAccuser(accuser),
       },
     );
     options.transport.onMessage((message, from) => this.receive(message, from));

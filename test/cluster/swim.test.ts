@@ -114,4 +114,64 @@ describe('SWIM membership on the in-memory transport', () => {
     for (const [id, swim] of cluster.nodes) if (id !== 'n2') expect(swim.awareness.score).toBe(0);
     expect(cluster.allSee('n2', 'alive')).toBe(true);
   });
+
+  it('a suspicion at an incarnation the member already left behind is answered, not ignored', () => {
+    const cluster = convergedCluster(3, { seed: 7 });
+    const n1 = cluster.nodes.get('n1')!;
+    const n2 = cluster.nodes.get('n2')!;
+    // n1 is away while n2 moves to a new incarnation: the rumour of it is spent before n1 is back.
+    cluster.network.isolate(addressOf('n1'));
+    n2.updateMeta({ n: 'n2', v: 2 });
+    cluster.clock.advance(6_000);
+    expect(n1.members.get('n2')).toMatchObject({ state: 'suspect', incarnation: 0 });
+    expect(n2.members.self.incarnation).toBe(1);
+    cluster.network.rejoin(addressOf('n1'));
+    const mark = cluster.events.length;
+    // n1 tells n2 of its suspicion on its next ping; n2's answer carries incarnation 1.
+    const took = cluster.clock.until(
+      () => n1.members.get('n2')?.state === 'alive' && n1.members.get('n2')?.incarnation === 1,
+      30_000,
+    );
+    expect(took).not.toBeNull();
+    expect(took!).toBeLessThan(3_000);
+    const n2Deaths = cluster.events
+      .slice(mark)
+      .filter((e) => e.event.kind === 'dead' && e.event.member.id === 'n2');
+    expect(n2Deaths).toEqual([]);
+  });
+
+  it('a death at an old incarnation is answered when its holder tells the member', () => {
+    const cluster = convergedCluster(3, { seed: 3 });
+    const n1 = cluster.nodes.get('n1')!;
+    const n2 = cluster.nodes.get('n2')!;
+    cluster.network.isolate(addressOf('n1'));
+    n2.updateMeta({ n: 'n2', v: 2 });
+    cluster.clock.advance(1_000);
+    cluster.network.rejoin(addressOf('n1'));
+    // n1 missed incarnation 1 and holds n2 dead at 0 (its suspicion ran out while it was away).
+    n1.members.apply({ kind: 'dead', id: 'n2', incarnation: 0, from: 'n1' });
+    expect(n1.members.get('n2')).toMatchObject({ state: 'dead', incarnation: 0 });
+    expect(n2.members.self.incarnation).toBe(1);
+    // n2 still probes n1, which answers "you are dead" (at 0); n2 must not shrug that off.
+    const took = cluster.clock.until(() => cluster.stateOf('n1', 'n2') === 'alive', 30_000);
+    expect(took).not.toBeNull();
+    expect(took!).toBeLessThan(3_000);
+  });
+
+  it('after 5 s of 30% loss and 200 ± 50 ms delay (the peer-loss drill) all are alive again within 3 s', () => {
+    const slowest: number[] = [];
+    for (let seed = 1; seed <= 200; seed++) {
+      const cluster = convergedCluster(3, { seed });
+      cluster.network.faults.set({ loss: 0.3, delayMs: 150, jitterMs: 100 });
+      cluster.clock.advance(5_000);
+      cluster.network.faults.reset();
+      const took = cluster.clock.until(() => {
+        for (const [, swim] of cluster.nodes) if (swim.members.others('alive').length !== 2) return false;
+        return true;
+      }, 60_000);
+      slowest.push(took ?? Number.POSITIVE_INFINITY);
+    }
+    // Before stale accusations were answered, about 1% of runs waited for a push-pull (up to 30 s).
+    expect(Math.max(...slowest)).toBeLessThan(3_000);
+  });
 });
