@@ -24,6 +24,7 @@ const sha256Hex: (bytes: Buffer) => string =
 export class RowCodec {
   private readonly kinds: ColumnKind[];
   private scratch = Buffer.allocUnsafe(64 * 1024);
+  private text = Buffer.allocUnsafe(1024);
   private used = 0;
   /** The row being encoded, for error messages. */
   private row: SqliteValue[] = [];
@@ -41,9 +42,10 @@ export class RowCodec {
   }
 
   /** The row's hash (hex); with `out`, the row appended there too. */
-  encode(row: SqliteValue[], out: BinaryCopy | null): string {
+  encode(read: SqliteValue[], out: BinaryCopy | null): string {
     const n = this.kinds.length;
-    if (row[n] !== 0n && row[n] !== 0) this.refuseRow(row);
+    if (read[n] !== 0n && read[n] !== 0) this.refuseRow(read);
+    const row = this.decodedCleanly(read) ? read : this.asBytes(read);
     this.row = row;
     this.used = 0;
     out?.row(n);
@@ -55,7 +57,8 @@ export class RowCodec {
         continue;
       }
       const kind = this.kinds[i] as ColumnKind;
-      if (BYTE_KINDS.has(kind)) this.bytesValue(value as Buffer, kind, i, out);
+      if (BYTE_KINDS.has(kind))
+        this.bytesValue(typeof value === 'string' ? this.utf8(value) : (value as Buffer), kind, i, out);
       else {
         const canonical = scalarField(value, kind as ScalarKind, this.place(i), out);
         this.hashText(`${canonical.length}:${canonical}`);
@@ -71,9 +74,40 @@ export class RowCodec {
       const value = row[i] ?? null;
       if (value === null) return null;
       if (kind === 'bytea') return `\\x${(value as Buffer).toString('hex')}`;
-      if (BYTE_KINDS.has(kind)) return (value as Buffer).toString('utf8');
+      if (BYTE_KINDS.has(kind)) return typeof value === 'string' ? value : (value as Buffer).toString('utf8');
       return toPgText(value, kind, this.place(i));
     });
+  }
+
+  /**
+   * Short text arrives as strings, decoded by SQLite's driver, which replaces invalid UTF-8 with
+   * U+FFFD: a row with one in a string is read again as bytes, to tell a real U+FFFD (kept) from
+   * invalid bytes (refused).
+   */
+  private decodedCleanly(row: SqliteValue[]): boolean {
+    for (let i = 0; i < this.kinds.length; i++) {
+      const value = row[i];
+      if (
+        typeof value === 'string' &&
+        BYTE_KINDS.has(this.kinds[i] as ColumnKind) &&
+        value.includes('\uFFFD')
+      )
+        return false;
+    }
+    return true;
+  }
+
+  private asBytes(row: SqliteValue[]): SqliteValue[] {
+    const bytes = this.source.bytesRowByKey(this.table, row[row.length - 1] ?? null);
+    if (!bytes)
+      throw new AidosError('store', `${this.table.name} row ${this.key(row)} is gone from the source`);
+    return bytes;
+  }
+
+  /** A string's UTF-8 bytes, in a buffer reused for every value (the callers copy what they keep). */
+  private utf8(text: string): Buffer {
+    if (this.text.length < text.length * 3) this.text = Buffer.allocUnsafe(text.length * 3);
+    return this.text.subarray(0, this.text.write(text, 0, 'utf8'));
   }
 
   private bytesValue(bytes: Buffer, kind: ColumnKind, i: number, out: BinaryCopy | null): void {

@@ -131,24 +131,38 @@ export class SqliteSource {
   /** Reads come in small slices: each statement is prepared once per table. */
   private readonly statements = new Map<string, Database.Statement>();
 
-  private batchStatement(table: TableSpec, first: boolean): Database.Statement {
-    const name = `${first ? 'first' : 'after'}:${table.name}`;
+  private statement(name: string, sql: () => string): Database.Statement {
     let stmt = this.statements.get(name);
     if (!stmt) {
-      const select = SQLITE.codecColumns(
-        table.columns.map((c) => ({ ...c, bytes: BYTE_KINDS.has(c.kind) })),
-        table.key.name,
-      );
-      stmt = this.db
-        .prepare(
-          first
-            ? SQLITE.batchFirst(table.name, select, table.key.name)
-            : SQLITE.batchAfter(table.name, select, table.key.name),
-        )
-        .raw(true);
+      stmt = this.db.prepare(sql()).raw(true);
       this.statements.set(name, stmt);
     }
     return stmt;
+  }
+
+  private codecSelect(table: TableSpec, shortText: boolean): string {
+    return SQLITE.codecColumns(
+      table.columns.map((c) => ({ ...c, bytes: BYTE_KINDS.has(c.kind) })),
+      table.key.name,
+      shortText,
+    );
+  }
+
+  private batchStatement(table: TableSpec, first: boolean): Database.Statement {
+    return this.statement(`${first ? 'first' : 'after'}:${table.name}`, () => {
+      const select = this.codecSelect(table, true);
+      return first
+        ? SQLITE.batchFirst(table.name, select, table.key.name)
+        : SQLITE.batchAfter(table.name, select, table.key.name);
+    });
+  }
+
+  /** One row as `RowCodec` reads it, every text and JSON value as bytes, by key. */
+  bytesRowByKey(table: TableSpec, key: SqliteValue): SqliteValue[] | undefined {
+    const stmt = this.statement(`bytes:${table.name}`, () =>
+      SQLITE.codecRowByKey(table.name, this.codecSelect(table, false), table.key.name),
+    );
+    return stmt.get(key) as SqliteValue[] | undefined;
   }
 
   /** One row as stored (no casts), by key. */

@@ -171,6 +171,9 @@ export const PG = {
     `SELECT ${ident(key)}::text AS k, encode(${rowHash}, 'hex') AS h FROM ${ident(table)} WHERE ${ident(key)} = ANY ($1::${keyArray})`,
 } as const;
 
+/** Text and JSON up to this many bytes are read as strings (`SQLITE.codecColumns`). */
+export const SHORT_TEXT_BYTES = 256;
+
 export const SQLITE = {
   tableExists: "SELECT 1 AS present FROM sqlite_master WHERE type = 'table' AND name = ?",
   applied: 'SELECT version, name, checksum, applied_at, duration_ms FROM aidos_migrations ORDER BY version',
@@ -182,27 +185,38 @@ export const SQLITE = {
   hasSequenceTable:
     "SELECT 1 AS present FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'",
   /**
-   * What `RowCodec` reads per row: text, JSON and blob columns as their raw bytes, then a mask with
-   * bit i set where column i holds a SQLite type that does not fit it (such a row is read again as
-   * stored, for the error), then the key.
+   * What `RowCodec` reads per row: blob columns as their bytes, text and JSON as their raw bytes too
+   * or, with `shortText`, as text (a string) where at most SHORT_TEXT_BYTES long: a value read as
+   * bytes costs a Buffer of its own, and reading the benchmark's events took 2.5 times as long that
+   * way (docs/benchmarks.md); large values stay bytes, never decoded and encoded again. Then a mask
+   * with bit i set where column i holds a SQLite type that does not fit it (such a row is read
+   * again as stored, for the error), then the key.
    */
-  codecColumns: (columns: { name: string; kind: string; bytes: boolean }[], key: string) => {
+  codecColumns: (
+    columns: { name: string; kind: string; bytes: boolean }[],
+    key: string,
+    shortText: boolean,
+  ) => {
     const mismatch = columns.flatMap((c, i) => {
       if (!c.bytes) return [];
       const wrong = c.kind === 'bytea' ? "IN ('integer', 'real')" : "NOT IN ('text', 'null')";
       return [`((typeof(${ident(c.name)}) ${wrong}) << ${i})`];
     });
-    return [
-      ...columns.map((c) => (c.bytes ? `CAST(${ident(c.name)} AS BLOB)` : ident(c.name))),
-      mismatch.length ? mismatch.join(' | ') : '0',
-      ident(key),
-    ].join(', ');
+    const read = (c: { name: string; kind: string; bytes: boolean }) => {
+      const column = ident(c.name);
+      if (!c.bytes) return column;
+      if (!shortText || c.kind === 'bytea') return `CAST(${column} AS BLOB)`;
+      return `CASE WHEN length(CAST(${column} AS BLOB)) <= ${SHORT_TEXT_BYTES} THEN ${column} ELSE CAST(${column} AS BLOB) END`;
+    };
+    return [...columns.map(read), mismatch.length ? mismatch.join(' | ') : '0', ident(key)].join(', ');
   },
   /** The next rows in primary-key order after a key (keyset paging: resumable, no OFFSET scans). */
   batchAfter: (table: string, select: string, key: string) =>
     `SELECT ${select} FROM ${ident(table)} WHERE ${ident(key)} > ? ORDER BY ${ident(key)} LIMIT ?`,
   batchFirst: (table: string, select: string, key: string) =>
     `SELECT ${select} FROM ${ident(table)} ORDER BY ${ident(key)} LIMIT ?`,
+  codecRowByKey: (table: string, select: string, key: string) =>
+    `SELECT ${select} FROM ${ident(table)} WHERE ${ident(key)} = ?`,
   rowByKey: (table: string, columns: string[], key: string) =>
     `SELECT ${columns.map(ident).join(', ')} FROM ${ident(table)} WHERE ${ident(key)} = ?`,
   rowidBounds: (table: string) => `SELECT min(rowid) AS lo, max(rowid) AS hi FROM ${ident(table)}`,

@@ -295,6 +295,57 @@ describe('migrate copy: odd data round-trips exactly', () => {
     }
   });
 
+  it('keeps a real U+FFFD and refuses invalid UTF-8, in short text (read as strings) and long text (bytes)', async () => {
+    const dir2 = await mkdtemp(join(tmpdir(), 'aidos-copy-'));
+    const databases: TestDatabase[] = [];
+    const copyInto = async (name: string) => {
+      const db = await createTestDatabase(name);
+      databases.push(db);
+      const copying = copyStore({
+        from: dir2,
+        to: db.url,
+        batch: 100,
+        dryRun: false,
+        verifyOnly: false,
+        force: false,
+        method: 'copy',
+      });
+      return { db, copying };
+    };
+    try {
+      const store = await sqliteStore(join(dir2, 'aidos.db'));
+      const id = (await store.submitTask(newTask({ message: 'x'.repeat(300) }))).task.id;
+      await store.close();
+      const raw = rawSqlite(join(dir2, 'aidos.db'));
+      raw
+        .prepare('UPDATE tasks SET profile = ?, error = ? WHERE id = ?')
+        .run('ok \uFFFD', `${'\uFFFD'.repeat(100)}`, id);
+      const kept = await copyInto('aidos_copy_fffd');
+      expect((await kept.copying).verified).toBe(true);
+      const client = new pg.Client({ connectionString: kept.db.url });
+      await client.connect();
+      const row = (await client.query('SELECT profile, error FROM tasks WHERE id = $1', [id])).rows[0];
+      await client.end();
+      expect(row).toEqual({ profile: 'ok \uFFFD', error: '\uFFFD'.repeat(100) });
+
+      // 0xff is never UTF-8; SQLite keeps such bytes as TEXT all the same.
+      raw.prepare("UPDATE tasks SET node_id = CAST(X'6e31ff' AS TEXT) WHERE id = ?").run(id);
+      await expect((await copyInto('aidos_copy_bad_short')).copying).rejects.toThrow(
+        new RegExp(`tasks\\.node_id of row ${id}: text is not valid UTF-8`),
+      );
+      raw
+        .prepare("UPDATE tasks SET node_id = NULL, message = CAST(X'ff' || ? AS TEXT) WHERE id = ?")
+        .run(Buffer.from('y'.repeat(300)), id);
+      await expect((await copyInto('aidos_copy_bad_long')).copying).rejects.toThrow(
+        new RegExp(`tasks\\.message of row ${id}: text is not valid UTF-8`),
+      );
+      raw.close();
+    } finally {
+      for (const db of databases) await db.drop();
+      rmSync(dir2, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a blob where text belongs, naming table, column and key, and leaves the target as it was', async () => {
     const other = await createTestDatabase('aidos_copy_blob');
     const dir2 = await mkdtemp(join(tmpdir(), 'aidos-copy-'));
