@@ -25,13 +25,14 @@ function withDatabase(adminUrl: string, database: string): string {
   return url.toString();
 }
 
-export async function createTestDatabase(prefix = 'aidos_test'): Promise<TestDatabase> {
+/** A fresh database on the tests' server; `options` go after CREATE DATABASE's name (a locale, say). */
+export async function createTestDatabase(prefix = 'aidos_test', options = ''): Promise<TestDatabase> {
   const adminUrl = inject('pgAdminUrl');
   const name = `${prefix}_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.query(`CREATE DATABASE ${name} ${options}`);
   } finally {
     await admin.end();
   }

@@ -16,7 +16,7 @@ import {
 } from './storage.js';
 import { assertSameShape, type TableSpec, targetTables } from './tables.js';
 import { assertTargetUrl, inTransaction, readTarget, redactUrl, targetPool, targetQuery } from './target.js';
-import { BatchCheck, type TableCheck, verifyTable } from './verify.js';
+import { BatchCheck, keysSortAsBytes, type TableCheck, verifyTable } from './verify.js';
 import { workerTable } from './worker-batches.js';
 import type { WriteMethod } from './writers.js';
 
@@ -237,7 +237,9 @@ async function run(
       const tableState = state.find((s) => s.table_name === table.name);
       let done = tableState?.rows_copied ?? 0;
       const fromStart = !tableState?.done && (tableState?.rows_copied ?? 0) === 0;
-      const batchCheck = fromStart ? new BatchCheck(ctx.pool, table) : undefined;
+      const batchCheck = fromStart
+        ? new BatchCheck(ctx.pool, table, await keysSortAsBytes(laneClient, table))
+        : undefined;
       const copied = await copyTable(source, laneClient, table, tableState, {
         batch: options.batch,
         method: options.method,

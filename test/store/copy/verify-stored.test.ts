@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyStore } from '../../../daemon/store/copy/copy.js';
+import { targetTables } from '../../../daemon/store/copy/tables.js';
+import { keysSortAsBytes } from '../../../daemon/store/copy/verify.js';
 import { createTestDatabase, migratedTestStore, type TestDatabase } from '../../helpers/postgres-db.js';
 import { sqliteStore, tasksInEveryState } from './fixtures.js';
 
@@ -68,5 +70,40 @@ describe('migrate copy: the verification checks the rows PostgreSQL stored', () 
     expect(
       report.tables.filter((t) => !['tasks', 'task_events'].includes(t.table)).every((t) => t.verified),
     ).toBe(true);
+  });
+
+  it('looks rows up key by key where the target collates keys unlike SQLite, and still verifies', async () => {
+    const linguistic = await createTestDatabase(
+      'aidos_copy_icu',
+      "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en' LOCALE 'C.UTF-8'",
+    );
+    const client = new pg.Client({ connectionString: linguistic.url });
+    const bytewise = new pg.Client({ connectionString: db.url });
+    try {
+      await (await migratedTestStore(linguistic.url)).close();
+      await client.connect();
+      await bytewise.connect();
+      const tables = await targetTables(client);
+      const tasks = tables.find((t) => t.name === 'tasks');
+      const events = tables.find((t) => t.name === 'task_events');
+      if (!tasks || !events) throw new Error('no tasks or task_events table');
+      expect(await keysSortAsBytes(client, tasks)).toBe(false);
+      expect(await keysSortAsBytes(client, events)).toBe(true);
+      expect(await keysSortAsBytes(bytewise, tasks)).toBe(true);
+      const report = await copyStore({
+        from: dir,
+        to: linguistic.url,
+        batch: 3,
+        dryRun: false,
+        verifyOnly: false,
+        force: false,
+        method: 'copy',
+      });
+      expect(report.verified).toBe(true);
+    } finally {
+      await client.end();
+      await bytewise.end();
+      await linguistic.drop();
+    }
   });
 });
