@@ -10,7 +10,7 @@ import type { ColumnSpec, TableSpec } from './tables.js';
  * that. Canonical texts: text as is; integers in decimal; booleans 1/0; doubles as the hex of
  * their 8 IEEE bytes; times as epoch microseconds; JSON as jsonb prints it; bytes as hex.
  * `RowCodec` computes it from the SQLite values (text, JSON and bytes itself, the scalars with
- * `scalarTexts`), `rowHashSql` has PostgreSQL compute it from its own columns.
+ * `scalarField`), `rowHashSql` has PostgreSQL compute it from its own columns.
  */
 function canonicalSql(column: ColumnSpec): string {
   const c = ident(column.name);

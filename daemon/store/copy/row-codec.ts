@@ -14,8 +14,9 @@ const sha256Hex: (bytes: Buffer) => string =
     : (bytes) => crypto.createHash('sha256').update(bytes).digest('hex');
 
 /**
- * One table's rows, as the source reads them (text, JSON and blob columns as raw bytes, then a
- * mask of the values whose SQLite type does not fit their column, then the key), turned into
+ * One table's rows, as the source reads them (text and JSON as raw bytes, or as strings when short,
+ * blobs as bytes, then a mask of the values whose SQLite type does not fit their column, then the
+ * key), turned into
  * COPY's binary format and into the row hash of the verification (canonical.ts: the same encoding
  * `rowHashSql` has PostgreSQL compute), sha-256. Text is
  * hashed and copied from the bytes SQLite holds, so a large value is never decoded, re-encoded or
