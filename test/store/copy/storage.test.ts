@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { copyStore } from '../../../daemon/store/copy/copy.js';
-import { createTestDatabase, type TestDatabase } from '../../helpers/postgres-db.js';
+import { createTestDatabase, migratedTestStore, type TestDatabase } from '../../helpers/postgres-db.js';
 import { newTask } from '../contract/fixtures.js';
 import { sqliteStore } from './fixtures.js';
 
@@ -84,5 +84,34 @@ describe('migrate copy: storage of large values', () => {
       STORAGE_AND_COMPRESSION,
     );
     expect(after).toEqual({ storage: 'x', compressed: 40, n: 40 });
+  });
+
+  it('puts back autovacuum settings a table had before the copy, and resets the ones it had not', async () => {
+    const dir = await sourceWith(['one', 'two']);
+    dirs.push(dir);
+    const db = await createTestDatabase('aidos_copy_autovacuum');
+    dbs.push(db);
+    await (await migratedTestStore(db.url)).close();
+    // A DBA's own tuning of one table (its TOAST table left alone).
+    await read(db.url, "ALTER TABLE task_events SET (autovacuum_enabled = 'false')");
+    const report = await copyStore({
+      from: dir,
+      to: db.url,
+      batch: 500,
+      dryRun: false,
+      verifyOnly: false,
+      force: false,
+      method: 'copy',
+    });
+    expect(report.verified).toBe(true);
+    const options = await read<{ name: string; heap: string[] | null; toast: string[] | null }>(
+      db.url,
+      `SELECT c.relname AS name, c.reloptions AS heap, t.reloptions AS toast FROM pg_class c
+       LEFT JOIN pg_class t ON t.oid = c.reltoastrelid WHERE c.relname IN ('tasks', 'task_events') ORDER BY 1`,
+    );
+    expect(options).toEqual([
+      { name: 'task_events', heap: ['autovacuum_enabled=false'], toast: null },
+      { name: 'tasks', heap: null, toast: null },
+    ]);
   });
 });
