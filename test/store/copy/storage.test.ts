@@ -39,11 +39,13 @@ describe('migrate copy: storage of large values', () => {
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function copy(messages: string[]) {
+  /** Copies a source holding `messages`; `prepare` runs on the target database first. */
+  async function copy(messages: string[], prepare?: (url: string) => Promise<void>) {
     const dir = await sourceWith(messages);
     dirs.push(dir);
     const db = await createTestDatabase('aidos_copy_storage');
     dbs.push(db);
+    await prepare?.(db.url);
     const report = await copyStore({
       from: dir,
       to: db.url,
@@ -87,21 +89,10 @@ describe('migrate copy: storage of large values', () => {
   });
 
   it('puts back autovacuum settings a table had before the copy, and resets the ones it had not', async () => {
-    const dir = await sourceWith(['one', 'two']);
-    dirs.push(dir);
-    const db = await createTestDatabase('aidos_copy_autovacuum');
-    dbs.push(db);
-    await (await migratedTestStore(db.url)).close();
-    // A DBA's own tuning of one table (its TOAST table left alone).
-    await read(db.url, "ALTER TABLE task_events SET (autovacuum_enabled = 'false')");
-    const report = await copyStore({
-      from: dir,
-      to: db.url,
-      batch: 500,
-      dryRun: false,
-      verifyOnly: false,
-      force: false,
-      method: 'copy',
+    const { report, db } = await copy(['one', 'two'], async (url) => {
+      await (await migratedTestStore(url)).close();
+      // A DBA's own tuning of one table (its TOAST table left alone).
+      await read(url, "ALTER TABLE task_events SET (autovacuum_enabled = 'false')");
     });
     expect(report.verified).toBe(true);
     const options = await read<{ name: string; heap: string[] | null; toast: string[] | null }>(
