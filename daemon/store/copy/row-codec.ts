@@ -24,6 +24,8 @@ const sha256Hex: (bytes: Buffer) => string =
  */
 export class RowCodec {
   private readonly kinds: ColumnKind[];
+  /** Columns read as text (strings when short): the ones `decodedCleanly` looks at. */
+  private readonly textColumns: number[];
   private scratch = Buffer.allocUnsafe(64 * 1024);
   private text = Buffer.allocUnsafe(1024);
   private used = 0;
@@ -35,6 +37,7 @@ export class RowCodec {
     private readonly source: SqliteSource,
   ) {
     this.kinds = table.columns.map((c) => c.kind);
+    this.textColumns = this.kinds.flatMap((kind, i) => (BYTE_KINDS.has(kind) && kind !== 'bytea' ? [i] : []));
   }
 
   /** The row's key as text (the last value the source reads). */
@@ -86,14 +89,9 @@ export class RowCodec {
    * invalid bytes (refused).
    */
   private decodedCleanly(row: SqliteValue[]): boolean {
-    for (let i = 0; i < this.kinds.length; i++) {
+    for (const i of this.textColumns) {
       const value = row[i];
-      if (
-        typeof value === 'string' &&
-        BYTE_KINDS.has(this.kinds[i] as ColumnKind) &&
-        value.includes('\uFFFD')
-      )
-        return false;
+      if (typeof value === 'string' && value.includes('\uFFFD')) return false;
     }
     return true;
   }

@@ -125,8 +125,8 @@ export const PG = {
       .join(', ')} FROM aidos_copy_sample`,
   /** Each table's autovacuum_enabled, and its TOAST table's, where set (null where not). */
   autovacuumSettings: `SELECT c.relname AS table_name,
-      (SELECT substr(o, 20) FROM unnest(c.reloptions) o WHERE o LIKE 'autovacuum_enabled=%') AS heap,
-      (SELECT substr(o, 20) FROM unnest(t.reloptions) o WHERE o LIKE 'autovacuum_enabled=%') AS toast
+      (SELECT split_part(o, '=', 2) FROM unnest(c.reloptions) o WHERE o LIKE 'autovacuum_enabled=%') AS heap,
+      (SELECT split_part(o, '=', 2) FROM unnest(t.reloptions) o WHERE o LIKE 'autovacuum_enabled=%') AS toast
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema()
     LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
     WHERE c.relname = ANY ($1::text[]) AND c.relkind = 'r'`,
@@ -134,21 +134,9 @@ export const PG = {
     `ALTER TABLE ${ident(table)} SET (autovacuum_enabled = false, toast.autovacuum_enabled = false)`,
   /** Puts a table's autovacuum settings back as they were (RESET where they were not set). */
   restoreAutovacuum: (table: string, heap: string | null, toast: string | null) => {
-    const set = [
-      ...(heap === null ? [] : [`autovacuum_enabled = ${quoteLiteral(heap)}`]),
-      ...(toast === null ? [] : [`toast.autovacuum_enabled = ${quoteLiteral(toast)}`]),
-    ];
-    const reset = [
-      ...(heap === null ? ['autovacuum_enabled'] : []),
-      ...(toast === null ? ['toast.autovacuum_enabled'] : []),
-    ];
-    return [
-      `ALTER TABLE ${ident(table)}`,
-      [
-        ...(set.length ? [`SET (${set.join(', ')})`] : []),
-        ...(reset.length ? [`RESET (${reset.join(', ')})`] : []),
-      ].join(', '),
-    ].join(' ');
+    const restore = (option: string, value: string | null) =>
+      value === null ? `RESET (${option})` : `SET (${option} = ${quoteLiteral(value)})`;
+    return `ALTER TABLE ${ident(table)} ${restore('autovacuum_enabled', heap)}, ${restore('toast.autovacuum_enabled', toast)}`;
   },
   analyze: (tables: string[]) => `ANALYZE ${tables.map(ident).join(', ')}`,
   setStorage: (table: string, column: string, storage: 'EXTENDED' | 'EXTERNAL') =>
