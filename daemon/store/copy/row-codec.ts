@@ -13,6 +13,9 @@ const sha256Hex: (bytes: Buffer) => string =
     ? (bytes) => crypto.hash('sha256', bytes, 'hex')
     : (bytes) => crypto.createHash('sha256').update(bytes).digest('hex');
 
+/** Up to this many characters, `hashText` copies in JavaScript rather than call Buffer.write. */
+const SHORT_WRITE = 32;
+
 /**
  * One table's rows, as the source reads them (text and JSON as raw bytes, or as strings when short,
  * blobs as bytes, then a mask of the values whose SQLite type does not fit their column, then the
@@ -61,7 +64,8 @@ export class RowCodec {
         continue;
       }
       const kind = this.kinds[i] as ColumnKind;
-      if (BYTE_KINDS.has(kind))
+      if (kind === 'text' && typeof value === 'string') this.shortText(value, i, out);
+      else if (BYTE_KINDS.has(kind))
         this.bytesValue(typeof value === 'string' ? this.utf8(value) : (value as Buffer), kind, i, out);
       else {
         const canonical = scalarField(value, kind as ScalarKind, this.place(i), out);
@@ -109,6 +113,20 @@ export class RowCodec {
     return this.text.subarray(0, this.text.write(text, 0, 'utf8'));
   }
 
+  /**
+   * Short text, read as a string: written as UTF-8 straight into the hash and the COPY data. A
+   * string the driver decoded is valid UTF-8 once `decodedCleanly` passed it, so only NUL is checked.
+   */
+  private shortText(value: string, i: number, out: BinaryCopy | null): void {
+    if (value.includes('\u0000'))
+      this.refuse(i, 'text contains a NUL character, which PostgreSQL text cannot hold');
+    const bytes = Buffer.byteLength(value, 'utf8');
+    this.hashText(`${bytes}:`);
+    this.room(bytes);
+    this.used += this.scratch.write(value, this.used, 'utf8');
+    out?.text(value, bytes);
+  }
+
   private bytesValue(bytes: Buffer, kind: ColumnKind, i: number, out: BinaryCopy | null): void {
     if (kind === 'bytea') {
       const hex = bytes.toString('hex');
@@ -140,7 +158,13 @@ export class RowCodec {
   /** Appends text that is one byte per character (ASCII, or UTF-8 bytes held as latin1). */
   private hashText(text: string): void {
     this.room(text.length);
-    this.used += this.scratch.write(text, this.used, 'latin1');
+    if (text.length > SHORT_WRITE) {
+      this.used += this.scratch.write(text, this.used, 'latin1');
+      return;
+    }
+    // Most pieces are a few characters (`N`, a length and `:`): a Buffer.write call each cost
+    // more than the copy itself.
+    for (let c = 0; c < text.length; c++) this.scratch[this.used++] = text.charCodeAt(c);
   }
 
   private room(bytes: number): void {

@@ -215,7 +215,9 @@ export const SQLITE = {
     `SELECT ${select} FROM ${ident(table)} WHERE ${ident(key)} = ?`,
   rowByKey: (table: string, columns: string[], key: string) =>
     `SELECT ${columns.map(ident).join(', ')} FROM ${ident(table)} WHERE ${ident(key)} = ?`,
-  rowidBounds: (table: string) => `SELECT min(rowid) AS lo, max(rowid) AS hi FROM ${ident(table)}`,
+  /** Two subqueries: SQLite answers a lone min() or max() from the b-tree's end, but both in one SELECT scan the table. */
+  rowidBounds: (table: string) =>
+    `SELECT (SELECT min(rowid) FROM ${ident(table)}) AS lo, (SELECT max(rowid) FROM ${ident(table)}) AS hi`,
   /** The first row at or after a rowid, the rowid first. */
   rowAtRowid: (table: string, columns: string[]) =>
     `SELECT rowid, ${columns.map(ident).join(', ')} FROM ${ident(table)} WHERE rowid >= ? ORDER BY rowid LIMIT 1`,

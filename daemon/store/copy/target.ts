@@ -45,7 +45,14 @@ export function assertTargetUrl(url: string): void {
  * verifying the batches it committed.
  */
 export function targetPool(url: string): pg.Pool {
-  return new (loadPg().Pool)({ connectionString: url, max: 4, application_name: 'aidos migrate copy' });
+  // UTF-8 whatever PGCLIENTENCODING or the role says: the server's row hashes hash text as sent
+  // to the client (`rowHashSql`), and the driver decodes every result as UTF-8 anyway.
+  return new (loadPg().Pool)({
+    connectionString: url,
+    max: 4,
+    application_name: 'aidos migrate copy',
+    client_encoding: 'UTF8',
+  });
 }
 
 /** Runs a query, turning connection failures into a store error naming the target. */

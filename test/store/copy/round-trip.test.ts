@@ -295,7 +295,7 @@ describe('migrate copy: odd data round-trips exactly', () => {
     }
   });
 
-  it('keeps a real U+FFFD and refuses invalid UTF-8, in short text (read as strings) and long text (bytes)', async () => {
+  it('keeps a real U+FFFD and refuses invalid UTF-8 and NUL, in short text (read as strings) and long text (bytes)', async () => {
     const dir2 = await mkdtemp(join(tmpdir(), 'aidos-copy-'));
     const databases: TestDatabase[] = [];
     const copyInto = async (name: string) => {
@@ -338,6 +338,19 @@ describe('migrate copy: odd data round-trips exactly', () => {
         .run(Buffer.from('y'.repeat(300)), id);
       await expect((await copyInto('aidos_copy_bad_long')).copying).rejects.toThrow(
         new RegExp(`tasks\\.message of row ${id}: text is not valid UTF-8`),
+      );
+      // PostgreSQL text cannot hold NUL: refused by name, short (a string) and long (bytes).
+      raw
+        .prepare('UPDATE tasks SET node_id = ?, message = ? WHERE id = ?')
+        .run('n\u00001', 'x'.repeat(300), id);
+      await expect((await copyInto('aidos_copy_nul_short')).copying).rejects.toThrow(
+        new RegExp(`tasks\\.node_id of row ${id}: text contains a NUL character`),
+      );
+      raw
+        .prepare('UPDATE tasks SET node_id = NULL, message = ? WHERE id = ?')
+        .run(`${'y'.repeat(300)}\u0000`, id);
+      await expect((await copyInto('aidos_copy_nul_long')).copying).rejects.toThrow(
+        new RegExp(`tasks\\.message of row ${id}: text contains a NUL character`),
       );
       raw.close();
     } finally {
