@@ -3,11 +3,12 @@ import type { ColumnSpec, TableSpec } from './tables.js';
 
 /**
  * The one canonical encoding of a row that both sides compute on their own: for each column in
- * order, `N` for NULL or `<utf-8 byte length>:<canonical text>`, except JSON: `<canonical
- * text>;` (a JSON text is self-delimiting once a number is ended, and no JSON starts with `N`, so
- * this stays unambiguous, and PostgreSQL renders each jsonb once instead of twice, once more for
- * its length: that was a third of its cost of hashing a task row). The row's hash is sha-256 of
- * that. Canonical texts: text as is; integers in decimal; booleans 1/0; doubles as the hex of
+ * order, `N` for NULL; text as `<utf-8 byte length>:<text>`; every other kind as `<canonical
+ * text>;`. None of those texts holds a `;` except JSON, and a JSON text ends itself (once a `;` ends
+ * a number), and none starts with `N`, so this stays unambiguous; it also lets PostgreSQL build
+ * each value once, where a length prefix made it build the value twice (jsonb's rendering was a
+ * third of its cost of hashing a task row, the times and integers a fifth of an event's). The row's
+ * hash is sha-256 of that. Canonical texts: integers in decimal; booleans 1/0; doubles as the hex of
  * their 8 IEEE bytes; times as epoch microseconds; JSON as jsonb prints it; bytes as hex.
  * `RowCodec` computes it from the SQLite values (text, JSON and bytes itself, the scalars with
  * `scalarField`), `rowHashSql` has PostgreSQL compute it from its own columns.
@@ -22,7 +23,7 @@ function canonicalSql(column: ColumnSpec): string {
     case 'int8':
       return `${c}::text`;
     case 'bool':
-      return `CASE WHEN ${c} THEN '1' ELSE '0' END`;
+      return `CASE WHEN ${c} THEN '1' WHEN NOT ${c} THEN '0' END`;
     case 'float8':
       return `encode(float8send(${c}), 'hex')`;
     case 'timestamptz':
@@ -44,8 +45,8 @@ function canonicalSql(column: ColumnSpec): string {
 export function rowHashSql(table: TableSpec): string {
   const parts = table.columns.map((column) => {
     const text = canonicalSql(column);
-    if (column.kind === 'jsonb') return `COALESCE(${text} || ';', 'N')`;
-    return `COALESCE(octet_length(${text})::text || ':' || ${text}, 'N')`;
+    if (column.kind === 'text') return `COALESCE(octet_length(${text})::text || ':' || ${text}, 'N')`;
+    return `COALESCE(${text} || ';', 'N')`;
   });
   return `sha256(textsend(${parts.join(' || ')}))`;
 }

@@ -69,7 +69,7 @@ export class RowCodec {
         this.bytesValue(typeof value === 'string' ? this.utf8(value) : (value as Buffer), kind, i, out);
       else {
         const canonical = scalarField(value, kind as ScalarKind, this.place(i), out);
-        this.hashText(`${canonical.length}:${canonical}`);
+        this.hashText(`${canonical};`);
       }
     }
     return sha256Hex(this.scratch.subarray(0, this.used));
@@ -129,8 +129,7 @@ export class RowCodec {
 
   private bytesValue(bytes: Buffer, kind: ColumnKind, i: number, out: BinaryCopy | null): void {
     if (kind === 'bytea') {
-      const hex = bytes.toString('hex');
-      this.hashText(`${hex.length}:${hex}`);
+      this.hashText(`${bytes.toString('hex')};`);
       out?.bytes(bytes);
       return;
     }
