@@ -3,7 +3,7 @@ import * as crypto from 'node:crypto';
 import { AidosError } from '../../errors.js';
 import { type ScalarKind, type SqliteValue, scalarField, toPgText, type ValuePlace } from './convert.js';
 import type { BinaryCopy } from './copy-binary.js';
-import { jsonbBytes } from './jsonb-text.js';
+import { jsonbCanonical } from './jsonb-text.js';
 import type { SqliteSource } from './source.js';
 import { BYTE_KINDS, type ColumnKind, type TableSpec } from './tables.js';
 
@@ -23,7 +23,7 @@ const SHORT_WRITE = 32;
  * COPY's binary format and into the row hash of the verification (canonical.ts: the same encoding
  * `rowHashSql` has PostgreSQL compute), sha-256. Text is
  * hashed and copied from the bytes SQLite holds, so a large value is never decoded, re-encoded or
- * copied into a JavaScript string; JSON is canonicalised on its bytes (`jsonbBytes`).
+ * copied into a JavaScript string; JSON is canonicalised on its bytes (`jsonbCanonical`).
  */
 export class RowCodec {
   private readonly kinds: ColumnKind[];
@@ -137,14 +137,16 @@ export class RowCodec {
       this.refuse(i, 'text contains a NUL character, which PostgreSQL text cannot hold');
     if (!isUtf8(bytes)) this.refuse(i, 'text is not valid UTF-8');
     if (kind === 'jsonb') {
-      let canonical: string;
+      let canonical: Buffer;
       try {
-        canonical = jsonbBytes(bytes.toString('latin1'));
+        canonical = jsonbCanonical(bytes);
       } catch (cause) {
         this.refuse(i, `invalid JSON (${(cause as Error).message})`);
       }
-      this.hashText(canonical);
-      this.hashText(';');
+      // A view of the canonicaliser's buffer, copied before the next value reuses it.
+      this.room(canonical.length + 1);
+      this.used += canonical.copy(this.scratch, this.used);
+      this.scratch[this.used++] = 0x3b; // ';' closes a JSON value, as rowHashSql's does
       out?.jsonb(bytes);
     } else {
       this.hashText(`${bytes.length}:`);
