@@ -154,17 +154,28 @@ export const PG = {
     `DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT ${ident(key)}::text AS k, encode(${rowHash}, 'hex') AS h
       FROM ${ident(table)} ORDER BY ${ident(key)}${keyCollate}`,
   fetch: (cursor: string, n: number) => `FETCH ${n} FROM ${cursor}`,
-  /** The rows whose keys lie between a batch's first and last key: one index range scan. */
-  hashesBetween: (table: string, key: string, keyType: 'text' | 'bigint', rowHash: string) =>
-    `SELECT ${ident(key)}::text AS k, encode(${rowHash}, 'hex') AS h FROM ${ident(table)}
-      WHERE ${ident(key)} BETWEEN $1::${keyType} AND $2::${keyType}`,
+  /**
+   * Where a committed batch's rows are: between its first and last key (one index range scan,
+   * `$1`, `$2`), or by its keys (`$1`, an array, through the primary key).
+   */
+  batchRows: (key: string, keyType: 'text' | 'bigint', byKeyRange: boolean) =>
+    byKeyRange
+      ? `${ident(key)} BETWEEN $1::${keyType} AND $2::${keyType}`
+      : `${ident(key)} = ANY ($1::${keyType}[])`,
+  /** Those rows' hashes, one row each: to name the first key that differs. */
+  hashesWhere: (table: string, key: string, where: string, rowHash: string) =>
+    `SELECT ${ident(key)}::text AS k, encode(${rowHash}, 'hex') AS h FROM ${ident(table)} WHERE ${where}`,
+  /**
+   * Those rows' count and their hashes joined in key order (`keyCollate`: bytes, as SQLite orders
+   * text), in one row: what a batch that matches needs, without a row per key to send and parse.
+   */
+  joinedHashesWhere: (table: string, key: string, keyCollate: string, where: string, rowHash: string) =>
+    `SELECT count(*)::int AS n, COALESCE(string_agg(encode(${rowHash}, 'hex'), '' ORDER BY ${ident(key)}${keyCollate}), '') AS hashes
+      FROM ${ident(table)} WHERE ${where}`,
   /** Probe strings ($1) in the order of the database's collation, and whether column $3 of table $2 uses it. */
   sortedByDefaultCollation: `SELECT array_agg(p ORDER BY p) AS sorted,
       (SELECT attcollation = 100 FROM pg_attribute WHERE attrelid = to_regclass($2) AND attname = $3) AS uses_default
     FROM unnest($1::text[]) p`,
-  /** Row hashes of the rows with the given keys ($1, an array): found through the primary key. */
-  hashesOf: (table: string, key: string, keyArray: 'text[]' | 'bigint[]', rowHash: string) =>
-    `SELECT ${ident(key)}::text AS k, encode(${rowHash}, 'hex') AS h FROM ${ident(table)} WHERE ${ident(key)} = ANY ($1::${keyArray})`,
 } as const;
 
 /** Text and JSON up to this many bytes are read as strings (`SQLITE.codecColumns`). */
