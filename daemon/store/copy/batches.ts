@@ -20,9 +20,15 @@ export interface EncodedBatch {
   lastKey: SqliteValue;
   /** Keys in source (key) order, as text. */
   keys: string[];
-  /** sha-256 hex of each row's canonical encoding, computed from the SQLite values. */
-  hashes: string[];
+  /**
+   * sha-256 hex of each row's canonical encoding, computed from the SQLite values, joined in key
+   * order (`HASH_HEX` characters a row): one string to hand over from the worker and to compare.
+   */
+  hashes: string;
 }
+
+/** Characters of one row hash (sha-256, hex) in `EncodedBatch.hashes`. */
+export const HASH_HEX = 64;
 
 /**
  * A read slice, small: between two slices the event loop writes what the socket takes of the COPY
@@ -52,7 +58,7 @@ export async function* encodedBatches(
       firstKey: '',
       lastKey: null,
       keys: [],
-      hashes: [],
+      hashes: '',
     };
     let bytes = 0;
     const copy = options.method === 'copy' ? new BinaryCopy() : null;
@@ -70,7 +76,7 @@ export async function* encodedBatches(
       }
       for (const row of rows) {
         for (const v of row) bytes += typeof v === 'string' || Buffer.isBuffer(v) ? v.length : 8;
-        batch.hashes.push(codec.encode(row, copy));
+        batch.hashes += codec.encode(row, copy);
         const key = codec.key(row);
         if (options.method === 'insert') batch.rows.push(codec.pgRow(row));
         batch.keys.push(key);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { HASH_HEX } from './batches.js';
 import { rowHashSql } from './canonical.js';
 import type { SqliteValue } from './convert.js';
 import { RowCodec } from './row-codec.js';
@@ -211,7 +212,7 @@ export class BatchCheck {
   }
 
   /** Checks a committed batch; waits for the previous one (one query in flight, memory bounded). */
-  async add(batch: { keys: string[]; hashes: string[] }): Promise<void> {
+  async add(batch: { keys: string[]; hashes: string }): Promise<void> {
     await this.settled();
     this.pending = this.check(batch).catch((error: unknown) => {
       this.error = error;
@@ -223,21 +224,20 @@ export class BatchCheck {
     if (this.error) throw this.error;
   }
 
-  private async check(batch: { keys: string[]; hashes: string[] }): Promise<void> {
+  private async check(batch: { keys: string[]; hashes: string }): Promise<void> {
     const params = this.byKeyRange ? [batch.keys[0], batch.keys[batch.keys.length - 1]] : [batch.keys];
     this.checked += batch.keys.length;
     const [joined] = await targetQuery<{ n: number; hashes: string }>(this.pool, this.joinedSql, params);
-    const ours = batch.hashes.join('');
     // Each row's hash covers its key: the same hashes in the same order are the same rows.
-    if (joined?.n === batch.keys.length && joined.hashes === ours) {
-      this.sourceSum.update(ours);
-      this.targetSum.update(ours);
+    if (joined?.n === batch.keys.length && joined.hashes === batch.hashes) {
+      this.sourceSum.update(batch.hashes);
+      this.targetSum.update(batch.hashes);
       return;
     }
     const rows = await targetQuery<{ k: string; h: string }>(this.pool, this.rowsSql, params);
     const target = new Map(rows.map((r) => [r.k, r.h]));
     batch.keys.forEach((key, i) => {
-      const hash = batch.hashes[i] ?? '';
+      const hash = batch.hashes.slice(i * HASH_HEX, (i + 1) * HASH_HEX);
       this.sourceSum.update(hash);
       const theirs = target.get(key);
       if (theirs === undefined) this.first ??= { key, problem: 'missing_in_target' };
