@@ -1,4 +1,5 @@
 import { AidosError } from '../../errors.js';
+import { withRoom } from './buffer-room.js';
 
 /**
  * Renders JSON text exactly as PostgreSQL prints the jsonb it parses from it (`jsonb::text`):
@@ -203,7 +204,7 @@ class Canonicaliser {
     }
     const from = this.entryStart[first] as number;
     const size = this.len - from;
-    if (this.spare.length < size) this.spare = Buffer.allocUnsafe(Math.max(size, this.spare.length * 2));
+    this.spare = withRoom(this.spare, 0, size);
     copyBytes(this.out, from, this.len, this.spare, 0);
     this.len = from;
     // Equal keys are in source order, so the one that wins is the last of its run.
@@ -318,10 +319,7 @@ class Canonicaliser {
   }
 
   private room(bytes: number): void {
-    if (this.len + bytes <= this.out.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(this.out.length * 2, this.len + bytes));
-    this.out.copy(bigger, 0, 0, this.len);
-    this.out = bigger;
+    this.out = withRoom(this.out, this.len, bytes);
   }
 
   private byte(b: number): void {

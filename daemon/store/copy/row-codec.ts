@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import * as crypto from 'node:crypto';
 import { AidosError } from '../../errors.js';
+import { withRoom } from './buffer-room.js';
 import { type ScalarKind, type SqliteValue, scalarField, toPgText, type ValuePlace } from './convert.js';
 import type { BinaryCopy } from './copy-binary.js';
 import { jsonbCanonical } from './jsonb-text.js';
@@ -29,8 +30,8 @@ export class RowCodec {
   private readonly kinds: ColumnKind[];
   /** Columns read as text (strings when short): the ones `decodedCleanly` looks at. */
   private readonly textColumns: number[];
-  private scratch = Buffer.allocUnsafe(64 * 1024);
-  private text = Buffer.allocUnsafe(1024);
+  private scratch: Buffer = Buffer.allocUnsafe(64 * 1024);
+  private text: Buffer = Buffer.allocUnsafe(1024);
   private used = 0;
   /** The row being encoded, for error messages. */
   private row: SqliteValue[] = [];
@@ -109,7 +110,7 @@ export class RowCodec {
 
   /** A string's UTF-8 bytes, in a buffer reused for every value (the callers copy what they keep). */
   private utf8(text: string): Buffer {
-    if (this.text.length < text.length * 3) this.text = Buffer.allocUnsafe(text.length * 3);
+    this.text = withRoom(this.text, 0, text.length * 3);
     return this.text.subarray(0, this.text.write(text, 0, 'utf8'));
   }
 
@@ -169,10 +170,7 @@ export class RowCodec {
   }
 
   private room(bytes: number): void {
-    if (this.used + bytes <= this.scratch.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(this.scratch.length * 2, this.used + bytes));
-    this.scratch.copy(bigger, 0, 0, this.used);
-    this.scratch = bigger;
+    this.scratch = withRoom(this.scratch, this.used, bytes);
   }
 
   private place(i: number): ValuePlace {

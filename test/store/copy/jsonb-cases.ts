@@ -1,3 +1,5 @@
+import { seededRng } from '../../../daemon/cluster/random.js';
+
 /** JSON texts for the jsonb canonicaliser's tests: edge cases, refused inputs, and seeded random ones. */
 
 const LONG = `${'héllo 世界 ü '.repeat(2000)}`;
@@ -85,18 +87,6 @@ export const INVALID: string[] = [
   '{"a": [1, {"b": }]}',
 ];
 
-/** A seeded PRNG (mulberry32): the same texts on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** String bodies as written in JSON: few keys, so duplicates and reordering are frequent. */
 const KEYS = ['a', 'b', 'aa', 'ab', 'B', '', 'é', 'ä', 'z', '中文', '🦀', 'status', 'summary', 'exit_code'];
 const KEY_ESCAPES = ['\\u00e9', 'a\\/b', 'k\\"q', 'x\\ny', '\\ud83e\\udd80'];
@@ -120,7 +110,7 @@ const SPACE = ['', '', '', '', ' ', '\n', '\t', '\r\n  '];
 
 /** `count` random JSON texts from `seed`. */
 export function generated(seed: number, count: number): string[] {
-  const rand = mulberry32(seed);
+  const rand = seededRng(seed);
   const pick = <T>(from: T[]): T => from[Math.floor(rand() * from.length)] as T;
   const ws = (): string => pick(SPACE);
   const body = (): string => {
